@@ -1,0 +1,1 @@
+"""tap-zendesk-tickets: every Zendesk ticket, from the cursor-based incremental export."""

@@ -1,0 +1,5 @@
+"""``python -m tap_zendesk_tickets``."""
+
+from tap_zendesk_tickets.tap import TapZendeskTickets
+
+TapZendeskTickets.cli()

@@ -1,0 +1,1 @@
+"""JSON schemas of the streams, loaded with singer-sdk's SchemaDirectory."""

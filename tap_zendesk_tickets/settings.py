@@ -1,0 +1,159 @@
+"""The tap's settings: their schema (shown by ``--about``) and their checked values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from tap_zendesk_tickets.bookmarks import parse_start_time
+from tap_zendesk_tickets.retry import RetryPolicy
+from zendesk_api.settings import (
+    COMMON_PROPERTIES,
+    ZENDESK_PROPERTY,
+    ZendeskConnection,
+    read_connection,
+    read_duration,
+)
+
+MAX_PAGE_SIZE = 1000
+
+CONFIG_SCHEMA = th.PropertiesList(
+    ZENDESK_PROPERTY,
+    th.Property(
+        "pollingPeriod",
+        th.StringType,
+        default="6s",
+        title="Polling period",
+        description=(
+            "Least time between two export requests, as a Go duration (`6s`, `1m30s`, "
+            "`1.5s`, `250ms`). `6s` is Zendesk's 10 export requests a minute; `0s` means "
+            "no pacing (the rate-limit headers still are). In follow mode it is also the "
+            "wait between two polls."
+        ),
+    ),
+    th.Property(
+        "startTime",
+        th.CustomType({"type": ["string", "integer"]}),
+        default=0,
+        title="Start time",
+        description=(
+            "Where the first run starts (later runs resume from STATE): an ISO-8601 "
+            "date-time (`2024-01-31T00:00:00Z`) or Unix seconds. `0` is the account's "
+            "beginning."
+        ),
+    ),
+    th.Property(
+        "pageSize",
+        th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),
+        default=MAX_PAGE_SIZE,
+        title="Page size",
+        description=(
+            "Tickets per export page (`per_page`), 1 to 1000. After an HTTP 504 the tap "
+            "halves it for the next tries, then grows it back."
+        ),
+    ),
+    th.Property(
+        "excludeDeleted",
+        th.BooleanType,
+        default=False,
+        title="Exclude deleted tickets",
+        description=(
+            'Leave deleted tickets out. Otherwise they come through with `status: "deleted"`.'
+        ),
+    ),
+    th.Property(
+        "follow",
+        th.BooleanType,
+        default=False,
+        title="Follow",
+        description=(
+            "Keep polling after the end of the export, every `pollingPeriod`, emitting "
+            "new and changed tickets as they come, until SIGTERM or SIGINT (exit 0)."
+        ),
+    ),
+    th.Property(
+        "maxErrorRetries",
+        th.IntegerType(minimum=0),
+        default=6,
+        title="Max error retries",
+        description=(
+            "Retries of one request after a 5xx, a timeout, a broken connection or a "
+            "malformed answer, with exponential backoff (`retryBackoff`)."
+        ),
+    ),
+    th.Property(
+        "maxRateLimitWait",
+        th.StringType,
+        default="30m",
+        title="Max rate-limit wait",
+        description=(
+            "How long one request may keep waiting out HTTP 429 answers in total before "
+            "the tap gives up (a Go duration)."
+        ),
+    ),
+    *COMMON_PROPERTIES,
+)
+
+
+@dataclass(frozen=True)
+class TapSettings:
+    connection: ZendeskConnection
+    polling_period: float
+    start_time: float
+    page_size: int
+    exclude_deleted: bool
+    follow: bool
+    retry: RetryPolicy
+
+
+def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
+    """Check every setting; one ConfigValidationError lists all that are wrong."""
+    errors: list[str] = []
+    connection = None
+    try:
+        connection = read_connection(config)
+    except ConfigValidationError as exc:
+        errors.extend(exc.errors)
+
+    polling_period = _collect(errors, lambda: read_duration(config, "pollingPeriod", "6s"))
+    max_wait = _collect(errors, lambda: read_duration(config, "maxRateLimitWait", "30m"))
+    start_time = _collect(errors, lambda: _read_start_time(config.get("startTime")))
+
+    if errors or connection is None:
+        raise ConfigValidationError("tap-zendesk-tickets settings are not valid", errors=errors)
+    return TapSettings(
+        connection=connection,
+        polling_period=polling_period,
+        start_time=start_time,
+        page_size=int(config.get("pageSize") or MAX_PAGE_SIZE),
+        exclude_deleted=bool(config.get("excludeDeleted", False)),
+        follow=bool(config.get("follow", False)),
+        retry=RetryPolicy(
+            max_error_retries=int(config.get("maxErrorRetries", 6)),
+            max_rate_limit_wait=max_wait,
+            default_retry_after=connection.default_retry_after,
+            backoff=connection.retry_backoff,
+        ),
+    )
+
+
+def _read_start_time(value: Any) -> float:
+    try:
+        return parse_start_time(value)
+    except ValueError:
+        raise ValueError(
+            f"startTime: {value!r} is neither Unix seconds nor an ISO-8601 date-time "
+            "such as 2024-01-31T00:00:00Z"
+        ) from None
+
+
+def _collect(errors: list[str], read: Any) -> Any:
+    try:
+        return read()
+    except ValueError as exc:
+        errors.append(str(exc))
+        return None

@@ -1,0 +1,36 @@
+"""What to do about errors that retrying cannot fix (401, 403, 404)."""
+
+from __future__ import annotations
+
+from zendesk_api.auth import OAuthTokenAuth
+from zendesk_api.errors import ZendeskHTTPError
+from zendesk_api.settings import ZendeskConnection
+
+
+def with_advice(
+    error: ZendeskHTTPError, connection: ZendeskConnection, *, operation: str, scope: str
+) -> ZendeskHTTPError:
+    """Append the setting to check to a 401, 403 or 404; other errors come back unchanged.
+
+    ``operation`` says what was attempted ("read the ticket export"); ``scope`` is the
+    OAuth scope it needs ("read" or "write").
+    """
+    auth = connection.auth
+    if error.status == 401:
+        hint = (
+            f"Authentication failed for {connection.base_url} with the {auth.mode}: "
+            f"check {auth.settings}"
+        )
+    elif error.status == 403:
+        hint = f"The {auth.mode} may not {operation}: Zendesk allows this to admins only"
+        if isinstance(auth, OAuthTokenAuth):
+            hint += f", and the OAuth token needs the '{scope}' scope"
+        hint += "; use an admin's credentials"
+    elif error.status == 404:
+        hint = (
+            f"{connection.base_url} has no {error.path}: check zendesk.domain "
+            "(the subdomain of your account, for example 'acme' for acme.zendesk.com)"
+        )
+    else:
+        return error
+    return error.with_hint(hint)

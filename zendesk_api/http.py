@@ -1,0 +1,130 @@
+"""The HTTP client both plugins use: one session, a User-Agent, timeouts, and
+``requests`` failures translated into :mod:`zendesk_api.errors` at this boundary."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib import metadata
+from typing import Any
+
+import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from zendesk_api.errors import (
+    ZendeskResponseError,
+    ZendeskTransportError,
+    error_from_response,
+    request_path,
+)
+from zendesk_api.settings import ZendeskConnection
+
+DISTRIBUTION = "zendesk-tickets-singer"
+logger = logging.getLogger(__name__)
+
+
+def package_version() -> str:
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # running from a source tree
+        return "0.0.0+unknown"
+
+
+def user_agent(component: str) -> str:
+    """For example ``tap-zendesk-tickets/0.1.0 python-requests/2.34.2``."""
+    return f"{component}/{package_version()} python-requests/{requests.__version__}"
+
+
+def new_session(component: str) -> requests.Session:
+    session = requests.Session()
+    session.headers.update({"User-Agent": user_agent(component), "Accept": "application/json"})
+    return session
+
+
+def transport_error(exc: requests.RequestException, method: str, url: str) -> ZendeskTransportError:
+    """Describe a request that got no HTTP answer, and whether it may have been sent."""
+    where = f"{method} {request_path(url)}"
+    if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
+        return ZendeskTransportError(
+            f"could not connect to Zendesk for {where}: {_reason(exc)}", sent=False
+        )
+    if isinstance(exc, requests.ReadTimeout):
+        return ZendeskTransportError(
+            f"Zendesk did not answer {where} in time (requestTimeout): {_reason(exc)}",
+            sent=True,
+        )
+    return ZendeskTransportError(f"the connection broke during {where}: {_reason(exc)}", sent=True)
+
+
+def _refused(exc: requests.RequestException) -> bool:
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)
+    return isinstance(reason, NewConnectionError | NameResolutionError)
+
+
+def _reason(exc: BaseException) -> str:
+    cause = exc.args[0] if exc.args else exc
+    reason = getattr(cause, "reason", None) or cause
+    text = str(reason)
+    # urllib3 prefixes the connection object's repr; the part after it is the useful bit.
+    return text.split("): ", 1)[-1] if "): " in text else text
+
+
+def decode_json(response: requests.Response) -> Any:
+    """The body as JSON, or ZendeskResponseError when it is malformed or cut short."""
+    try:
+        return json.loads(response.content)
+    except ValueError as exc:
+        raise ZendeskResponseError(
+            f"Zendesk answered {response.request.method} {request_path(response.url)} "
+            f"with HTTP {response.status_code} but the body is not valid JSON "
+            f"({len(response.content)} bytes, {exc.msg} at position {exc.pos})"
+        ) from None
+
+
+class ZendeskClient:
+    """Sends single requests to one account. Retrying is the caller's policy."""
+
+    def __init__(
+        self,
+        connection: ZendeskConnection,
+        component: str,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.connection = connection
+        self.session = session or new_session(component)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> requests.Response:
+        """One attempt. Returns any HTTP answer; raises ZendeskTransportError without one."""
+        url = path if path.startswith(("http://", "https://")) else self.connection.url(path)
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=body,
+                auth=self.connection.auth,
+                timeout=self.connection.timeout,
+            )
+        except requests.RequestException as exc:
+            raise transport_error(exc, method, url) from None
+        logger.debug(
+            "%s %s -> HTTP %s in %.3fs",
+            method,
+            request_path(url),
+            response.status_code,
+            response.elapsed.total_seconds(),
+        )
+        return response
+
+    @staticmethod
+    def raise_for_status(response: requests.Response, *, hint: str | None = None) -> None:
+        if response.status_code >= 400:
+            raise error_from_response(response, hint=hint)
