@@ -50,3 +50,63 @@ def records(messages):
 
 def states(messages):
     return [m["value"] for m in messages if m["type"] == "STATE"]
+
+
+def full_ticket(ticket_id, timestamp, **overrides):
+    """A ticket with every field of Zendesk's ticket object (reference §8)."""
+    fields = [
+        {"id": 360001, "value": "tier_2"},
+        {"id": 360002, "value": 42},
+        {"id": 360003, "value": 3.25},
+        {"id": 360004, "value": True},
+        {"id": 360005, "value": ["red", "blue"]},
+        {"id": 360006, "value": None},
+    ]
+    record = {
+        "url": f"https://acme.zendesk.com/api/v2/tickets/{ticket_id}.json",
+        "id": ticket_id,
+        "external_id": f"legacy-{ticket_id}",
+        "via": {
+            "channel": "email",
+            "source": {"from": {"address": "jane@example.org"}, "to": {}, "rel": None},
+        },
+        "created_at": "2024-03-05T14:22:09Z",
+        "updated_at": "2024-03-07T09:01:44Z",
+        "generated_timestamp": timestamp,
+        "type": "question",
+        "subject": f"Ticket {ticket_id}",
+        "raw_subject": f"Ticket {ticket_id}",
+        "description": "The reset link has expired twice already.",
+        "priority": "normal",
+        "status": "solved",
+        "custom_status_id": 360000123456,
+        "recipient": "support@acme.zendesk.com",
+        "requester_id": 381023455,
+        "submitter_id": 381023455,
+        "assignee_id": 372200114,
+        "organization_id": 360088112233,
+        "group_id": 360012345678,
+        "collaborator_ids": [1, 2],
+        "follower_ids": [372200114],
+        "email_cc_ids": [3],
+        "forum_topic_id": 7,
+        "problem_id": 9,
+        "has_incidents": False,
+        "is_public": True,
+        "due_at": "2024-03-09T00:00:00Z",
+        "tags": ["password", "web_login"],
+        "custom_fields": fields,
+        "satisfaction_rating": {"score": "offered"},
+        "sharing_agreement_ids": [4],
+        "fields": [dict(field) for field in fields],
+        "followup_ids": [5],
+        "ticket_form_id": 360000654321,
+        "brand_id": 360000987654,
+        "allow_channelback": False,
+        "allow_attachments": True,
+        "from_messaging_channel": False,
+        "encoded_id": f"PZ7QRW-{ticket_id}",
+        "support_type": "agent",
+    }
+    record.update(overrides)
+    return record

@@ -1,0 +1,44 @@
+"""singer-sdk's standard tap tests, against a mocked export (no network).
+
+The SDK's runner syncs once per test class at collection/class time, so the HTTP mock
+must be active at module scope (see the SDK notes in the project's research).
+"""
+
+import pytest
+import requests_mock as rm
+from singer_sdk.testing import SuiteConfig, get_tap_test_class
+
+from tap_zendesk_tickets.tap import TapZendeskTickets
+from tests.support.tap_pages import EXPORT_URL, base_config, full_ticket, page
+
+
+def _tickets(start, count, timestamp):
+    statuses = ["new", "open", "pending", "hold", "solved", "closed", "deleted"]
+    return [
+        full_ticket(
+            ticket_id, timestamp + ticket_id // 3, status=statuses[ticket_id % len(statuses)]
+        )
+        for ticket_id in range(start, start + count)
+    ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def mocked_export():
+    with rm.Mocker() as mock:
+        mock.get(
+            EXPORT_URL,
+            [
+                page(_tickets(1, 40, 1700000000), end=False),
+                page(_tickets(41, 40, 1700000100), end=True),
+            ]
+            * 50,  # every test class syncs again
+        )
+        yield mock
+
+
+TestTapZendeskTickets = get_tap_test_class(
+    tap_class=TapZendeskTickets,
+    config=base_config(),
+    parse_env_config=False,
+    suite_config=SuiteConfig(max_records_limit=None),
+)
