@@ -1,0 +1,440 @@
+"""The state of the one sandbox account: tickets, the export order, jobs, imports, the clock.
+
+Generated tickets that nobody changed are not kept as objects: they are rebuilt from the
+seed when needed (see ``data.py``). Tickets that were changed, added or imported are kept
+in full in ``_stored``. The export order is a sorted list of ``(generated_timestamp, id)``
+kept up to date on every change, so a page is a bisect and a slice.
+
+All public methods take one re-entrant lock; the HTTP handlers also hold it around a whole
+page so that a page never mixes two states of the account.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
+
+from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.data import TicketFactory, TicketKeys, ticket_from_external_id
+from zendesk_sandbox.errors import ApiError
+from zendesk_sandbox.imports import imported_ticket, ticket_errors
+from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id
+from zendesk_sandbox.ratelimit import format_wait
+from zendesk_sandbox.timefmt import iso
+
+# Encoded tickets are cached so that paging again is cheap; the cap bounds memory
+# (about 2 kB per ticket) for very large accounts. Past it, tickets are encoded per page.
+JSON_CACHE_LIMIT = 120_000
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _settled(method: Callable[P, R]) -> Callable[P, R]:
+    """Run ``method`` under the lock, after running any import job that has come due."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        account = args[0]
+        assert isinstance(account, Account)
+        with account.lock:
+            account._run_due_jobs()
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+class Account:
+    """One Zendesk account's data, as the sandbox serves it."""
+
+    def __init__(self, config: SandboxConfig, base_url: str = "http://127.0.0.1") -> None:
+        self.lock = threading.RLock()
+        self.config = config
+        self._base_url = base_url
+        self._keys = TicketKeys.generate(config.seed, config.tickets)
+        self._factory = TicketFactory(config.seed)
+        self._clock_offset = 0.0
+        self._stored: dict[int, dict] = {}
+        self._stored_by_external_id: dict[str, set[int]] = {}
+        self._deleted = set(self._keys.deleted)
+        self._archived: set[int] = set()
+        self._import_facts: dict[int, dict] = {}  # imported id -> job, index, solved_at
+        self._max_id = config.tickets
+        generated = self._keys.generated
+        self._order = sorted(zip(generated[1:], range(1, config.tickets + 1), strict=True))
+        self._json_cache: dict[int, bytes] = {}
+        self._jobs: dict[str, Job] = {}
+        self._pending_jobs: list[Job] = []
+        self._job_count = 0
+        self._import_requests: list[dict] = []
+
+    # -- clock ---------------------------------------------------------------------------
+
+    def now(self) -> float:
+        """The sandbox clock: real time plus whatever ``advance_clock`` added."""
+        return time.time() + self._clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock by ``seconds`` (may be negative); returns the new now."""
+        with self.lock:
+            self._clock_offset += float(seconds)
+            return self.now()
+
+    # -- reading tickets -----------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def set_base_url(self, base_url: str) -> None:
+        """Point ticket and job urls at a (new) server address."""
+        with self.lock:
+            self._base_url = base_url
+            for ticket_id, ticket in self._stored.items():
+                ticket["url"] = f"{base_url}/api/v2/tickets/{ticket_id}.json"
+            self._json_cache.clear()
+
+    @_settled
+    def exported_ticket(self, ticket_id: int) -> dict:
+        """Ticket ``ticket_id`` as the export shows it now (a copy); KeyError if unknown."""
+        return copy.deepcopy(self._ticket(ticket_id))
+
+    @_settled
+    def ticket_json(self, ticket_id: int) -> bytes:
+        """The JSON encoding of one ticket; KeyError if unknown."""
+        return self._encoded(ticket_id)
+
+    @_settled
+    def export_slice(
+        self, after: tuple[int, int], limit: int, cutoff: int, exclude_deleted: bool
+    ) -> tuple[list[tuple[int, int]], list[bytes], bool]:
+        """The next export page after position ``after``.
+
+        Returns the ``(generated_timestamp, id)`` keys of up to ``limit`` tickets ordered
+        after ``after`` whose generated_timestamp is at most ``cutoff``, their JSON, and
+        whether any such ticket is left after them.
+        """
+        order, deleted = self._order, self._deleted
+        position = bisect.bisect_right(order, after)
+        keys: list[tuple[int, int]] = []
+        while position < len(order) and len(keys) < limit:
+            key = order[position]
+            if key[0] > cutoff:
+                break
+            if not (exclude_deleted and key[1] in deleted):
+                keys.append(key)
+            position += 1
+        more = False
+        while position < len(order) and order[position][0] <= cutoff:
+            if not (exclude_deleted and order[position][1] in deleted):
+                more = True
+                break
+            position += 1
+        return keys, [self._encoded(ticket_id) for _, ticket_id in keys], more
+
+    @_settled
+    def visible_ticket_ids(self, exclude_deleted: bool = False) -> list[int]:
+        """Ids of every ticket a full export would return now, in export order."""
+        cutoff = self.now() - self.config.exclusion_window
+        return [
+            ticket_id
+            for generated, ticket_id in self._order
+            if generated <= cutoff and not (exclude_deleted and ticket_id in self._deleted)
+        ]
+
+    @_settled
+    def listed_ticket_ids(self, external_id: str | None = None) -> list[int]:
+        """Ids List Tickets shows, ascending: neither deleted nor archived.
+
+        With ``external_id``, only the tickets that carry it.
+        """
+        if external_id is None:
+            candidates: Iterable[int] = range(1, self._max_id + 1)
+        else:
+            matches = set(self._stored_by_external_id.get(external_id, ()))
+            generated = ticket_from_external_id(self.config.seed, external_id)
+            unchanged = generated is not None and generated not in self._stored
+            if unchanged and generated <= self._keys.count:
+                matches.add(generated)
+            candidates = sorted(matches)
+        hidden = self._deleted | self._archived
+        return [ticket_id for ticket_id in candidates if ticket_id not in hidden]
+
+    @_settled
+    def ticket_state(self, ticket_id: int) -> str:
+        """``missing``, ``deleted``, ``archived`` or ``active``."""
+        if not self._exists(ticket_id):
+            return "missing"
+        if ticket_id in self._deleted:
+            return "deleted"
+        return "archived" if ticket_id in self._archived else "active"
+
+    # -- changing tickets (the admin API) ------------------------------------------------
+
+    @_settled
+    def update_tickets(self, ids: Iterable[int], changes: dict | None = None) -> list[int]:
+        """Apply ``changes`` to tickets, as an update at the sandbox's now.
+
+        updated_at and generated_timestamp move to now first, then ``changes`` is applied
+        as given, so a test can also set those two fields on purpose. A change to
+        ``custom_fields`` is mirrored to ``fields`` (and the other way round).
+        """
+        ids = self._known(ids)
+        changes = dict(changes or {})
+        if "generated_timestamp" in changes and not _is_int(changes["generated_timestamp"]):
+            raise ValueError("generated_timestamp must be an integer")
+        if {"id", "url"} & changes.keys():
+            raise ValueError("a ticket's id and url cannot be changed")
+        for mirrored, source in (("fields", "custom_fields"), ("custom_fields", "fields")):
+            if source in changes and mirrored not in changes:
+                changes[mirrored] = changes[source]
+        now = self.now()
+        for ticket_id in ids:
+            ticket = copy.deepcopy(self._ticket(ticket_id))
+            ticket["updated_at"] = iso(now)
+            ticket["generated_timestamp"] = int(now)
+            ticket.update(copy.deepcopy(changes))
+            self._put(ticket)
+        return ids
+
+    @_settled
+    def delete_tickets(self, ids: Iterable[int]) -> list[int]:
+        """Soft-delete tickets: status ``deleted``, timestamps moved to now."""
+        return self.update_tickets(ids, {"status": "deleted"})
+
+    @_settled
+    def add_tickets(self, count: int) -> list[int]:
+        """Create ``count`` new tickets at the sandbox's now; returns their ids."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        now = int(self.now())
+        ids = []
+        for _ in range(count):
+            ticket_id = self._max_id + 1
+            self._put(
+                self._factory.build(
+                    ticket_id,
+                    created=now,
+                    updated=now,
+                    generated=now,
+                    deleted=False,
+                    base_url=self._base_url,
+                    recent=True,
+                )
+            )
+            ids.append(ticket_id)
+        return ids
+
+    # -- imports and jobs ----------------------------------------------------------------
+
+    @_settled
+    def start_import(self, tickets: list, archive_immediately: bool, query: dict) -> dict:
+        """Queue a bulk-import job for ``tickets``; returns its queued job_status.
+
+        Raises the 429 ``TooManyJobs`` ApiError when ``max_jobs`` jobs are in flight.
+        """
+        now = self.now()
+        active = self._active_jobs(now)
+        if self.config.max_jobs and len(active) >= self.config.max_jobs:
+            wait = min(job.done_at for job in active) - now
+            raise ApiError(
+                429,
+                {
+                    "error": "TooManyJobs",
+                    "description": (
+                        "Too many jobs are currently queued or running. Try again later."
+                    ),
+                    "current_job_ids": [job.id for job in active],
+                },
+                {"Retry-After": format_wait(wait, self.config.job_delay)},
+            )
+        self._job_count += 1
+        new_id = job_id(self.config.seed, self._job_count)
+        job = Job(
+            id=new_id,
+            url=f"{self._base_url}/api/v2/job_statuses/{new_id}.json",
+            sequence=self._job_count,
+            created_at=now,
+            delay=self.config.job_delay,
+            tickets=copy.deepcopy(tickets),
+            archive_immediately=archive_immediately,
+        )
+        self._jobs[job.id] = job
+        self._pending_jobs.append(job)
+        self._import_requests.append(
+            {
+                "time": now,
+                "query": dict(query),
+                "archive_immediately": archive_immediately,
+                "tickets": copy.deepcopy(tickets),
+                "job_id": job.id,
+            }
+        )
+        return job.to_dict(now)
+
+    @_settled
+    def inflight_jobs(self) -> tuple[int, float]:
+        """How many jobs are queued or working, and seconds until the first one finishes."""
+        now = self.now()
+        active = self._active_jobs(now)
+        wait = min((job.done_at for job in active), default=now) - now
+        return len(active), wait
+
+    @_settled
+    def job(self, job_id: str) -> dict:
+        """One job_status; KeyError if unknown or expired."""
+        return self._jobs[job_id].to_dict(self.now())
+
+    @_settled
+    def jobs(self) -> list[dict]:
+        """Every job of the last day, most recent first."""
+        now = self.now()
+        ordered = sorted(self._jobs.values(), key=lambda job: job.sequence, reverse=True)
+        return [job.to_dict(now) for job in ordered]
+
+    @_settled
+    def imported_tickets(self) -> list[dict]:
+        """Imported tickets as stored, in import order, with ``archived`` and ``solved_at``."""
+        result = []
+        for ticket_id, facts in self._import_facts.items():
+            ticket = copy.deepcopy(self._stored[ticket_id])
+            ticket["archived"] = ticket_id in self._archived
+            ticket["solved_at"] = facts["solved_at"]
+            result.append(ticket)
+        return result
+
+    @_settled
+    def import_requests(self) -> list[dict]:
+        """Every accepted bulk-import request: query args and the tickets as received."""
+        return copy.deepcopy(self._import_requests)
+
+    @_settled
+    def stats(self) -> dict:
+        """Counts for a quick look at the account."""
+        now = self.now()
+        return {
+            "tickets": len(self._order),
+            "deleted": len(self._deleted),
+            "imported": len(self._import_facts),
+            "archived": len(self._archived),
+            "jobs": len(self._jobs),
+            "active_jobs": len(self._active_jobs(now)),
+            "import_requests": len(self._import_requests),
+            "max_id": self._max_id,
+            "now": now,
+            "clock_offset": self._clock_offset,
+        }
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _exists(self, ticket_id: int) -> bool:
+        return ticket_id in self._stored or 1 <= ticket_id <= self._keys.count
+
+    def _known(self, ids: Iterable[int]) -> list[int]:
+        ids = list(ids)
+        unknown = [ticket_id for ticket_id in ids if not self._exists(ticket_id)]
+        if unknown:
+            raise KeyError(f"no such tickets: {unknown}")
+        return ids
+
+    def _ticket(self, ticket_id: int) -> dict:
+        """The current ticket object (not a copy: callers must not change it)."""
+        stored = self._stored.get(ticket_id)
+        if stored is not None:
+            return stored
+        if not 1 <= ticket_id <= self._keys.count:
+            raise KeyError(ticket_id)
+        keys = self._keys
+        return self._factory.build(
+            ticket_id,
+            created=keys.created[ticket_id],
+            updated=keys.updated[ticket_id],
+            generated=keys.generated[ticket_id],
+            deleted=ticket_id in keys.deleted,
+            base_url=self._base_url,
+        )
+
+    def _encoded(self, ticket_id: int) -> bytes:
+        cached = self._json_cache.get(ticket_id)
+        if cached is None:
+            cached = ENCODER.encode(self._ticket(ticket_id)).encode()
+            if len(self._json_cache) < JSON_CACHE_LIMIT:
+                self._json_cache[ticket_id] = cached
+        return cached
+
+    def _put(self, ticket: dict) -> None:
+        """Store a new or changed ticket and keep the order and indexes in step."""
+        ticket_id = ticket["id"]
+        previous = self._stored.get(ticket_id)
+        old_key = None
+        if previous is not None:
+            old_key = (previous["generated_timestamp"], ticket_id)
+            old_external = previous.get("external_id")
+            if isinstance(old_external, str):
+                self._stored_by_external_id.get(old_external, set()).discard(ticket_id)
+        elif ticket_id <= self._keys.count:
+            old_key = (self._keys.generated[ticket_id], ticket_id)
+        if old_key is not None:
+            del self._order[bisect.bisect_left(self._order, old_key)]
+        self._stored[ticket_id] = ticket
+        bisect.insort(self._order, (ticket["generated_timestamp"], ticket_id))
+        if isinstance(ticket.get("external_id"), str):
+            self._stored_by_external_id.setdefault(ticket["external_id"], set()).add(ticket_id)
+        if ticket.get("status") == "deleted":
+            self._deleted.add(ticket_id)
+        else:
+            self._deleted.discard(ticket_id)
+        self._json_cache.pop(ticket_id, None)
+        self._max_id = max(self._max_id, ticket_id)
+
+    def _active_jobs(self, now: float) -> list[Job]:
+        return [job for job in self._pending_jobs if job.is_active(now)]
+
+    def _run_due_jobs(self) -> None:
+        """Run every job whose time has come, in the order they came due."""
+        now = self.now()
+        due = [job for job in self._pending_jobs if not job.is_active(now)]
+        for job in sorted(due, key=lambda job: (job.done_at, job.sequence)):
+            self._run_job(job)
+            self._pending_jobs.remove(job)
+        expired = [
+            job.id for job in self._jobs.values() if now - job.created_at > RETENTION_SECONDS
+        ]
+        for expired_id in expired:
+            if self._jobs[expired_id].results is not None:
+                del self._jobs[expired_id]
+
+    def _run_job(self, job: Job) -> None:
+        # Each ticket stands or falls on its own, as in Zendesk's bulk jobs.
+        results = []
+        for index, raw in enumerate(job.tickets):
+            errors = ticket_errors(raw)
+            if errors:
+                results.append(
+                    {
+                        "index": index,
+                        "success": False,
+                        "error": "RecordInvalid",
+                        "details": "; ".join(errors),
+                    }
+                )
+                continue
+            ticket_id = self._max_id + 1
+            ticket, facts = imported_ticket(raw, ticket_id, job.done_at, self._base_url)
+            self._put(ticket)
+            self._import_facts[ticket_id] = {**facts, "job_id": job.id, "index": index}
+            if job.archive_immediately and ticket["status"] == "closed":
+                self._archived.add(ticket_id)
+            results.append({"index": index, "id": ticket_id})
+        job.results = results
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

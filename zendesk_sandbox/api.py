@@ -1,0 +1,95 @@
+"""Handlers of the bulk import, job status and ticket endpoints (the export has its own module)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from zendesk_sandbox.context import Call
+from zendesk_sandbox.errors import ApiError, invalid_value
+from zendesk_sandbox.imports import parse_batch
+from zendesk_sandbox.responses import encoded_json_response, json_response
+
+NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
+LIST_PAGE_SIZE = 100
+
+
+def handle_create_many(call: Call) -> Response:
+    """``POST /api/v2/imports/tickets/create_many(.json)``: queue a bulk-import job."""
+    tickets = parse_batch(call.request.get_data())
+    archive = call.request.args.get("archive_immediately", "").lower() in ("true", "1")
+    job = call.account.start_import(tickets, archive, call.request.args.to_dict())
+    return json_response({"job_status": job})
+
+
+def handle_job_show(call: Call) -> Response:
+    """``GET /api/v2/job_statuses/{id}(.json)``."""
+    try:
+        job = call.account.job(call.values["job_id"])
+    except KeyError:
+        raise ApiError(404, NOT_FOUND) from None
+    return json_response({"job_status": job})
+
+
+def handle_job_show_many(call: Call) -> Response:
+    """``GET /api/v2/job_statuses/show_many(.json)?ids=a,b``; unknown ids are left out."""
+    ids = [part.strip() for part in call.request.args.get("ids", "").split(",") if part.strip()]
+    if not ids:
+        raise invalid_value("ids is required: a comma-separated list of job status ids.")
+    found = []
+    for job_id in ids:
+        try:
+            found.append(call.account.job(job_id))
+        except KeyError:
+            continue
+    return json_response({"job_statuses": found})
+
+
+def handle_job_list(call: Call) -> Response:
+    """``GET /api/v2/job_statuses(.json)``: the last day's jobs, most recent first."""
+    return json_response({"job_statuses": call.account.jobs()})
+
+
+def handle_ticket_show(call: Call) -> Response:
+    """``GET /api/v2/tickets/{id}(.json)``; deleted tickets are not found, as on Zendesk."""
+    account, ticket_id = call.account, call.values["ticket_id"]
+    with account.lock:
+        if account.ticket_state(ticket_id) in ("missing", "deleted"):
+            raise ApiError(404, NOT_FOUND)
+        encoded = account.ticket_json(ticket_id)
+    return encoded_json_response(b'{"ticket":' + encoded + b"}")
+
+
+def handle_ticket_list(call: Call) -> Response:
+    """``GET /api/v2/tickets(.json)``, optionally ``?external_id=``.
+
+    Like Zendesk's List Tickets it leaves out archived (and deleted) tickets. Pages of up to
+    100 by id, with ``page`` and ``per_page``.
+    """
+    args = call.request.args
+    try:
+        page = int(args.get("page", "1"))
+        per_page = min(int(args.get("per_page", str(LIST_PAGE_SIZE))), LIST_PAGE_SIZE)
+    except ValueError:
+        raise invalid_value("page and per_page must be integers.") from None
+    if page < 1 or per_page < 1:
+        raise invalid_value("page and per_page must be at least 1.")
+    account = call.account
+    with account.lock:
+        ids = account.listed_ticket_ids(args.get("external_id"))
+        chosen = ids[(page - 1) * per_page : page * per_page]
+        encoded = [account.ticket_json(ticket_id) for ticket_id in chosen]
+
+    def page_url(number: int) -> str:
+        query = {key: value for key, value in args.items() if key != "page"}
+        return f"{call.base_url}{call.path}?{urlencode({**query, 'page': number})}"
+
+    tail = {
+        "next_page": page_url(page + 1) if page * per_page < len(ids) else None,
+        "previous_page": page_url(page - 1) if page > 1 else None,
+        "count": len(ids),
+    }
+    body = b'{"tickets":[' + b",".join(encoded) + b"]," + json.dumps(tail).encode()[1:]
+    return encoded_json_response(body)

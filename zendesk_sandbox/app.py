@@ -1,0 +1,206 @@
+"""The WSGI application: routing and the path every API request takes.
+
+An API request goes: route (unknown -> 404 ``InvalidEndpoint``) -> authenticate (401) ->
+check role and scope (403) -> scripted fault, if one is queued for the route -> rate limits
+(429) -> handler. Requests refused before the rate limits, and requests that take a fault,
+are not counted against the limits (and a faulted request is never refused by them).
+Every API response carries the rate-limit headers of the buckets it belongs to.
+
+``/_sandbox/...`` is the admin API (no auth, see ``admin.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from zendesk_sandbox import admin, api
+from zendesk_sandbox.auth import auth_mode, authenticate, require
+from zendesk_sandbox.config import ACCOUNT_BUCKET, EXPORT_BUCKET
+from zendesk_sandbox.context import Call
+from zendesk_sandbox.errors import ApiError
+from zendesk_sandbox.export import handle_export
+from zendesk_sandbox.faults import Fault
+from zendesk_sandbox.ratelimit import format_wait
+from zendesk_sandbox.responses import error_response
+
+if TYPE_CHECKING:
+    from zendesk_sandbox.server import Sandbox
+
+log = logging.getLogger("zendesk_sandbox.requests")
+
+INVALID_ENDPOINT = {"error": "InvalidEndpoint", "description": "Not found"}
+ACCOUNT_ONLY = (ACCOUNT_BUCKET,)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An API endpoint: its handler, the fault route it answers to, and who may call it."""
+
+    handler: Callable[[Call], Response]
+    route: str
+    admin_only: bool = False
+    scope: str = "read"
+    buckets: tuple[str, ...] = ACCOUNT_ONLY
+
+
+ENDPOINTS = {
+    "export": Endpoint(handle_export, "export", True, "read", (ACCOUNT_BUCKET, EXPORT_BUCKET)),
+    "import": Endpoint(api.handle_create_many, "import", True, "write"),
+    "job_list": Endpoint(api.handle_job_list, "job_status"),
+    "job_show_many": Endpoint(api.handle_job_show_many, "job_status"),
+    "job_show": Endpoint(api.handle_job_show, "job_status"),
+    "ticket_list": Endpoint(api.handle_ticket_list, "tickets"),
+    "ticket_show": Endpoint(api.handle_ticket_show, "tickets"),
+}
+
+# Paths without ".json"; the app strips the suffix before matching, so both forms work.
+API_MAP = Map(
+    [
+        Rule("/api/v2/incremental/tickets/cursor", endpoint="export", methods=["GET"]),
+        Rule("/api/v2/imports/tickets/create_many", endpoint="import", methods=["POST"]),
+        Rule("/api/v2/job_statuses", endpoint="job_list", methods=["GET"]),
+        Rule("/api/v2/job_statuses/show_many", endpoint="job_show_many", methods=["GET"]),
+        Rule("/api/v2/job_statuses/<job_id>", endpoint="job_show", methods=["GET"]),
+        Rule("/api/v2/tickets", endpoint="ticket_list", methods=["GET"]),
+        Rule("/api/v2/tickets/<int:ticket_id>", endpoint="ticket_show", methods=["GET"]),
+    ]
+)
+
+
+class FaultResetError(ConnectionAbortedError):
+    """Raised to make werkzeug drop the connection silently after a ``reset`` fault."""
+
+
+class SandboxApp:
+    """The WSGI callable serving one sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def __call__(self, environ: dict, start_response: Callable) -> object:
+        request = Request(environ)
+        if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
+            response = admin.dispatch(self.sandbox, request)
+        else:
+            response = self._serve_api(request)
+        return response(environ, start_response)
+
+    def _serve_api(self, request: Request) -> Response:
+        sandbox = self.sandbox
+        entry = {
+            "time": sandbox.account.now(),
+            "method": request.method,
+            "path": request.path,
+            "query": request.args.to_dict(),
+            "route": None,
+            "auth": auth_mode(request.headers.get("Authorization")),
+            "status": None,
+            "fault": None,
+        }
+        try:
+            response = self._answer(request, entry)
+        finally:
+            sandbox.requests.add(entry)
+            log.info(
+                "%s %s -> %s (auth=%s%s)",
+                entry["method"],
+                request.full_path.rstrip("?"),
+                entry["status"] or "connection reset",
+                entry["auth"],
+                f", fault={entry['fault']}" if entry["fault"] else "",
+            )
+        return response
+
+    def _answer(self, request: Request, entry: dict) -> Response:
+        sandbox = self.sandbox
+        try:
+            name, values = API_MAP.bind("sandbox").match(
+                request.path.removesuffix(".json"), method=request.method
+            )
+        except HTTPException:
+            response = error_response(ApiError(404, INVALID_ENDPOINT))
+            self._add_limit_headers(response, "unknown")
+            entry["status"] = response.status_code
+            return response
+        endpoint = ENDPOINTS[name]
+        entry["route"] = endpoint.route
+        call = Call(request, sandbox.account, sandbox.base_url, request.path, values)
+        try:
+            caller = authenticate(request.headers.get("Authorization"), sandbox.config.credentials)
+            require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
+            fault = sandbox.faults.take(endpoint.route)
+            if fault is None:
+                sandbox.limiter.admit(endpoint.buckets, sandbox.account.now())
+                response = endpoint.handler(call)
+            else:
+                entry["fault"] = fault.kind
+                response = self._act_out(fault, endpoint, call)
+        except ApiError as error:
+            response = error_response(error)
+        self._add_limit_headers(response, endpoint.route)
+        entry["status"] = response.status_code
+        return response
+
+    def _act_out(self, fault: Fault, endpoint: Endpoint, call: Call) -> Response:
+        """Answer a request the way a scripted fault says."""
+        if fault.kind == "truncated_json":
+            response = _run(endpoint, call)
+            body = response.get_data()
+            response.set_data(body[: len(body) // 2])  # also fixes Content-Length
+            return response
+        if fault.after:
+            real = _run(endpoint, call)  # the import happens; the client will not know
+            if fault.kind == "slow":
+                self.sandbox.stopping.wait(fault.delay)
+                return real
+        if fault.kind == "reset":
+            _reset_connection(call.request.environ)
+        if fault.kind == "slow":
+            self.sandbox.stopping.wait(fault.delay)
+            return _run(endpoint, call)
+        status, body, headers = fault.answer(endpoint.route)
+        return Response(body, status=status, headers=headers)
+
+    def _add_limit_headers(self, response: Response, route: str) -> None:
+        sandbox = self.sandbox
+        buckets = (ACCOUNT_BUCKET, EXPORT_BUCKET) if route == "export" else ACCOUNT_ONLY
+        for key, value in sandbox.limiter.headers(buckets, sandbox.account.now()).items():
+            response.headers.setdefault(key, value)
+        if route == "import" and sandbox.config.max_jobs:
+            active, wait = sandbox.account.inflight_jobs()
+            resets = format_wait(wait, sandbox.config.job_delay) if active else "0"
+            response.headers["zendesk-ratelimit-inflight-jobs"] = (
+                f"total={sandbox.config.max_jobs}; "
+                f"remaining={max(0, sandbox.config.max_jobs - active)}; resets={resets}"
+            )
+
+
+def _run(endpoint: Endpoint, call: Call) -> Response:
+    try:
+        return endpoint.handler(call)
+    except ApiError as error:
+        return error_response(error)
+
+
+def _reset_connection(environ: dict) -> None:
+    """Drop the client's connection without any HTTP answer.
+
+    SO_LINGER of zero makes the final close send a TCP reset; shutting the socket down now
+    makes werkzeug stop reading from it, so the handler thread ends without a traceback.
+    """
+    connection = environ.get("werkzeug.socket")
+    if connection is not None:
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    raise FaultResetError("sandbox fault: connection reset")

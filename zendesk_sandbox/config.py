@@ -1,0 +1,67 @@
+"""Settings of one sandbox account, and its fixed credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Bucket names as Zendesk's headers spell them.
+EXPORT_BUCKET = "incremental-exports"
+ACCOUNT_BUCKET = "account"
+KNOWN_BUCKETS = (EXPORT_BUCKET, ACCOUNT_BUCKET)
+
+
+def default_rate_limits() -> dict[str, tuple[int, float]]:
+    """Zendesk's standard limits: 10 exports and 700 requests per minute (Enterprise plan)."""
+    return {EXPORT_BUCKET: (10, 60.0), ACCOUNT_BUCKET: (700, 60.0)}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who can sign in to the sandbox account.
+
+    These are made-up secrets of a local fake, hence the ``noqa: S105`` marks.
+    The defaults double as class attributes, so ``Credentials.admin_token`` works without
+    an instance. Pass a changed instance as ``SandboxConfig(credentials=...)`` to override.
+    """
+
+    admin_email: str = "admin@example.com"
+    # The admin's API token (basic auth as "{email}/token:{token}").
+    admin_token: str = "sandbox-api-token"  # noqa: S105
+    # An OAuth bearer token with the read and write scopes.
+    oauth_token: str = "sandbox-oauth-token"  # noqa: S105
+    # A non-admin agent: 403 on export and import, allowed on job statuses and ticket reads.
+    agent_email: str = "agent@example.com"
+    agent_token: str = "sandbox-agent-token"  # noqa: S105
+    # An OAuth bearer token with only the read scope: export works, import is a 403.
+    readonly_oauth_token: str = "sandbox-readonly-oauth-token"  # noqa: S105
+
+    @property
+    def admin_basic(self) -> tuple[str, str]:
+        """``(username, password)`` of the admin's API token, ready for ``requests``' ``auth=``."""
+        return (f"{self.admin_email}/token", self.admin_token)
+
+    @property
+    def agent_basic(self) -> tuple[str, str]:
+        """``(username, password)`` of the agent's API token."""
+        return (f"{self.agent_email}/token", self.agent_token)
+
+
+@dataclass
+class SandboxConfig:
+    """How the sandbox account behaves. Every field has a default that suits tests.
+
+    ``rate_limits`` maps a bucket (``incremental-exports`` or ``account``) to
+    ``(requests per window, window seconds)``; a missing bucket or a limit of 0 means
+    unlimited, so ``rate_limits={}`` turns limiting off.
+    """
+
+    tickets: int = 300
+    seed: int = 1
+    job_delay: float = 0.5  # seconds from queued to done for a bulk-import job
+    exclusion_window: float = 60.0  # the export leaves out this many most recent seconds
+    rate_limits: dict[str, tuple[int, float]] = field(default_factory=default_rate_limits)
+    host: str = "127.0.0.1"
+    port: int = 0
+    max_jobs: int = 30  # queued or working jobs at once before TooManyJobs; 0 = no cap
+    page_limit: int = 1000  # the largest per_page the export honours
+    credentials: Credentials = field(default_factory=Credentials)

@@ -1,0 +1,20 @@
+"""What an API handler is given about the request it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from werkzeug.wrappers import Request
+
+from zendesk_sandbox.account import Account
+
+
+@dataclass
+class Call:
+    """One API request after routing and authentication."""
+
+    request: Request
+    account: Account
+    base_url: str
+    path: str  # the path as the client sent it, with or without ".json"
+    values: dict = field(default_factory=dict)  # values taken from the URL path

@@ -1,0 +1,131 @@
+"""The cursor-based incremental ticket export.
+
+Tickets come in ``(generated_timestamp, id)`` order. The cursor is the position of the last
+ticket of a page, in the format of Zendesk's sample cursors:
+``base64("{generated_timestamp}.0||{id}|")``, standard base64 (it can hold ``+ / =``).
+
+Choices where Zendesk says nothing:
+
+- ``after_cursor`` is set on every page that had tickets, the last one included; a cursor
+  request that finds nothing hands back the cursor it was given; a ``start_time`` request
+  that finds nothing returns null cursors and urls.
+- ``before_cursor``/``before_url`` are null on ``start_time`` requests; on cursor requests
+  they hold the cursor of the page's first ticket (null on an empty page). They are not a
+  working way back: clients should ignore them, as the tap does.
+- ``after_url`` repeats ``per_page`` (as applied, after clamping) and ``exclude_deleted``
+  when the request had them, and keeps the ``.json`` suffix only if the request used it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from urllib.parse import quote
+
+from werkzeug.wrappers import Response
+
+from zendesk_sandbox.context import Call
+from zendesk_sandbox.errors import ApiError, invalid_value
+from zendesk_sandbox.responses import encoded_json_response
+
+CURSOR_TEXT = re.compile(r"(\d+)\.0\|\|(\d+)\|")
+TRUE_VALUES = ("true", "1")
+TOO_RECENT = "Too recent start_time. Use a start_time older than 1 minute"
+
+
+def encode_cursor(generated_timestamp: int, ticket_id: int) -> str:
+    """The cursor that points just past the ticket at this position."""
+    return base64.b64encode(f"{generated_timestamp}.0||{ticket_id}|".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[int, int]:
+    """The ``(generated_timestamp, id)`` position of a cursor, or raise the 400."""
+    try:
+        match = CURSOR_TEXT.fullmatch(base64.b64decode(cursor, validate=True).decode())
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        match = None
+    if match is None:
+        raise ApiError(
+            400,
+            {
+                "error": "InvalidPaginationParameter",
+                "description": "The cursor is invalid. Use the after_cursor of a previous page.",
+            },
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
+def handle_export(call: Call) -> Response:
+    """``GET /api/v2/incremental/tickets/cursor(.json)``."""
+    account, args = call.account, call.request.args
+    per_page = _per_page(args.get("per_page"), account.config.page_limit)
+    exclude_deleted = args.get("exclude_deleted", "").lower() in TRUE_VALUES
+    cursor = args.get("cursor")
+    now = account.now()
+    window = account.config.exclusion_window
+    if cursor:
+        after = decode_cursor(cursor)
+    elif "start_time" in args:
+        # Any ticket at or after start_time: every id sorts after (start_time, 0).
+        after = (_start_time(args["start_time"], now, window), 0)
+    else:
+        raise invalid_value("Either start_time or cursor is required.")
+
+    cutoff = math.floor(now - window)  # the most recent window is left out
+    keys, tickets, more = account.export_slice(after, per_page, cutoff, exclude_deleted)
+
+    def page_url(page_cursor: str | None) -> str | None:
+        if page_cursor is None:
+            return None
+        url = f"{call.base_url}{call.path}?cursor={quote(page_cursor, safe='')}"
+        if "per_page" in args:
+            url += f"&per_page={per_page}"
+        if "exclude_deleted" in args:
+            url += f"&exclude_deleted={str(exclude_deleted).lower()}"
+        return url
+
+    if keys:
+        after_cursor: str | None = encode_cursor(*keys[-1])
+        before_cursor = encode_cursor(*keys[0]) if cursor else None
+    else:
+        after_cursor, before_cursor = (cursor or None), None
+    tail = {
+        "after_url": page_url(after_cursor),
+        "after_cursor": after_cursor,
+        "before_url": page_url(before_cursor),
+        "before_cursor": before_cursor,
+        "end_of_stream": not more,
+    }
+    # The tickets are pre-encoded; splice them in rather than decoding and encoding again.
+    body = b'{"tickets":[' + b",".join(tickets) + b"]," + json.dumps(tail).encode()[1:]
+    return encoded_json_response(body)
+
+
+def _per_page(value: str | None, page_limit: int) -> int:
+    if value is None:
+        return page_limit
+    try:
+        per_page = int(value)
+    except ValueError:
+        raise invalid_value(f"per_page must be an integer; got {value!r}.") from None
+    if per_page < 1:
+        raise invalid_value("per_page must be at least 1.")
+    return min(per_page, page_limit)
+
+
+def _start_time(value: str, now: float, window: float) -> int:
+    """Floor a numeric start_time (``1600000000`` or ``1600000000.0``) and check its range."""
+    try:
+        start = float(value)
+    except ValueError:
+        start = math.nan
+    if not math.isfinite(start) or start < 0:
+        raise invalid_value(f"start_time must be a Unix time in seconds; got {value!r}.")
+    if start > now:
+        raise invalid_value("start_time is in the future.")
+    if start > now - window:
+        raise ApiError(422, {"error": "InvalidValue", "description": TOO_RECENT})
+    return math.floor(start)

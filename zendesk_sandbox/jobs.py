@@ -1,0 +1,81 @@
+"""Bulk-import jobs and how their status reads at a given moment.
+
+A job's life is computed from its timestamps, not driven by a timer thread: it is ``queued``
+for the first half of its delay, ``working`` for the second half, and done once the delay has
+passed. The account runs a due job's import the first time anyone looks at the account after
+the due time, in due order, and with the due time as the import time, so the outcome is the
+same as if a worker had run it exactly on time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from zendesk_sandbox.timefmt import job_message_time
+
+JOB_TYPE = "bulk_import_tickets"
+RETENTION_SECONDS = 86_400.0  # Zendesk keeps job statuses for one day
+
+
+def job_id(seed: int, sequence: int) -> str:
+    """A 32-hex-digit id like Zendesk's, stable for a given seed and job number."""
+    return hashlib.sha256(f"sandbox-job:{seed}:{sequence}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class Job:
+    """One bulk-import job."""
+
+    id: str
+    url: str
+    sequence: int
+    created_at: float  # sandbox clock
+    delay: float
+    tickets: list  # the raw tickets as received
+    archive_immediately: bool
+    results: list | None = None  # set when the import has run
+
+    @property
+    def done_at(self) -> float:
+        return self.created_at + self.delay
+
+    def is_active(self, now: float) -> bool:
+        """Queued or working: counts against the account's job cap."""
+        return now < self.done_at
+
+    def status(self, now: float) -> str:
+        if self.results is not None and not self.is_active(now):
+            failed = all(result.get("success") is False for result in self.results)
+            return "failed" if failed else "completed"
+        if now >= self.created_at + self.delay / 2:
+            return "working"
+        return "queued"
+
+    def to_dict(self, now: float) -> dict:
+        """The ``job_status`` object as the API shows it at ``now``."""
+        status = self.status(now)
+        total = len(self.tickets)
+        progress: int | None = None
+        message: str | None = None
+        results: list | None = None
+        if status == "working":
+            progress = 0
+        elif status in ("completed", "failed"):
+            progress = total
+            results = [dict(result) for result in self.results or []]
+            when = job_message_time(self.done_at)
+            if status == "completed":
+                message = f"Completed at {when}"
+            else:
+                message = f"Failed at {when}: none of the {total} tickets could be imported"
+        return {
+            "id": self.id,
+            "url": self.url,
+            "status": status,
+            "total": total,
+            "progress": progress,
+            "message": message,
+            "results": results,
+            "job_type": JOB_TYPE,
+        }

@@ -1,0 +1,139 @@
+"""Fixed-window rate limits per bucket, with Zendesk's headers and 429 answers.
+
+A window opens with the first request counted in it and lasts ``window`` seconds; then the
+count starts again. Waits are written as whole seconds (rounded up, at least 1) when the
+window is 10 s or longer, as Zendesk does, and with millisecond precision (``0.237``) for
+shorter windows, so tests with sub-second windows do not wait a whole second.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from zendesk_sandbox.config import ACCOUNT_BUCKET, EXPORT_BUCKET, KNOWN_BUCKETS
+from zendesk_sandbox.errors import ApiError
+
+ACCOUNT_LIMIT_TEXT = "Number of allowed API requests per minute exceeded"
+EXPORT_LIMIT_BODY = {
+    "error": "APIRateLimitExceeded",
+    "description": "Number of allowed incremental export API requests per minute exceeded",
+}
+WHOLE_SECONDS_FROM = 10.0  # windows at least this long report waits in whole seconds
+
+
+def format_wait(seconds: float, window: float) -> str:
+    """Seconds to wait as Retry-After and ``resets=`` show them (see the module docstring)."""
+    if window >= WHOLE_SECONDS_FROM:
+        return str(max(1, math.ceil(seconds - 1e-9)))
+    return f"{max(seconds, 0.001):.3f}"
+
+
+@dataclass
+class FixedWindow:
+    """One bucket's counter."""
+
+    limit: int
+    window: float
+    opened_at: float | None = None
+    used: int = 0
+
+    def _roll(self, now: float) -> None:
+        if self.opened_at is not None and now >= self.opened_at + self.window:
+            self.opened_at, self.used = None, 0
+
+    def exhausted(self, now: float) -> bool:
+        self._roll(now)
+        return self.used >= self.limit
+
+    def consume(self, now: float) -> None:
+        self._roll(now)
+        if self.opened_at is None:
+            self.opened_at = now
+        self.used += 1
+
+    def remaining(self, now: float) -> int:
+        self._roll(now)
+        return max(0, self.limit - self.used)
+
+    def resets_in(self, now: float) -> float:
+        """Seconds until the count starts again (a whole window if none is open)."""
+        self._roll(now)
+        if self.opened_at is None:
+            return self.window
+        return self.opened_at + self.window - now
+
+
+class RateLimiter:
+    """The account's buckets. Thread-safe."""
+
+    def __init__(self, limits: dict[str, tuple[int, float]]) -> None:
+        self._lock = threading.Lock()
+        self._buckets: dict[str, FixedWindow] = {}
+        for bucket, (limit, window) in limits.items():
+            self.set_limit(bucket, limit, window)
+
+    def set_limit(self, bucket: str, limit: int, window: float = 60.0) -> None:
+        """Set a bucket to ``limit`` requests per ``window`` seconds; 0 makes it unlimited."""
+        if bucket not in KNOWN_BUCKETS:
+            raise ValueError(f"unknown rate-limit bucket {bucket!r}; use one of {KNOWN_BUCKETS}")
+        if limit < 0 or (limit and window <= 0):
+            raise ValueError("a rate limit needs limit >= 0 and window > 0")
+        with self._lock:
+            if limit == 0:
+                self._buckets.pop(bucket, None)
+            else:
+                self._buckets[bucket] = FixedWindow(int(limit), float(window))
+
+    def limits(self) -> dict[str, tuple[int, float]]:
+        """The current ``{bucket: (limit, window)}``; unlimited buckets are absent."""
+        with self._lock:
+            return {name: (b.limit, b.window) for name, b in self._buckets.items()}
+
+    def admit(self, buckets: tuple[str, ...], now: float) -> None:
+        """Count one request against ``buckets``, or raise the 429 if one is exhausted.
+
+        A refused request consumes nothing. The account bucket is checked first because
+        its limit is what Zendesk applies before any endpoint limit.
+        """
+        with self._lock:
+            for name in buckets:
+                bucket = self._buckets.get(name)
+                if bucket is not None and bucket.exhausted(now):
+                    wait = format_wait(bucket.resets_in(now), bucket.window)
+                    headers = {"Retry-After": wait, **self._headers_locked(buckets, now)}
+                    if name == EXPORT_BUCKET:
+                        raise ApiError(429, EXPORT_LIMIT_BODY, headers)
+                    raise ApiError(429, ACCOUNT_LIMIT_TEXT, headers)
+            for name in buckets:
+                bucket = self._buckets.get(name)
+                if bucket is not None:
+                    bucket.consume(now)
+
+    def headers(self, buckets: tuple[str, ...], now: float) -> dict[str, str]:
+        """Rate-limit headers for a response that touched ``buckets``."""
+        with self._lock:
+            return self._headers_locked(buckets, now)
+
+    def _headers_locked(self, buckets: tuple[str, ...], now: float) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        account = self._buckets.get(ACCOUNT_BUCKET)
+        if account is not None and ACCOUNT_BUCKET in buckets:
+            remaining = str(account.remaining(now))
+            headers.update(
+                {
+                    "X-Rate-Limit": str(account.limit),
+                    "X-Rate-Limit-Remaining": remaining,
+                    "ratelimit-limit": str(account.limit),
+                    "ratelimit-remaining": remaining,
+                    "ratelimit-reset": format_wait(account.resets_in(now), account.window),
+                }
+            )
+        export = self._buckets.get(EXPORT_BUCKET)
+        if export is not None and EXPORT_BUCKET in buckets:
+            resets = format_wait(export.resets_in(now), export.window)
+            headers["zendesk-ratelimit-incremental-exports"] = (
+                f"total={export.limit}; remaining={export.remaining(now)}; resets={resets}"
+            )
+        return headers

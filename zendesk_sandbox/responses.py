@@ -1,0 +1,35 @@
+"""Building werkzeug responses with Zendesk's content types."""
+
+from __future__ import annotations
+
+import json
+
+from werkzeug.wrappers import Response
+
+from zendesk_sandbox.errors import ApiError
+
+JSON_TYPE = "application/json; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+
+def json_response(
+    body: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON answer from data."""
+    return encoded_json_response(json.dumps(body, ensure_ascii=False).encode(), status, headers)
+
+
+def encoded_json_response(
+    body: bytes, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A JSON answer from bytes that are already JSON."""
+    return Response(body, status=status, headers=headers, content_type=JSON_TYPE)
+
+
+def error_response(error: ApiError) -> Response:
+    """An ApiError as Zendesk sends it: JSON for a dict body, plain text for a str body."""
+    if isinstance(error.body, str):
+        return Response(
+            error.body.encode(), status=error.status, headers=error.headers, content_type=TEXT_TYPE
+        )
+    return json_response(error.body, error.status, error.headers)
