@@ -38,15 +38,21 @@ TOO_RECENT = "Too recent start_time. Use a start_time older than 1 minute"
 
 def encode_cursor(generated_timestamp: int, ticket_id: int) -> str:
     """The cursor that points just past the ticket at this position."""
-    return base64.b64encode(f"{generated_timestamp}.0||{ticket_id}|".encode()).decode()
+    return encode_text(f"{generated_timestamp}.0||{ticket_id}|")
+
+
+def encode_text(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[int, int]:
     """The ``(generated_timestamp, id)`` position of a cursor, or raise the 400."""
     try:
-        match = CURSOR_TEXT.fullmatch(base64.b64decode(cursor, validate=True).decode())
+        text = base64.b64decode(cursor, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        match = None
+        text = ""
+    # Only the exact text this server hands out counts (no extra padding, no variants).
+    match = CURSOR_TEXT.fullmatch(text) if encode_text(text) == cursor else None
     if match is None:
         raise ApiError(
             400,

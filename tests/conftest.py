@@ -1,0 +1,34 @@
+"""Fixtures shared by every test suite: local Zendesk sandboxes on loopback.
+
+``make_sandbox(**kwargs)`` starts a sandbox with ``SandboxConfig(**kwargs)`` and stops it
+at teardown; ``sandbox`` is a ready one with settings that suit integration tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from zendesk_sandbox import Sandbox, SandboxConfig
+
+
+@pytest.fixture
+def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
+    """A factory: ``make_sandbox(tickets=1000, job_delay=0.01)`` -> a started Sandbox."""
+    started: list[Sandbox] = []
+
+    def factory(**config: object) -> Sandbox:
+        sandbox = Sandbox(SandboxConfig(**config)).start()  # type: ignore[arg-type]
+        started.append(sandbox)
+        return sandbox
+
+    yield factory
+    for sandbox in started:
+        sandbox.stop()
+
+
+@pytest.fixture
+def sandbox(make_sandbox: Callable[..., Sandbox]) -> Sandbox:
+    """A started sandbox: 300 tickets, 0.05 s jobs, no rate limits, 60 s exclusion window."""
+    return make_sandbox(tickets=300, job_delay=0.05, rate_limits={}, exclusion_window=60.0)
