@@ -1,0 +1,30 @@
+"""Plugin config files pointing at a sandbox account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.processes import write_json
+from zendesk_sandbox import Credentials
+
+
+def api_token_settings(base_url: str) -> dict[str, Any]:
+    return {
+        "domain": base_url,
+        "userName": Credentials.admin_email,
+        "apiToken": Credentials.admin_token,
+    }
+
+
+def tap_config(tmp_path: Path, base_url: str, *, name: str = "tap.json", **overrides: Any) -> Path:
+    """Fast settings for tests: no pacing, millisecond backoff; override anything."""
+    config: dict[str, Any] = {
+        "zendesk": api_token_settings(base_url),
+        "pollingPeriod": "0s",
+        "retryBackoff": "5ms",
+        "defaultRetryAfter": "20ms",
+        "requestTimeout": "10s",
+    }
+    config.update(overrides)
+    return write_json(tmp_path / name, config)
