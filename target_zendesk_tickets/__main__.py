@@ -1,0 +1,5 @@
+"""``python -m target_zendesk_tickets``."""
+
+from target_zendesk_tickets.target import TargetZendeskTickets
+
+TargetZendeskTickets.cli()

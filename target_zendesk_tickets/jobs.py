@@ -1,0 +1,146 @@
+"""Zendesk's job statuses: asking about import jobs, and reading what they did.
+
+A bulk import answers with a ``job_status`` (``queued``, then ``working``, then
+``completed`` or ``failed``; older accounts may say ``killed``). A finished import job
+lists one result per ticket, by its 0-based ``index`` in the request: ``{"index", "id"}``
+when the ticket was created, ``{"index", "success": false, "error", "details"}`` when it
+was not. A job is ``failed`` when every ticket failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.reads import get_once
+from zendesk_api.errors import ZendeskResponseError, describe_details
+from zendesk_api.http import ZendeskClient
+
+JOB_PATH = "/api/v2/job_statuses/{id}.json"
+SHOW_MANY_PATH = "/api/v2/job_statuses/show_many.json"
+LIST_PATH = "/api/v2/job_statuses.json"
+
+QUEUED_OR_WORKING = frozenset({"queued", "working"})
+FAILED = frozenset({"failed", "killed"})
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    id: str
+    status: str
+    results: list[Any] = field(default_factory=list)
+    message: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status not in QUEUED_OR_WORKING
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+
+@dataclass(frozen=True)
+class TicketFailure:
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a finished job did with its batch."""
+
+    job: JobStatus
+    imported: int
+    failures: list[TicketFailure]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.job.failed
+
+
+def parse_job_status(document: Any) -> JobStatus:
+    """One ``job_status`` object (or a document wrapping it in ``"job_status"``)."""
+    if isinstance(document, Mapping) and isinstance(document.get("job_status"), Mapping):
+        document = document["job_status"]
+    if not isinstance(document, Mapping) or not document.get("id") or not document.get("status"):
+        raise ZendeskResponseError(
+            f"Zendesk sent a job status without id or status: {document!r:.200}"
+        )
+    results = document.get("results")
+    return JobStatus(
+        id=str(document["id"]),
+        status=str(document["status"]).lower(),
+        results=list(results) if isinstance(results, list) else [],
+        message=document.get("message") if isinstance(document.get("message"), str) else None,
+    )
+
+
+def parse_job_list(document: Any) -> list[JobStatus]:
+    """The ``job_statuses`` array of a show_many or list answer."""
+    items = document.get("job_statuses") if isinstance(document, Mapping) else None
+    if not isinstance(items, list):
+        raise ZendeskResponseError("Zendesk's answer has no 'job_statuses' array")
+    return [parse_job_status(item) for item in items]
+
+
+def fetch_jobs(client: ZendeskClient, ids: Iterable[str]) -> dict[str, JobStatus]:
+    """One request for the statuses of ``ids`` (show_many when there are several)."""
+    wanted = list(ids)
+    if len(wanted) == 1:
+        job = parse_job_status(get_once(client, JOB_PATH.format(id=wanted[0])))
+        return {job.id: job}
+    document = get_once(client, SHOW_MANY_PATH, {"ids": ",".join(wanted)})
+    return {job.id: job for job in parse_job_list(document)}
+
+
+def outcome(job: JobStatus, batch_size: int) -> JobOutcome:
+    """Which tickets of a finished job failed, and how many were created."""
+    failures = []
+    created = 0
+    for position, entry in enumerate(job.results):
+        if not isinstance(entry, Mapping):
+            continue
+        index = entry.get("index", position)
+        index = index if isinstance(index, int) else position
+        reason = _failure_reason(entry)
+        if reason is None:
+            created += 1
+        else:
+            failures.append(TicketFailure(index, reason))
+    if job.failed and not failures:
+        failures.append(TicketFailure(-1, job.message or f"the job ended '{job.status}'"))
+        created = 0
+    elif not job.results and not job.failed:
+        created = batch_size  # a completed job that lists no results created them all
+    return JobOutcome(job, created, failures)
+
+
+def describe_failures(result: JobOutcome, batch: Batch, *, limit: int = 20) -> list[str]:
+    """One line per failing ticket: who it is and what Zendesk said."""
+    lines = []
+    for failure in result.failures[:limit]:
+        if failure.index < 0:
+            lines.append(f"the whole job: {failure.reason}")
+        else:
+            lines.append(f"{batch.describe_ticket(failure.index)}: {failure.reason}")
+    if len(result.failures) > limit:
+        lines.append(f"... and {len(result.failures) - limit} more failing tickets")
+    return lines
+
+
+def _failure_reason(entry: Mapping[str, Any]) -> str | None:
+    failed = entry.get("success") is False or entry.get("error") or entry.get("errors")
+    if not failed:
+        return None
+    parts = []
+    for key in ("error", "errors", "status"):
+        value = entry.get(key)
+        if value and (key != "status" or not parts):
+            parts.append(value if isinstance(value, str) else str(value))
+    details = describe_details(entry.get("details"))
+    if details:
+        parts.append("; ".join(details))
+    return ": ".join(parts) or "Zendesk gave no reason"

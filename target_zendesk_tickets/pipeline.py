@@ -1,0 +1,349 @@
+"""Import jobs in flight, the thread that watches them, and the STATE they release.
+
+The main thread (reading input) submits batches: the call returns as soon as Zendesk has
+queued the batch's job, unless ``maxJobsInFlight`` jobs are already open, in which case
+it waits for one to finish. A watcher thread asks Zendesk about the open jobs every
+``jobPollInterval`` - also while the tap is quiet - records what each finished job did,
+and lets the :class:`StateGate` write the STATEs that became safe.
+
+On the first failure (a job with failing tickets, a rejected call, a job that outlived
+``jobTimeout``) no further batch is sent: the failure is raised in the main thread (see
+:mod:`interrupts`), the jobs already in flight are waited for so the final message can
+say what they did, and no STATE after the failed batch is written.
+
+One lock (a Condition) guards the open jobs, the gate and stdout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.errors import ImportFailedError, TargetError
+from target_zendesk_tickets.importer import Importer
+from target_zendesk_tickets.jobs import (
+    JobOutcome,
+    JobStatus,
+    describe_failures,
+    fetch_jobs,
+    outcome,
+)
+from target_zendesk_tickets.reads import SafeReader, is_retriable
+from target_zendesk_tickets.recovery import Recovery
+from target_zendesk_tickets.settings import TargetSettings
+from target_zendesk_tickets.state_gate import StateGate
+from zendesk_api.durations import format_duration
+from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskRateLimitError
+from zendesk_api.http import ZendeskClient
+
+logger = logging.getLogger(__name__)
+
+COMPONENT = "target-zendesk-tickets"
+Poll = Callable[[list[str]], dict[str, JobStatus]]
+
+
+@dataclass
+class _OpenJob:
+    batch: Batch
+    deadline: float
+    status: str = "queued"
+
+
+@dataclass
+class Progress:
+    """What has been imported so far, for the log and for the final message."""
+
+    batches: int = 0
+    tickets: int = 0
+    #: Batches that completed after a failed one: imported, but no STATE covers them.
+    after_failure: list[str] = field(default_factory=list)
+    failed_batch: int | None = None
+    #: Batches whose jobs were still open when the target gave up on them.
+    abandoned: list[str] = field(default_factory=list)
+
+
+class ImportPipeline:
+    def __init__(
+        self,
+        importer: Importer | None,
+        poll: Poll,
+        write_state: Callable[[dict[str, Any]], None],
+        *,
+        max_in_flight: int,
+        poll_interval: float,
+        job_timeout: float,
+        on_failure: Callable[[BaseException], None] = lambda _exc: None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.importer = importer  # set after construction when it needs our pause()
+        self._poll = poll
+        self.on_close: list[Callable[[], None]] = []
+        self.max_in_flight = max_in_flight
+        self.poll_interval = poll_interval
+        self.job_timeout = job_timeout
+        self._on_failure = on_failure
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._failed = threading.Event()  # ends pauses early
+        self._closing = threading.Event()  # wakes the watcher to stop
+        self.gate = StateGate(write_state)
+        self.progress = Progress()
+        self.failure: BaseException | None = None
+        self._open: dict[str, _OpenJob] = {}
+        self._known_jobs: set[str] = set()
+        self._submitted = 0
+        self._watcher: threading.Thread | None = None
+        self._poll_not_before = 0.0
+        self._last_poll_error: ZendeskError | None = None
+
+    # Main thread --------------------------------------------------------------------
+
+    def submit(self, batch: Batch) -> None:
+        """Send ``batch`` to Zendesk; returns once its job is queued (or it is known done)."""
+        if batch.submitted:
+            raise RuntimeError(f"{batch.describe()} was submitted already")  # never twice
+        with self._cond:
+            self._raise_if_failed()
+            while len(self._open) >= self.max_in_flight:
+                self._cond.wait()
+                self._raise_if_failed()
+            batch.submitted = True
+            self._submitted += 1
+            batch.number = self._submitted
+            self.gate.batch_submitted(batch.number)
+            self._start_watcher()
+        assert self.importer is not None
+        try:
+            job_id = self.importer.submit(batch)
+        except (ZendeskError, TargetError) as exc:
+            with self._cond:
+                if exc is not self.failure:  # not merely stopped by another failure
+                    self._fail(exc, batch)
+            raise
+        tickets, batch.tickets = batch.tickets, []  # Zendesk has them; keep only the refs
+        with self._cond:
+            if job_id is None:
+                self._completed(batch, len(tickets), None)
+            else:
+                self._known_jobs.add(job_id)
+                self._open[job_id] = _OpenJob(batch, self._clock() + self.job_timeout)
+                logger.info("Submitted %s: Zendesk job %s", batch.describe(), job_id)
+
+    def add_state(self, state: dict[str, Any]) -> None:
+        """A STATE from the tap, after every record before it was submitted."""
+        with self._cond:
+            self.gate.add_state(state)
+            self.gate.release()
+
+    def finish(self) -> None:
+        """Wait until every job has finished; raise the failure if there was one."""
+        with self._cond:
+            while self._open and self.failure is None:
+                self._cond.wait()
+            self._raise_if_failed()
+            self.gate.release()
+
+    def drain_after_failure(self) -> None:
+        """Stop sending; wait for the jobs in flight so the final message can say what they did."""
+        with self._cond:
+            while self._open:
+                self._cond.wait()
+            self.gate.release()
+
+    def pause(self, seconds: float) -> None:
+        """A wait that a failure elsewhere cuts short (by raising it)."""
+        if self._failed.wait(seconds):
+            self._raise_if_failed()
+
+    def known_jobs(self) -> set[str]:
+        with self._cond:
+            return set(self._known_jobs)
+
+    def close(self) -> None:
+        """Stop the watcher and release connections; safe to call more than once."""
+        self._closing.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+        while self.on_close:
+            self.on_close.pop()()
+
+    # Watcher thread -----------------------------------------------------------------
+
+    def _start_watcher(self) -> None:
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="job-watcher", daemon=True)
+            self._watcher.start()
+
+    def _watch(self) -> None:
+        while not self._closing.wait(self.poll_interval):
+            try:
+                self.poll_once()
+            except Exception as exc:
+                logger.exception("The job watcher failed")
+                with self._cond:
+                    self._fail(TargetError(f"Internal error while watching import jobs: {exc!r}"))
+
+    def poll_once(self) -> None:
+        """Ask about every open job once, and act on the finished ones."""
+        with self._cond:
+            ids = list(self._open)
+        if not ids or self._clock() < self._poll_not_before:
+            self._check_deadlines()
+            return
+        try:
+            statuses = self._poll(ids)
+        except ZendeskError as exc:
+            self._poll_failed(exc, ids)
+            return
+        with self._cond:
+            self._last_poll_error = None
+            for job_id, job in statuses.items():
+                open_job = self._open.get(job_id)
+                if open_job is None:
+                    continue
+                open_job.status = job.status
+                if job.finished:
+                    del self._open[job_id]
+                    self._finished(open_job.batch, outcome(job, open_job.batch.size))
+            self._check_deadlines_locked()
+            self.gate.release()
+            self._cond.notify_all()
+
+    def _poll_failed(self, exc: ZendeskError, ids: list[str]) -> None:
+        if not is_retriable(exc):
+            if isinstance(exc, ZendeskHTTPError) and exc.status == 404:
+                exc = ImportFailedError(
+                    f"Zendesk does not know the import job(s) {', '.join(ids)} any more ({exc}). "
+                    "Job statuses are kept for a day; check in Zendesk which tickets of the "
+                    "open batches were imported"
+                )
+            with self._cond:
+                self._fail(exc)
+            return
+        wait = self.poll_interval
+        if isinstance(exc, ZendeskRateLimitError) and exc.retry_after is not None:
+            wait = max(wait, exc.retry_after)
+        self._poll_not_before = self._clock() + wait
+        self._last_poll_error = exc
+        log = logger.info if isinstance(exc, ZendeskRateLimitError) else logger.warning
+        log("%s; asking about the import jobs again in %s", exc, format_duration(wait))
+        self._check_deadlines()
+
+    def _check_deadlines(self) -> None:
+        with self._cond:
+            self._check_deadlines_locked()
+            self._cond.notify_all()
+
+    def _check_deadlines_locked(self) -> None:
+        now = self._clock()
+        for job_id, open_job in list(self._open.items()):
+            if now < open_job.deadline:
+                continue
+            del self._open[job_id]
+            batch = open_job.batch
+            self.progress.abandoned.append(batch.describe())
+            last_error = (
+                f" The last poll failed: {self._last_poll_error}." if self._last_poll_error else ""
+            )
+            self._fail(
+                ImportFailedError(
+                    f"Zendesk's import job {job_id} for {batch.describe()} did not finish "
+                    f"within {format_duration(self.job_timeout)} (jobTimeout); it was last "
+                    f"'{open_job.status}'.{last_error} Check the job in Zendesk before "
+                    "running again: its tickets may be imported later"
+                ),
+                batch,
+            )
+
+    # Both threads, under the lock ---------------------------------------------------
+
+    def _finished(self, batch: Batch, result: JobOutcome) -> None:
+        if result.ok:
+            self._completed(batch, result.imported, result.job.id)
+            return
+        failing = len([f for f in result.failures if f.index >= 0])
+        if failing:
+            head = (
+                f"Zendesk did not import {failing} of the {batch.size} tickets of "
+                f"{batch.describe()} (job {result.job.id}):"
+            )
+        else:
+            head = f"Zendesk's import job {result.job.id} for {batch.describe()} failed:"
+        lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
+        lines.append(
+            f"{result.imported} ticket(s) of this batch were imported."
+            if result.imported
+            else "None of this batch's tickets were imported."
+        )
+        self._fail(ImportFailedError("\n".join(lines)), batch)
+
+    def _completed(self, batch: Batch, created: int, job_id: str | None) -> None:
+        self.gate.batch_completed(batch.number)
+        failed = self.progress.failed_batch
+        if failed is not None and batch.number > failed:
+            self.progress.after_failure.append(batch.describe())
+        else:
+            self.progress.batches += 1
+            self.progress.tickets += created
+        logger.info(
+            "Imported %s%s: %d tickets created",
+            batch.describe(),
+            f" (job {job_id})" if job_id else " (found in Zendesk)",
+            created,
+        )
+
+    def _fail(self, exc: BaseException, batch: Batch | None = None) -> None:
+        if self.failure is None:
+            self.failure = exc
+            self.progress.failed_batch = batch.number if batch else self._submitted
+            self._failed.set()
+            self._on_failure(exc)
+        else:
+            logger.error("%s", exc)  # reported as it happens; the first failure is the one raised
+        self._cond.notify_all()
+
+    def _raise_if_failed(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
+def build_pipeline(
+    settings: TargetSettings,
+    *,
+    write_state: Callable[[dict[str, Any]], None],
+    on_failure: Callable[[BaseException], None],
+) -> ImportPipeline:
+    """The pipeline with its Zendesk clients: one for sending (main thread), one for polling."""
+    sender = ZendeskClient(settings.connection, COMPONENT)
+    poller = ZendeskClient(settings.connection, COMPONENT)
+    pipeline = ImportPipeline(
+        None,
+        lambda ids: fetch_jobs(poller, ids),
+        write_state,
+        max_in_flight=settings.max_jobs_in_flight,
+        poll_interval=settings.job_poll_interval,
+        job_timeout=settings.job_timeout,
+        on_failure=on_failure,
+    )
+    recovery = Recovery(
+        SafeReader(sender, pause=pipeline.pause),
+        known_jobs=pipeline.known_jobs,
+        poll_interval=settings.job_poll_interval,
+        timeout=settings.job_timeout,
+        archive_immediately=settings.archive_immediately,
+        pause=pipeline.pause,
+    )
+    pipeline.importer = Importer(
+        sender,
+        recovery,
+        max_retries=settings.max_retries,
+        archive_immediately=settings.archive_immediately,
+        pause=pipeline.pause,
+    )
+    pipeline.on_close += [sender.session.close, poller.session.close]
+    return pipeline

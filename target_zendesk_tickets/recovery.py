@@ -1,0 +1,190 @@
+"""After an import call with no clear answer: was the batch imported, or not?
+
+A timeout, a 500/502/504, a connection that broke after the request went out, or a
+2xx answer with an unreadable body may all hide a job that Zendesk did create. Sending
+the batch again could import it twice; not sending it could lose it. So, before
+deciding (docs/target.md, "Unclear answers"):
+
+1. wait until no import job this run does not know about is queued or working
+   (``GET /api/v2/job_statuses.json``), so a job created by the lost call has finished;
+2. look every ticket of the batch up by ``external_id``
+   (``GET /api/v2/tickets.json?external_id=...``); a ticket counts as imported when one
+   with that external_id has the same ``updated_at`` (else ``created_at``).
+
+All there: the batch is done. None there: it is sent again. Anything else, including
+closed tickets imported with ``archiveImmediately`` (archived tickets are not listed by
+external_id) that cannot be found, stops the import with the lists of what is where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.errors import ImportFailedError
+from target_zendesk_tickets.jobs import LIST_PATH, QUEUED_OR_WORKING, parse_job_list
+from target_zendesk_tickets.reads import SafeReader
+from zendesk_api.durations import format_duration
+from zendesk_api.errors import ZendeskError
+
+logger = logging.getLogger(__name__)
+
+TICKETS_PATH = "/api/v2/tickets.json"
+_LISTED = 10  # external_ids named per list in a message
+
+
+@dataclass
+class Presence:
+    """Indexes of the batch's tickets found in Zendesk, not found, and not checkable."""
+
+    present: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
+    unknown: list[int] = field(default_factory=list)
+
+
+class Recovery:
+    def __init__(
+        self,
+        reader: SafeReader,
+        *,
+        known_jobs: Callable[[], set[str]],
+        poll_interval: float,
+        timeout: float,
+        archive_immediately: bool,
+        pause: Callable[[float], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.reader = reader
+        self._known_jobs = known_jobs
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.archive_immediately = archive_immediately
+        self._pause = pause
+        self._clock = clock
+
+    def already_imported(self, batch: Batch, cause: ZendeskError) -> bool:
+        """True when every ticket is in Zendesk, False when none is; raises otherwise."""
+        logger.warning(
+            "No clear answer to the import of %s (%s): checking whether Zendesk imported "
+            "it before deciding to send it again",
+            batch.describe(),
+            cause,
+        )
+        deadline = self._clock() + self.timeout
+        self.wait_for_unknown_jobs(deadline)
+        presence = self.look_up(batch, deadline)
+        if not presence.missing and not presence.unknown:
+            return True
+        if not presence.present and not presence.unknown:
+            return False
+        raise ImportFailedError(_mixed_message(batch, cause, presence))
+
+    def wait_for_unknown_jobs(self, deadline: float) -> None:
+        """Return once no job this run did not start is queued or working."""
+        started = self._clock()
+        while True:
+            document = self.reader.get_json(
+                LIST_PATH,
+                deadline=deadline,
+                what="the list of recent jobs",
+                operation="read job statuses",
+            )
+            known = self._known_jobs()
+            busy = [
+                job.id
+                for job in parse_job_list(document)
+                if job.status in QUEUED_OR_WORKING and job.id not in known
+            ]
+            if not busy:
+                return
+            if self._clock() + self.poll_interval > deadline:
+                raise ImportFailedError(
+                    f"Jobs this run did not start are still queued or working after "
+                    f"{format_duration(self._clock() - started)} (jobTimeout): "
+                    f"{', '.join(busy[:_LISTED])}. The target waits for them before it can "
+                    "tell whether an unanswered import call created one of them. Run again "
+                    "when other imports on this account have finished, or raise jobTimeout"
+                )
+            logger.info(
+                "Waiting for %d job(s) this run did not start to finish (%s) before checking "
+                "the batch",
+                len(busy),
+                ", ".join(busy[:_LISTED]),
+            )
+            self._pause(self.poll_interval)
+
+    def look_up(self, batch: Batch, deadline: float) -> Presence:
+        presence = Presence()
+        for index, ticket in enumerate(batch.tickets):
+            external_id = ticket.get("external_id")
+            if not external_id:
+                presence.unknown.append(index)
+                continue
+            document = self.reader.get_json(
+                TICKETS_PATH,
+                {"external_id": external_id},
+                deadline=deadline,
+                what=f"the tickets with external_id {external_id!r}",
+                operation="look up tickets",
+            )
+            found = document.get("tickets") if isinstance(document, Mapping) else None
+            if any(_same_version(ticket, other) for other in found or []):
+                presence.present.append(index)
+            elif self.archive_immediately and ticket.get("status") == "closed":
+                presence.unknown.append(index)
+            else:
+                presence.missing.append(index)
+        return presence
+
+
+def _same_version(ours: Mapping[str, Any], theirs: Any) -> bool:
+    if not isinstance(theirs, Mapping) or theirs.get("external_id") != ours.get("external_id"):
+        return False
+    for name in ("updated_at", "created_at"):
+        if ours.get(name) is not None:
+            return _same_moment(ours[name], theirs.get(name))
+    return True  # nothing to compare but the external_id
+
+
+def _same_moment(left: Any, right: Any) -> bool:
+    """Equal to the second (Zendesk keeps whole seconds)."""
+    try:
+        return _to_second(left) == _to_second(right)
+    except (TypeError, ValueError):
+        return left == right
+
+
+def _to_second(value: Any) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _mixed_message(batch: Batch, cause: ZendeskError, presence: Presence) -> str:
+    def named(indexes: list[int]) -> str:
+        shown = [str(batch.tickets[i].get("external_id") or f"position {i + 1}") for i in indexes]
+        text = ", ".join(shown[:_LISTED])
+        return text + (f" and {len(shown) - _LISTED} more" if len(shown) > _LISTED else "")
+
+    parts = [f"{len(presence.present)} in Zendesk ({named(presence.present) or 'none'})"]
+    parts.append(f"{len(presence.missing)} missing ({named(presence.missing) or 'none'})")
+    if presence.unknown:
+        parts.append(
+            f"{len(presence.unknown)} that cannot be checked ({named(presence.unknown)}): "
+            "tickets without external_id, or closed tickets imported with "
+            "archiveImmediately, which Zendesk archives at once and does not list by "
+            "external_id"
+        )
+    return (
+        f"Could not tell whether {batch.describe()} was imported: Zendesk answered the "
+        f"import call with {cause}. Checked by external_id: " + "; ".join(parts) + ". "
+        "The batch was not sent again, so that no ticket is imported twice. Check these "
+        "tickets in Zendesk, remove from the input (or from Zendesk) what was imported, "
+        "and run again from the last STATE"
+    )

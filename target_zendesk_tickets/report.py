@@ -1,0 +1,32 @@
+"""The last message of a failed run: what went wrong, and what was and was not imported."""
+
+from __future__ import annotations
+
+from target_zendesk_tickets.pipeline import Progress
+
+
+def final_message(failure: BaseException, progress: Progress, *, states: int, unsent: int) -> str:
+    """``failure``'s own text, then one paragraph on where the import stands."""
+    facts = []
+    if progress.batches:
+        before = " before the failure" if progress.failed_batch is not None else ""
+        facts.append(
+            f"Imported{before}: {progress.tickets} tickets in {progress.batches} batch(es), "
+            f"covered by the {states} STATE message(s) written."
+            if states
+            else f"Imported{before}: {progress.tickets} tickets in {progress.batches} batch(es)."
+        )
+    else:
+        facts.append("No batch was imported completely; no STATE was written.")
+    if progress.after_failure:
+        facts.append(
+            "Imported after the failed batch, but not covered by any STATE (a run from the "
+            f"last STATE imports them again): {'; '.join(progress.after_failure)}."
+        )
+    if progress.abandoned:
+        facts.append(
+            f"Outcome unknown (their jobs did not finish in time): {'; '.join(progress.abandoned)}."
+        )
+    if unsent:
+        facts.append(f"Not imported: {unsent} ticket(s) read but not yet sent.")
+    return f"{failure}\n{' '.join(facts)}"

@@ -1,0 +1,160 @@
+"""The target's settings: their schema (shown by ``--about``) and their checked values.
+
+Ranges are JSON-schema ``minimum``/``maximum``, so the SDK's own validation names the
+setting and the value (``0 is less than the minimum of 1 in config['bufferSize']``)
+before anything else runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError
+
+from zendesk_api.settings import (
+    COMMON_PROPERTIES,
+    ZENDESK_PROPERTY,
+    ZendeskConnection,
+    read_connection,
+    read_duration,
+)
+
+#: Zendesk's limit for one bulk import call.
+MAX_BATCH = 100
+#: Zendesk's limit of queued or running jobs per account.
+MAX_JOBS = 30
+
+DEFAULTS: dict[str, Any] = {
+    "bufferSize": MAX_BATCH,
+    "maxRetries": 3,
+    "archiveImmediately": False,
+    "maxJobsInFlight": 4,
+    "jobPollInterval": "1s",
+    "jobTimeout": "30m",
+}
+
+CONFIG_SCHEMA = th.PropertiesList(
+    ZENDESK_PROPERTY,
+    th.Property(
+        "bufferSize",
+        th.IntegerType(minimum=1, maximum=MAX_BATCH),
+        default=DEFAULTS["bufferSize"],
+        title="Buffer size",
+        description=(
+            "Tickets per bulk import call, 1 to 100 (Zendesk's limit). The rest of the "
+            "input is imported at its end, and partial buffers are sent whenever a STATE "
+            "message arrives, so that the STATE can be confirmed."
+        ),
+    ),
+    th.Property(
+        "maxRetries",
+        th.IntegerType(minimum=0),
+        default=DEFAULTS["maxRetries"],
+        title="Max retries",
+        description=(
+            "Retries of one import call after HTTP 429 (also `TooManyJobs`), 503 or a "
+            "refused connection, counted afresh for every call. `0` means no retry."
+        ),
+    ),
+    th.Property(
+        "archiveImmediately",
+        th.BooleanType,
+        default=DEFAULTS["archiveImmediately"],
+        title="Archive immediately",
+        description=(
+            "Send `archive_immediately=true`: closed tickets go straight to Zendesk's "
+            "archive (suggested for very large historical imports)."
+        ),
+    ),
+    th.Property(
+        "maxJobsInFlight",
+        th.IntegerType(minimum=1, maximum=MAX_JOBS),
+        default=DEFAULTS["maxJobsInFlight"],
+        title="Max jobs in flight",
+        description=(
+            "Import jobs that may be queued or running at once, 1 to 30 (Zendesk allows "
+            "30 per account, shared with every other client). More jobs in flight make "
+            "a large import faster; STATE still follows input order."
+        ),
+    ),
+    th.Property(
+        "jobPollInterval",
+        th.StringType,
+        default=DEFAULTS["jobPollInterval"],
+        title="Job poll interval",
+        description=(
+            "How often to ask Zendesk about the import jobs in flight (a Go duration "
+            "such as `1s` or `500ms`)."
+        ),
+    ),
+    th.Property(
+        "jobTimeout",
+        th.StringType,
+        default=DEFAULTS["jobTimeout"],
+        title="Job timeout",
+        description=(
+            "How long to wait for one import job to finish before giving up (a Go "
+            "duration). Also bounds the checks after an import call with no clear answer."
+        ),
+    ),
+    *COMMON_PROPERTIES,
+)
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    connection: ZendeskConnection
+    buffer_size: int
+    max_retries: int
+    archive_immediately: bool
+    max_jobs_in_flight: int
+    job_poll_interval: float
+    job_timeout: float
+
+
+def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
+    """Check every setting; one ConfigValidationError lists all that are wrong."""
+    errors: list[str] = []
+    connection = None
+    try:
+        connection = read_connection(config)
+    except ConfigValidationError as exc:
+        errors.extend(exc.errors)
+
+    durations: dict[str, float] = {}
+    for name in ("jobPollInterval", "jobTimeout"):
+        try:
+            durations[name] = read_duration(config, name, DEFAULTS[name])
+        except ValueError as exc:
+            errors.append(str(exc))
+    for name, meaning in (
+        ("jobPollInterval", "0s would ask Zendesk about jobs without pause"),
+        ("jobTimeout", "how long to wait for one import job"),
+    ):
+        if durations.get(name) == 0:
+            errors.append(f"{name}: must be more than 0s ({meaning})")
+
+    if errors or connection is None:
+        raise ConfigValidationError("target-zendesk-tickets settings are not valid", errors=errors)
+    return TargetSettings(
+        connection=connection,
+        buffer_size=_integer(config, "bufferSize"),
+        max_retries=_integer(config, "maxRetries"),
+        archive_immediately=bool(_value(config, "archiveImmediately")),
+        max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
+        job_poll_interval=durations["jobPollInterval"],
+        job_timeout=durations["jobTimeout"],
+    )
+
+
+def _value(config: Mapping[str, Any], name: str) -> Any:
+    value = config.get(name)
+    return DEFAULTS[name] if value is None else value
+
+
+def _integer(config: Mapping[str, Any], name: str) -> int:
+    # The JSON schema has already checked type and range when validation is on.
+    return int(_value(config, name))

@@ -1,0 +1,68 @@
+"""One stream's tickets: turned into import bodies as they arrive, sent 100 (bufferSize)
+at a time. The sink only buffers and hands over; the pipeline does the rest."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from singer_sdk import BatchSink
+
+from target_zendesk_tickets.batches import Batch, TicketRef
+from target_zendesk_tickets.convert import ConversionError, is_deleted, to_import, to_json_value
+from target_zendesk_tickets.errors import BadRecordError
+from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
+from target_zendesk_tickets.settings import MAX_BATCH
+
+if TYPE_CHECKING:
+    from target_zendesk_tickets.target import TargetZendeskTickets
+
+
+class TicketSink(BatchSink):
+    MAX_SIZE_DEFAULT = MAX_BATCH
+
+    def __init__(self, target: TargetZendeskTickets, *args: Any, **kwargs: Any) -> None:
+        super().__init__(target, *args, **kwargs)
+        self.zendesk_target = target
+        self._tickets: list[dict[str, Any]] = []
+        self._refs: list[TicketRef] = []
+        self.deleted_skipped = 0
+        target.ticket_sinks.append(self)
+
+    @property
+    def max_size(self) -> int:
+        """``bufferSize``; the built-in ``batch_size_rows`` may only lower it, never past 100."""
+        size = self.zendesk_target.settings.buffer_size
+        if self.batch_size_rows:
+            size = min(size, self.batch_size_rows)
+        return max(1, min(size, MAX_BATCH))
+
+    @property
+    def current_size(self) -> int:
+        """Tickets waiting to be sent (deleted ones are skipped, so they do not count)."""
+        return len(self._refs)
+
+    def process_record(self, record: dict, context: dict) -> None:
+        line = self.zendesk_target.input_line
+        try:
+            ticket = ticket_from_record(record)
+            if ticket is None or is_deleted(ticket):
+                self.deleted_skipped += 1
+                self.logger.debug("Skipping the deleted ticket at input line %d", line)
+                return
+            body = to_import(ticket)
+            source_id = to_json_value(ticket.get("id"), "id")
+        except (PayloadError, ConversionError) as exc:
+            raise BadRecordError(
+                f"the RECORD of stream '{self.stream_name}' holds no importable ticket: {exc}"
+            ) from None
+        self._tickets.append(body)
+        self._refs.append(TicketRef(source_id, body.get("external_id"), line))
+
+    def process_batch(self, context: dict) -> None:
+        # The buffer is taken before submitting, so even a re-entrant call (the SDK drains
+        # from signal handlers) finds nothing to send twice.
+        if not self._refs:
+            return
+        batch = Batch(self.stream_name, self._tickets, self._refs)
+        self._tickets, self._refs = [], []
+        self.zendesk_target.pipeline.submit(batch)
