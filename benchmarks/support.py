@@ -28,7 +28,7 @@ class SandboxProcess:
             raise RuntimeError(f"the sandbox did not start: {self.base_url!r}")
 
     def admin(self, path: str) -> object:
-        with urllib.request.urlopen(f"{self.base_url}/_sandbox/{path}") as answer:  # noqa: S310
+        with urllib.request.urlopen(f"{self.base_url}/_sandbox/{path}") as answer:
             return json.load(answer)
 
     def __enter__(self) -> SandboxProcess:
