@@ -11,10 +11,7 @@ Every API response carries the rate-limit headers of the buckets it belongs to.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
-import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -78,7 +75,7 @@ API_MAP = Map(
 
 
 class FaultResetError(ConnectionAbortedError):
-    """Raised to make werkzeug drop the connection silently after a ``reset`` fault."""
+    """Raised to make werkzeug drop the connection (silently) for a ``reset`` fault."""
 
 
 class SandboxApp:
@@ -164,7 +161,9 @@ class SandboxApp:
                 self.sandbox.stopping.wait(fault.delay)
                 return real
         if fault.kind == "reset":
-            _reset_connection(call.request.environ)
+            # werkzeug takes a ConnectionError from the app for a dropped connection and stays
+            # quiet; the request handler (server.py) then closes the socket with a TCP reset.
+            raise FaultResetError("sandbox fault: connection reset")
         if fault.kind == "slow":
             self.sandbox.stopping.wait(fault.delay)
             return _run(endpoint, call)
@@ -190,17 +189,3 @@ def _run(endpoint: Endpoint, call: Call) -> Response:
         return endpoint.handler(call)
     except ApiError as error:
         return error_response(error)
-
-
-def _reset_connection(environ: dict) -> None:
-    """Drop the client's connection without any HTTP answer.
-
-    SO_LINGER of zero makes the final close send a TCP reset; shutting the socket down now
-    makes werkzeug stop reading from it, so the handler thread ends without a traceback.
-    """
-    connection = environ.get("werkzeug.socket")
-    if connection is not None:
-        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        with contextlib.suppress(OSError):
-            connection.shutdown(socket.SHUT_RDWR)
-    raise FaultResetError("sandbox fault: connection reset")

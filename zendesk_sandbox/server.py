@@ -7,15 +7,18 @@ can script the account without HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import socket
+import struct
 import threading
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from zendesk_sandbox.account import Account
-from zendesk_sandbox.app import SandboxApp
+from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.faults import Fault, FaultQueue
 from zendesk_sandbox.ratelimit import RateLimiter
@@ -24,11 +27,31 @@ from zendesk_sandbox.requestlog import RequestLog
 log = logging.getLogger("zendesk_sandbox")
 
 # How often the serving loop checks for stop(); small so that stop() returns quickly.
-POLL_INTERVAL = 0.02
+POLL_INTERVAL = 0.01
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler without its own access log: the app logs each request itself."""
+    """werkzeug's handler, without its access log (the app logs requests) and able to reset.
+
+    A ``reset`` fault ends the request with ``FaultResetError``; the handler then stops
+    reading the connection and closes it with SO_LINGER 0, which sends a TCP reset instead
+    of an orderly close, as a crashed proxy would.
+    """
+
+    resetting = False
+
+    def connection_dropped(self, error: BaseException, environ: dict | None = None) -> None:
+        if isinstance(error, FaultResetError):
+            self.resetting = True
+            self.close_connection = True
+
+    def finish(self) -> None:
+        super().finish()
+        if self.resetting:
+            with contextlib.suppress(OSError):
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.connection.close()  # the server's own shutdown/close then do nothing
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass

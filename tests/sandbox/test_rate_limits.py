@@ -1,0 +1,129 @@
+"""Rate-limit buckets, their headers and their 429 answers."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.sandbox.helpers import IMPORT
+from zendesk_sandbox.ratelimit import format_wait
+
+EXPORT_HEADER = "zendesk-ratelimit-incremental-exports"
+ACCOUNT_HEADERS = (
+    "X-Rate-Limit",
+    "X-Rate-Limit-Remaining",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+)
+
+
+def bucket_header(value: str) -> dict[str, str]:
+    return dict(part.strip().split("=") for part in value.split(";"))
+
+
+def test_default_limits_are_zendesks(make_sandbox, make_api) -> None:
+    api = make_api(make_sandbox())
+    response = api.export(start_time=0, per_page=1)
+    assert response.headers["X-Rate-Limit"] == "700"
+    assert response.headers["X-Rate-Limit-Remaining"] == "699"
+    assert response.headers["ratelimit-limit"] == "700"
+    assert response.headers["ratelimit-remaining"] == "699"
+    assert response.headers["ratelimit-reset"] in ("59", "60")
+    assert re.fullmatch(r"total=10; remaining=9; resets=(59|60)", response.headers[EXPORT_HEADER])
+
+
+def test_export_bucket_answers_json_429_and_refills(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(rate_limits={"incremental-exports": (2, 0.4)})
+    api = make_api(sandbox)
+    first, second = api.export(start_time=0, per_page=1), api.export(start_time=0, per_page=1)
+    assert bucket_header(first.headers[EXPORT_HEADER])["remaining"] == "1"
+    assert bucket_header(second.headers[EXPORT_HEADER])["remaining"] == "0"
+    refused = api.export(start_time=0, per_page=1)
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "error": "APIRateLimitExceeded",
+        "description": "Number of allowed incremental export API requests per minute exceeded",
+    }
+    wait = refused.headers["Retry-After"]
+    assert re.fullmatch(r"0\.\d{3}", wait) and 0 < float(wait) <= 0.4
+    assert re.fullmatch(r"total=2; remaining=0; resets=0\.\d{3}", refused.headers[EXPORT_HEADER])
+    assert "X-Rate-Limit" not in refused.headers, "the account bucket is unlimited here"
+
+    # Other endpoints do not use the export bucket.
+    assert api.get("/api/v2/tickets/1.json").status_code == 200
+    time.sleep(float(wait) + 0.02)
+    assert api.export(start_time=0, per_page=1).status_code == 200
+
+
+def test_account_bucket_answers_plain_text_429(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(rate_limits={"account": (3, 0.4)})
+    api = make_api(sandbox)
+    remaining = [
+        api.get("/api/v2/tickets/1.json").headers["X-Rate-Limit-Remaining"],
+        api.export(start_time=0, per_page=1).headers["X-Rate-Limit-Remaining"],
+        api.import_tickets([{"subject": "x"}]).headers["X-Rate-Limit-Remaining"],
+    ]
+    assert remaining == ["2", "1", "0"]
+    refused = api.get("/api/v2/job_statuses.json")
+    assert refused.status_code == 429
+    assert refused.headers["Content-Type"].startswith("text/plain")
+    assert refused.text == "Number of allowed API requests per minute exceeded"
+    assert 0 < float(refused.headers["Retry-After"]) <= 0.4
+    assert refused.headers["X-Rate-Limit-Remaining"] == "0"
+    assert EXPORT_HEADER not in refused.headers
+
+
+def test_a_refused_request_consumes_nothing(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(rate_limits={"account": (5, 60), "incremental-exports": (1, 60)})
+    api = make_api(sandbox)
+    assert api.export(start_time=0, per_page=1).status_code == 200
+    for _ in range(3):
+        assert api.export(start_time=0, per_page=1).status_code == 429
+    # Three refused exports did not use up the account bucket.
+    assert api.get("/api/v2/tickets/1.json").headers["X-Rate-Limit-Remaining"] == "3"
+
+
+def test_long_windows_report_whole_seconds(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(rate_limits={"incremental-exports": (1, 30)})
+    api = make_api(sandbox)
+    api.export(start_time=0, per_page=1)
+    refused = api.export(start_time=0, per_page=1)
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] in ("29", "30")
+
+
+def test_unauthenticated_and_unknown_requests_are_not_counted(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(rate_limits={"account": (2, 60)})
+    api = make_api(sandbox)
+    api.session.get(sandbox.base_url + "/api/v2/nope")
+    api.session.get(sandbox.base_url + "/api/v2/tickets/1.json", auth=("x/token", "y"))
+    assert api.get("/api/v2/tickets/1.json").headers["X-Rate-Limit-Remaining"] == "1"
+
+
+def test_unlimited_buckets_send_no_headers(sandbox, api) -> None:
+    response = api.export(start_time=0, per_page=1)
+    assert response.status_code == 200
+    assert not any(name in response.headers for name in (*ACCOUNT_HEADERS, EXPORT_HEADER))
+    imported = api.post(IMPORT, json={"tickets": [{"subject": "x"}]})
+    assert imported.headers["zendesk-ratelimit-inflight-jobs"].startswith("total=30; remaining=29")
+
+
+def test_limits_can_be_changed_while_running(sandbox, api) -> None:
+    sandbox.set_rate_limit("incremental-exports", 1, 0.3)
+    assert api.export(start_time=0, per_page=1).status_code == 200
+    assert api.export(start_time=0, per_page=1).status_code == 429
+    sandbox.set_rate_limit("incremental-exports", 0)
+    assert api.export(start_time=0, per_page=1).status_code == 200
+    with pytest.raises(ValueError, match="unknown rate-limit bucket"):
+        sandbox.set_rate_limit("exports", 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "window", "shown"),
+    [(41.2, 60, "42"), (0.2, 60, "1"), (10.0, 10, "10"), (0.2371, 0.5, "0.237"), (0, 1, "0.001")],
+)
+def test_wait_format(seconds: float, window: float, shown: str) -> None:
+    assert format_wait(seconds, window) == shown
