@@ -1,0 +1,292 @@
+import threading
+import time
+
+import pytest
+
+from target_zendesk_tickets.errors import ImportFailedError
+from target_zendesk_tickets.jobs import JobStatus
+from target_zendesk_tickets.pipeline import ImportPipeline
+from tests.unit.target.conftest import Clock, make_batch
+from zendesk_api.errors import ZendeskAuthError, ZendeskNotFoundError, ZendeskServerError
+
+
+class FakeImporter:
+    def __init__(self):
+        self.count = 0
+        self.fail_with = None
+        self.already_imported = False
+
+    def submit(self, batch):
+        if self.fail_with is not None:
+            raise self.fail_with
+        if self.already_imported:
+            return None
+        self.count += 1
+        return f"j{self.count}"
+
+
+class FakeZendesk:
+    """Job statuses the test sets; each poll answers from them."""
+
+    def __init__(self):
+        self.statuses = {}
+        self.polls = []
+        self.error = None
+
+    def finish(self, job_id, results=None, status="completed"):
+        self.statuses[job_id] = JobStatus(job_id, status, results or [])
+
+    def poll(self, ids):
+        self.polls.append(list(ids))
+        if self.error is not None:
+            raise self.error
+        return {i: self.statuses.get(i, JobStatus(i, "working")) for i in ids}
+
+
+def _eventually(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.fixture
+def parts():
+    importer, zendesk, written, failures, clock = FakeImporter(), FakeZendesk(), [], [], Clock()
+    pipelines = []
+
+    def build(max_in_flight=4, poll_interval=3600.0, job_timeout=60.0):
+        pipeline = ImportPipeline(
+            importer,
+            zendesk.poll,
+            written.append,
+            max_in_flight=max_in_flight,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+            on_failure=failures.append,
+            clock=clock,
+        )
+        pipelines.append(pipeline)
+        return pipeline
+
+    yield build, importer, zendesk, written, failures, clock
+    for pipeline in pipelines:
+        pipeline.close()
+
+
+def test_states_follow_input_order_while_jobs_finish_out_of_order(parts):
+    build, _, zendesk, written, _, _ = parts
+    pipeline = build()
+    for number in (1, 2, 3, 4):
+        pipeline.submit(make_batch(2, first_id=number * 10))
+        pipeline.add_state({"after": number})
+    assert written == []
+    for job_id in ("j3", "j4", "j2"):
+        zendesk.finish(job_id)
+        pipeline.poll_once()
+    assert written == []
+    zendesk.finish("j1")
+    pipeline.poll_once()
+    assert written == [{"after": 1}, {"after": 2}, {"after": 3}, {"after": 4}]
+    assert pipeline.progress.batches == 4 and pipeline.progress.tickets == 8
+
+
+def test_show_many_asks_about_every_open_job(parts):
+    build, _, zendesk, _, _, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+    pipeline.submit(make_batch(1))
+    pipeline.poll_once()
+    assert zendesk.polls == [["j1", "j2"]]
+
+
+def test_a_batch_found_already_imported_completes_at_once(parts):
+    build, importer, _, written, _, _ = parts
+    importer.already_imported = True
+    pipeline = build()
+    pipeline.submit(make_batch(3))
+    pipeline.add_state({"s": 1})
+    assert written == [{"s": 1}]
+    assert pipeline.progress.tickets == 3
+
+
+def test_submit_waits_while_max_jobs_are_in_flight(parts):
+    build, _, zendesk, _, _, _ = parts
+    pipeline = build(max_in_flight=2)
+    pipeline.submit(make_batch(1))
+    pipeline.submit(make_batch(1))
+    third = threading.Thread(target=pipeline.submit, args=(make_batch(1),))
+    third.start()
+    third.join(0.2)
+    assert third.is_alive()  # blocked: two jobs open
+    zendesk.finish("j1")
+    pipeline.poll_once()
+    third.join(5)
+    assert not third.is_alive()
+    assert sorted(pipeline.known_jobs()) == ["j1", "j2", "j3"]
+
+
+def test_a_batch_is_never_submitted_twice(parts):
+    build = parts[0]
+    pipeline = build()
+    batch = make_batch(1)
+    pipeline.submit(batch)
+    with pytest.raises(RuntimeError, match="submitted already"):
+        pipeline.submit(batch)
+
+
+def test_failing_tickets_stop_the_import_and_no_later_state_is_written(parts):
+    build, _, zendesk, written, failures, _ = parts
+    pipeline = build()
+    for number in (1, 2, 3):
+        pipeline.submit(make_batch(2, first_id=number * 10))
+        pipeline.add_state({"after": number})
+    zendesk.finish("j1")
+    bad = [
+        {"index": 0, "id": 7},
+        {
+            "index": 1,
+            "success": False,
+            "error": "RecordInvalid",
+            "details": "Status: x is not valid",
+        },
+    ]
+    zendesk.finish("j2", bad)
+    zendesk.finish("j3")
+    pipeline.poll_once()
+    assert written == [{"after": 1}]
+    assert len(failures) == 1
+    message = str(failures[0])
+    assert "Zendesk did not import 1 of the 2 tickets of batch 2" in message
+    assert (
+        "ticket 21, input line 11, position 2 of 2 in batch 2: RecordInvalid: Status: x is not valid"
+        in message
+    )
+    assert "1 ticket(s) of this batch were imported" in message
+    assert pipeline.progress.after_failure == [
+        "batch 3 (2 tickets of stream 'tickets', input lines 10-11)"
+    ]
+    with pytest.raises(ImportFailedError):
+        pipeline.submit(make_batch(1))
+    with pytest.raises(ImportFailedError):
+        pipeline.finish()
+
+
+def test_a_failed_job_says_none_was_imported(parts):
+    build, _, zendesk, _, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(2))
+    zendesk.finish(
+        "j1",
+        [{"index": i, "success": False, "error": "RecordInvalid"} for i in range(2)],
+        status="failed",
+    )
+    pipeline.poll_once()
+    assert "None of this batch's tickets were imported" in str(failures[0])
+
+
+def test_after_a_failure_the_jobs_in_flight_are_waited_for(parts):
+    build, _, zendesk, written, _, _ = parts
+    pipeline = build(poll_interval=0.01)
+    pipeline.submit(make_batch(1))
+    pipeline.add_state({"after": 1})
+    pipeline.submit(make_batch(1))
+    zendesk.finish("j2", [{"index": 0, "success": False, "error": "RecordInvalid"}])
+    assert _eventually(lambda: pipeline.failure is not None)  # the watcher found it
+    zendesk.finish("j1")
+    pipeline.drain_after_failure()  # returns once j1 is in
+    assert written == [{"after": 1}]
+
+
+def test_an_importer_failure_is_recorded_and_raised(parts):
+    build, importer, _, _, failures, _ = parts
+    importer.fail_with = ZendeskAuthError(
+        status=401, method="POST", path="/x", code=None, text="no"
+    )
+    pipeline = build()
+    with pytest.raises(ZendeskAuthError):
+        pipeline.submit(make_batch(1))
+    assert failures == [importer.fail_with]
+    assert pipeline.progress.failed_batch == 1
+
+
+def test_a_job_that_outlives_job_timeout_fails(parts):
+    build, _, _, _, failures, clock = parts
+    pipeline = build(job_timeout=30)
+    pipeline.submit(make_batch(1))
+    pipeline.poll_once()
+    assert failures == []
+    clock.now += 31
+    pipeline.poll_once()
+    assert "did not finish within 30s (jobTimeout); it was last 'working'" in str(failures[0])
+    assert pipeline.progress.abandoned
+
+
+def test_poll_errors_are_retried_until_job_timeout(parts):
+    build, _, zendesk, _, failures, clock = parts
+    pipeline = build(job_timeout=30)
+    pipeline.submit(make_batch(1))
+    zendesk.error = ZendeskServerError(
+        status=502, method="GET", path="/api/v2/job_statuses/j1.json", code=None, text="Bad Gateway"
+    )
+    pipeline.poll_once()
+    assert failures == []
+    clock.now += 31
+    pipeline.poll_once()
+    assert "The last poll failed: HTTP 502" in str(failures[0])
+
+
+def test_poll_401_fails_at_once(parts):
+    build, _, zendesk, _, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+    zendesk.error = ZendeskAuthError(
+        status=401, method="GET", path="/api/v2/job_statuses/j1.json", code=None, text="no"
+    )
+    pipeline.poll_once()
+    assert failures == [zendesk.error]
+
+
+def test_a_job_zendesk_no_longer_knows_fails(parts):
+    build, _, zendesk, _, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+    zendesk.error = ZendeskNotFoundError(
+        status=404, method="GET", path="/x", code="RecordNotFound", text="Not found"
+    )
+    pipeline.poll_once()
+    assert "Zendesk does not know the import job(s) j1" in str(failures[0])
+
+
+def test_the_watcher_releases_states_while_input_is_quiet(parts):
+    build, _, zendesk, written, _, _ = parts
+    pipeline = build(poll_interval=0.01)
+    pipeline.submit(make_batch(1))
+    pipeline.add_state({"s": 1})
+    zendesk.finish("j1")
+    assert _eventually(lambda: written == [{"s": 1}])
+
+
+def test_finish_waits_for_every_job(parts):
+    build, _, zendesk, written, _, _ = parts
+    pipeline = build(poll_interval=0.01)
+    pipeline.submit(make_batch(1))
+    pipeline.submit(make_batch(1))
+    pipeline.add_state({"s": 2})
+    threading.Timer(0.05, zendesk.finish, args=("j2",)).start()
+    threading.Timer(0.1, zendesk.finish, args=("j1",)).start()
+    pipeline.finish()
+    assert written == [{"s": 2}]
+
+
+def test_pause_is_cut_short_by_a_failure(parts):
+    build, _, zendesk, _, _, _ = parts
+    pipeline = build(poll_interval=0.01)
+    pipeline.submit(make_batch(1))
+    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
+    started = time.monotonic()
+    with pytest.raises(ImportFailedError):
+        pipeline.pause(30)
+    assert time.monotonic() - started < 10
