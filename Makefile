@@ -2,6 +2,7 @@
 # make test     runs every test (installs first when needed)
 # make lint     ruff check
 # make bench    performance benchmarks against the sandbox
+# make readme   regenerate the README's settings tables from --about
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := demo
-.PHONY: demo install test lint format bench clean
+.PHONY: demo demo-fresh install test lint format bench readme clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,19 +23,25 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m zendesk_sandbox.demo
 
+demo-fresh: $(STAMP)
+	$(BIN)/python -m zendesk_sandbox.demo --fresh
+
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
 
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_tap.py
+	$(BIN)/python benchmarks/bench_target.py
+
+readme: $(STAMP)
+	$(BIN)/python scripts/readme_settings.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .demo

@@ -19,8 +19,7 @@ _SEED_POSITION_KEYS = {"last_modified_time", "id"}
 
 
 class TapZendeskTickets(Tap):
-    """Reads every Zendesk ticket through the cursor-based incremental export, with
-    STATE after every page that resumes exactly where a run stopped."""
+    """Every Zendesk ticket from the cursor-based export, resumable after every page."""
 
     name = "tap-zendesk-tickets"
     config_jsonschema = CONFIG_SCHEMA.to_dict()
