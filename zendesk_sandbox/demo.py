@@ -119,7 +119,8 @@ def show_progress(
     stats = destination.stats()
     line = (
         f"  exported {relay.records:>6,} | imported {stats['imported']:>6,} | "
-        f"import jobs {stats['jobs']:>4} ({stats['active_jobs']} running) | STATE {states.states:>3}"
+        f"import jobs {stats['jobs']:>4} ({stats['active_jobs']} running) | "
+        f"STATE {states.states:>3}"
     )
     if sys.stdout.isatty():
         print("\r" + line, end="\n" if final else "", flush=True)
@@ -149,7 +150,8 @@ def main() -> int:
         if state_path.exists():
             changes = change_some_tickets(source)
             print(
-                f"Saved state found in {state_path}: {changes} tickets changed since; moving only those."
+                f"Saved state found in {state_path}: {changes} tickets changed since; "
+                "moving only those."
             )
         started = time.monotonic()
         relay, states, tap_code, target_code = run_pipeline(source, destination, state_path)
