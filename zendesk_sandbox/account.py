@@ -5,8 +5,8 @@ seed when needed (see ``data.py``). Tickets that were changed, added or imported
 in full in ``_stored``. The export order is a sorted list of ``(generated_timestamp, id)``
 kept up to date on every change, so a page is a bisect and a slice.
 
-All public methods take one re-entrant lock; the HTTP handlers also hold it around a whole
-page so that a page never mixes two states of the account.
+All public methods take one re-entrant lock, and an export page is taken in one call, so a
+page never mixes two states of the account.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.data import TicketFactory, TicketKeys, ticket_from_external_id
@@ -37,16 +37,14 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _settled(method: Callable[P, R]) -> Callable[P, R]:
+def _settled(method: Callable[Concatenate[Account, P], R]) -> Callable[Concatenate[Account, P], R]:
     """Run ``method`` under the lock, after running any import job that has come due."""
 
     @functools.wraps(method)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        account = args[0]
-        assert isinstance(account, Account)
-        with account.lock:
-            account._run_due_jobs()
-            return method(*args, **kwargs)
+    def wrapper(self: Account, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.lock:
+            self._run_due_jobs()
+            return method(self, *args, **kwargs)
 
     return wrapper
 

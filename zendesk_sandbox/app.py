@@ -28,6 +28,7 @@ from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.export import handle_export
 from zendesk_sandbox.faults import Fault
 from zendesk_sandbox.ratelimit import format_wait
+from zendesk_sandbox.requestlog import safe_query, safe_target
 from zendesk_sandbox.responses import error_response
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class SandboxApp:
             "time": sandbox.account.now(),
             "method": request.method,
             "path": request.path,
-            "query": request.args.to_dict(),
+            "query": safe_query(request.args.to_dict()),
             "route": None,
             "auth": auth_mode(request.headers.get("Authorization")),
             "status": None,
@@ -111,7 +112,7 @@ class SandboxApp:
             log.info(
                 "%s %s -> %s (auth=%s%s)",
                 entry["method"],
-                request.full_path.rstrip("?"),
+                safe_target(request.path, entry["query"]),
                 entry["status"] or "connection reset",
                 entry["auth"],
                 f", fault={entry['fault']}" if entry["fault"] else "",

@@ -91,12 +91,17 @@ def test_bad_credentials_are_a_401(sandbox: Sandbox, headers: dict[str, str]) ->
     assert response.json() == {"error": "Couldn't authenticate you"}
 
 
-def test_credentials_in_the_query_do_not_count(sandbox: Sandbox) -> None:
+def test_credentials_in_the_query_do_not_count_and_are_not_logged(sandbox: Sandbox) -> None:
     response = requests.get(
         sandbox.base_url + EXPORT,
         params={"start_time": 0, "api_token": "sandbox-api-token", "email": "admin@example.com"},
     )
     assert response.status_code == 401
+    assert sandbox.request_log()[0]["query"] == {
+        "start_time": "0",
+        "api_token": "[redacted]",
+        "email": "admin@example.com",
+    }
 
 
 def test_agent_is_forbidden_to_export_and_import(sandbox: Sandbox) -> None:

@@ -30,7 +30,7 @@ def read_line(process: subprocess.Popen, timeout: float = 10.0) -> str:
 def test_cli_prints_its_url_first_and_exits_cleanly_on_a_signal(
     stop_signal: signal.Signals,
 ) -> None:
-    command = [SCRIPT, "--port", "0", "--tickets", "120", "--seed", "3", "--no-rate-limit"]
+    command = [SCRIPT, "--port", "0", "--tickets", "120", "--no-rate-limit", "--verbose"]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
@@ -54,6 +54,7 @@ def test_cli_prints_its_url_first_and_exits_cleanly_on_a_signal(
                 process.wait()
         assert process.stdout.read() == "", "only the URL goes to stdout"
         stderr = process.stderr.read()
+    assert "GET /api/v2/incremental/tickets/cursor.json?start_time=0 -> 200 (auth=basic)" in stderr
     assert "sandbox-api-token" not in stderr and "Traceback" not in stderr
 
 
