@@ -33,13 +33,13 @@ def settings_table(plugin: str) -> str:
 def render(readme: str) -> str:
     for plugin in PLUGINS:
         pattern = re.compile(
-            rf"(<!-- settings:{plugin}:start -->\n).*?(\n<!-- settings:{plugin}:end -->)",
+            rf"(<!-- settings:{plugin}:start -->\n).*?(<!-- settings:{plugin}:end -->)",
             re.DOTALL,
         )
         if not pattern.search(readme):
             raise SystemExit(f"README.md has no settings markers for {plugin}")
         table = settings_table(plugin)
-        readme = pattern.sub(lambda match, table=table: match[1] + table + match[2], readme)
+        readme = pattern.sub(lambda match, table=table: f"{match[1]}{table}\n{match[2]}", readme)
     return readme
 
 

@@ -147,6 +147,11 @@ class TicketsStream(RESTStream[str | None]):
                 f"{bookmark}. Correct it, or start without it (from startTime)"
             ) from None
         self._log_start(resume)
+        if self.settings.follow and not self.settings.polling_period:
+            self.logger.warning(
+                "follow is on with pollingPeriod 0s: the tap polls as often as the rate-limit "
+                "headers allow; set pollingPeriod to poll less often"
+            )
         first_pass = True
         while True:
             for page in self._pass(resume, first_pass=first_pass):

@@ -1,0 +1,100 @@
+"""The README and meltano.yml say what the plugins really do."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.processes import TAP, TARGET
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = {
+    "tap-zendesk-tickets": ("extractors", TAP),
+    "target-zendesk-tickets": ("loaders", TARGET),
+}
+MELTANO_KINDS = {
+    "string": "string",
+    "integer": "integer",
+    "boolean": "boolean",
+    "number": "decimal",
+}
+
+
+def about(executable):
+    result = subprocess.run(
+        [executable, "--about", "--format=json"], capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def own_settings(schema, prefix=""):
+    """Dotted setting name -> JSON schema, without the SDK's built-in settings."""
+    builtins = {
+        "stream_maps",
+        "stream_map_config",
+        "faker_config",
+        "flattening_enabled",
+        "flattening_max_depth",
+        "flattening_max_key_length",
+        "flattening_separator",
+        "batch_config",
+        "add_record_metadata",
+        "load_method",
+        "batch_size_rows",
+        "validate_records",
+    }
+    for name, prop in schema["properties"].items():
+        if not prefix and name in builtins:
+            continue
+        if "properties" in prop:
+            yield from own_settings(prop, f"{prefix}{name}.")
+        else:
+            yield prefix + name, prop
+
+
+def test_readme_settings_tables_match_about():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "readme_settings.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("plugin", PLUGINS)
+def test_meltano_yml_declares_every_setting_with_its_default(plugin):
+    kind, executable = PLUGINS[plugin]
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    declared = next(p for p in project["plugins"][kind] if p["name"] == plugin)
+    info = about(executable)
+
+    assert sorted(declared["capabilities"]) == sorted(info["capabilities"])
+    settings = {s["name"]: s for s in declared["settings"]}
+    expected = dict(own_settings(info["settings"]))
+    assert sorted(settings) == sorted(expected)
+    for name, schema in expected.items():
+        setting = settings[name]
+        assert setting["label"] and setting["description"], name
+        types = [
+            t
+            for t in (schema["type"] if isinstance(schema["type"], list) else [schema["type"]])
+            if t != "null"
+        ]
+        assert setting["kind"] == (MELTANO_KINDS[types[0]] if len(types) == 1 else "string"), name
+        assert setting.get("sensitive", False) == schema.get("secret", False), name
+        if "default" in schema:
+            assert str(setting["value"]) == str(schema["default"]), name
+
+
+def test_meltano_project_has_environments_a_job_and_a_schedule():
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    assert project["default_environment"] in {e["name"] for e in project["environments"]}
+    assert project["jobs"][0]["tasks"] == ["tap-zendesk-tickets target-zendesk-tickets"]
+    assert project["schedules"][0]["job"] == project["jobs"][0]["name"]
+    for plugin in project["plugins"]["extractors"] + project["plugins"]["loaders"]:
+        assert plugin["pip_url"] == "-e ."
+        assert plugin["namespace"]
