@@ -9,6 +9,7 @@ from typing import Any
 from singer_sdk import Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
 from tap_zendesk_tickets.streams import TicketsStream
 from zendesk_api.errors import ZendeskError
@@ -23,6 +24,7 @@ class TapZendeskTickets(Tap):
 
     name = "tap-zendesk-tickets"
     config_jsonschema = CONFIG_SCHEMA.to_dict()
+    message_writer_class = FastSingerWriter
     # Not the SDK's test/batch extras: only what this tap really does.
     capabilities = [  # noqa: RUF012 - the SDK declares this as a plain class attribute
         TapCapabilities.CATALOG,
