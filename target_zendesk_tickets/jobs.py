@@ -15,7 +15,8 @@ from typing import Any
 
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.reads import get_once
-from zendesk_api.errors import ZendeskResponseError, describe_details
+from zendesk_api.advice import with_advice
+from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError, describe_details
 from zendesk_api.http import ZendeskClient
 
 JOB_PATH = "/api/v2/job_statuses/{id}.json"
@@ -89,10 +90,15 @@ def parse_job_list(document: Any) -> list[JobStatus]:
 def fetch_jobs(client: ZendeskClient, ids: Iterable[str]) -> dict[str, JobStatus]:
     """One request for the statuses of ``ids`` (show_many when there are several)."""
     wanted = list(ids)
-    if len(wanted) == 1:
-        job = parse_job_status(get_once(client, JOB_PATH.format(id=wanted[0])))
-        return {job.id: job}
-    document = get_once(client, SHOW_MANY_PATH, {"ids": ",".join(wanted)})
+    try:
+        if len(wanted) == 1:
+            job = parse_job_status(get_once(client, JOB_PATH.format(id=wanted[0])))
+            return {job.id: job}
+        document = get_once(client, SHOW_MANY_PATH, {"ids": ",".join(wanted)})
+    except ZendeskAuthError as exc:
+        raise with_advice(
+            exc, client.connection, operation="read import job statuses", scope="read"
+        ) from None
     return {job.id: job for job in parse_job_list(document)}
 
 

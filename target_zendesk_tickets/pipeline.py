@@ -187,6 +187,7 @@ class ImportPipeline:
                 logger.exception("The job watcher failed")
                 with self._cond:
                     self._fail(TargetError(f"Internal error while watching import jobs: {exc!r}"))
+                    self._give_up_on_open_jobs()
 
     def poll_once(self) -> None:
         """Ask about every open job once, and act on the finished ones."""
@@ -224,6 +225,7 @@ class ImportPipeline:
                 )
             with self._cond:
                 self._fail(exc)
+                self._give_up_on_open_jobs()  # asking again would fail the same way
             return
         wait = self.poll_interval
         if isinstance(exc, ZendeskRateLimitError) and exc.retry_after is not None:
@@ -233,6 +235,12 @@ class ImportPipeline:
         log = logger.info if isinstance(exc, ZendeskRateLimitError) else logger.warning
         log("%s; asking about the import jobs again in %s", exc, format_duration(wait))
         self._check_deadlines()
+
+    def _give_up_on_open_jobs(self) -> None:
+        for open_job in self._open.values():
+            self.progress.abandoned.append(open_job.batch.describe())
+        self._open.clear()
+        self._cond.notify_all()
 
     def _check_deadlines(self) -> None:
         with self._cond:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import BatchSink
+from singer_sdk.exceptions import InvalidRecord
+from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
 from target_zendesk_tickets.batches import Batch, TicketRef
 from target_zendesk_tickets.convert import ConversionError, is_deleted, to_import, to_json_value
@@ -27,6 +29,10 @@ class TicketSink(BatchSink):
         self._refs: list[TicketRef] = []
         self.deleted_skipped = 0
         target.ticket_sinks.append(self)
+
+    def get_validator(self) -> BaseJSONSchemaValidator | None:
+        validator = super().get_validator()
+        return None if validator is None else _ReportingValidator(validator, self.stream_name)
 
     @property
     def max_size(self) -> int:
@@ -66,3 +72,25 @@ class TicketSink(BatchSink):
         batch = Batch(self.stream_name, self._tickets, self._refs)
         self._tickets, self._refs = [], []
         self.zendesk_target.pipeline.submit(batch)
+
+
+class _ReportingValidator(BaseJSONSchemaValidator):
+    """The SDK's validator, raising the target's input error instead of ``InvalidRecord``.
+
+    The SDK logs every ``InvalidRecord`` with a full traceback before re-raising it; a
+    record that does not match its SCHEMA is bad input, reported in one line by the reader.
+    """
+
+    def __init__(self, inner: BaseJSONSchemaValidator, stream: str) -> None:
+        super().__init__(inner.schema)
+        self.inner = inner
+        self.stream = stream
+
+    def validate(self, record: dict[str, Any]) -> None:
+        try:
+            self.inner.validate(record)
+        except InvalidRecord as exc:
+            raise BadRecordError(
+                f"the record does not match the SCHEMA of stream '{self.stream}': "
+                f"{exc.error_message}"
+            ) from None

@@ -290,3 +290,18 @@ def test_pause_is_cut_short_by_a_failure(parts):
     with pytest.raises(ImportFailedError):
         pipeline.pause(30)
     assert time.monotonic() - started < 10
+
+
+def test_a_broken_watcher_fails_the_run_instead_of_hanging(parts):
+    build, _, _, _, failures, _ = parts
+    pipeline = build(poll_interval=0.01)
+    pipeline.submit(make_batch(1))
+
+    def broken(ids):
+        raise KeyError("bug")
+
+    pipeline._poll = broken
+    assert _eventually(lambda: pipeline.failure is not None)
+    pipeline.drain_after_failure()  # returns: the open job was given up on
+    assert "Internal error while watching import jobs: KeyError('bug')" in str(failures[0])
+    assert pipeline.progress.abandoned == ["batch 1 (1 tickets of stream 'tickets', input line 10)"]
