@@ -284,9 +284,12 @@ class ImportPipeline:
             head = f"Zendesk's import job {result.job.id} for {batch.describe()} failed:"
         lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
         lines.append(
-            f"{result.imported} ticket(s) of this batch were imported."
+            f"The other {result.imported} ticket(s) of this batch were imported (a run from "
+            "the last STATE imports them again). Fix or leave out the failing tickets, then "
+            "run again from the last STATE."
             if result.imported
-            else "None of this batch's tickets were imported."
+            else "None of this batch's tickets were imported. Fix or leave out the failing "
+            "tickets, then run again from the last STATE."
         )
         self._fail(ImportFailedError("\n".join(lines)), batch)
 

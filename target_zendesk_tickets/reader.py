@@ -104,7 +104,7 @@ class LineNumberedReader(SingerReader):
 
     def _parse(self, line: str) -> dict:
         try:
-            message = deserialize_json(line)
+            message = deserialize_json(line.rstrip("\r\n"))  # columns counted on this line
         except json.JSONDecodeError as exc:
             raise self._bad(
                 f"not valid JSON ({exc.msg} at column {exc.colno}): "

@@ -29,4 +29,7 @@ def final_message(failure: BaseException, progress: Progress, *, states: int, un
         )
     if unsent:
         facts.append(f"Not imported: {unsent} ticket(s) read but not yet sent.")
-    return f"{failure}\n{' '.join(facts)}"
+    text = str(failure)
+    if "\n" in text:  # a list of failing tickets: the facts get a line of their own
+        return f"{text}\n{' '.join(facts)}"
+    return f"{text.rstrip('.')}. {' '.join(facts)}"

@@ -164,7 +164,7 @@ def test_failing_tickets_stop_the_import_and_no_later_state_is_written(parts):
         "ticket 21, input line 11, position 2 of 2 in batch 2: RecordInvalid: Status: x is not valid"
         in message
     )
-    assert "1 ticket(s) of this batch were imported" in message
+    assert "The other 1 ticket(s) of this batch were imported" in message
     assert pipeline.progress.after_failure == [
         "batch 3 (2 tickets of stream 'tickets', input lines 10-11)"
     ]

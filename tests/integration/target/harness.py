@@ -1,0 +1,129 @@
+"""Running the real target-zendesk-tickets executable against sandbox accounts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.support.processes import TARGET, clean_env, write_json
+from zendesk_sandbox import Credentials, Sandbox
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "target"
+TAP_SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[3] / "tap_zendesk_tickets/schemas/tickets.json").read_text()
+)
+SECRETS = (
+    Credentials.admin_token,
+    Credentials.oauth_token,
+    Credentials.agent_token,
+    Credentials.readonly_oauth_token,
+)
+
+
+def target_config(
+    tmp_path: Path, sandbox: Sandbox, *, name: str = "target.json", **overrides: Any
+) -> Path:
+    """Fast settings for tests (every wait in milliseconds); override anything."""
+    config: dict[str, Any] = {
+        "zendesk": {
+            "domain": sandbox.base_url,
+            "userName": Credentials.admin_email,
+            "apiToken": Credentials.admin_token,
+        },
+        "jobPollInterval": "20ms",
+        "defaultRetryAfter": "20ms",
+        "retryBackoff": "5ms",
+        "jobTimeout": "30s",
+        "requestTimeout": "10s",
+    }
+    config.update(overrides)
+    return write_json(tmp_path / name, config)
+
+
+@dataclass
+class TargetRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def states(self) -> list[Any]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.strip()]
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def errors(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if "| ERROR" in line]
+
+
+def run_target(
+    config: Path, lines: list[str] | str, *, env: dict[str, str] | None = None, timeout: float = 120
+) -> TargetRun:
+    text = lines if isinstance(lines, str) else "".join(line + "\n" for line in lines)
+    result = subprocess.run(
+        [TARGET, "--config", str(config)],
+        input=text,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or clean_env(),
+        check=False,
+    )
+    return TargetRun(result.returncode, result.stdout, result.stderr)
+
+
+def exported_tickets(source: Sandbox, count: int) -> list[dict[str, Any]]:
+    """``count`` tickets as the export shows them, deleted ones left out."""
+    tickets = []
+    for ticket_id in source.visible_ticket_ids(exclude_deleted=True):
+        tickets.append(source.exported_ticket(ticket_id))
+        if len(tickets) == count:
+            return tickets
+    raise ValueError(f"the source sandbox has fewer than {count} tickets")
+
+
+def schema_line(stream: str = "tickets", schema: dict | None = None) -> str:
+    return json.dumps(
+        {
+            "type": "SCHEMA",
+            "stream": stream,
+            "schema": schema or TAP_SCHEMA,
+            "key_properties": ["id"],
+        }
+    )
+
+
+def record_line(record: Any, stream: str = "tickets") -> str:
+    return json.dumps({"type": "RECORD", "stream": stream, "record": record})
+
+
+def state_line(value: Any) -> str:
+    return json.dumps({"type": "STATE", "value": value})
+
+
+def singer_input(tickets: list[dict], *, state_every: int | None = None) -> list[str]:
+    """SCHEMA, the tickets, a STATE after every ``state_every`` tickets and at the end."""
+    lines = [schema_line()]
+    for number, ticket in enumerate(tickets, start=1):
+        lines.append(record_line(ticket))
+        if state_every and number % state_every == 0:
+            lines.append(state_line({"through": number}))
+    lines.append(state_line({"through": len(tickets)}))
+    return lines
+
+
+def expected_external_id(ticket: dict) -> str:
+    return ticket.get("external_id") or str(ticket["id"])
+
+
+def imported_by_external_id(sandbox: Sandbox) -> dict[str, dict]:
+    imported: dict[str, dict] = {}
+    for ticket in sandbox.imported_tickets():
+        assert ticket["external_id"] not in imported, f"imported twice: {ticket['external_id']}"
+        imported[ticket["external_id"]] = ticket
+    return imported
