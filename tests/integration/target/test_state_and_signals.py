@@ -33,8 +33,10 @@ def destination(make_sandbox):
     return make_sandbox(tickets=0, job_delay=JOB_DELAY, rate_limits={})
 
 
-def start(config):
-    return LiveProcess([TARGET, "--config", str(config)], env=clean_env(), stdin=subprocess.PIPE)
+def start(config, **env):
+    return LiveProcess(
+        [TARGET, "--config", str(config)], env=clean_env(**env), stdin=subprocess.PIPE
+    )
 
 
 def send(target, lines):
@@ -119,13 +121,15 @@ def test_a_termination_signal_finishes_what_was_read_and_exits_0(
     source, destination, tmp_path, signum
 ):
     tickets = exported_tickets(source, 250)
-    with start(target_config(tmp_path, destination)) as target:
+    config = target_config(tmp_path, destination)
+    with start(config, TARGET_ZENDESK_TICKETS_LOGLEVEL="DEBUG") as target:
         send(
             target, [schema_line(), *map(record_line, tickets[:200]), state_line({"through": 200})]
         )
         send(target, list(map(record_line, tickets[200:])))  # 50 more, no STATE yet
         wait_for(lambda: len(destination.import_requests()) == 2)
-        time.sleep(0.1)  # let the target read the last 50 records
+        # The SDK logs each record it has processed at DEBUG: wait until all 250 are read.
+        wait_for(lambda: target.stderr.count("Processed record") == 250)
         target.process.send_signal(signum)
         assert target.finish() == 0
     assert target.messages == [{"through": 200}]
@@ -139,8 +143,9 @@ def test_a_termination_signal_while_jobs_are_in_flight_waits_for_them(
 ):
     destination = make_sandbox(tickets=0, job_delay=1.5, rate_limits={})
     tickets = exported_tickets(source, 30)
-    with start(target_config(tmp_path, destination, bufferSize=10)) as target:
-        send(target, singer_input(tickets, state_every=10)[:-1])
+    with start(target_config(tmp_path, destination)) as target:
+        send(target, singer_input(tickets, state_every=10))
+        # Each STATE sends the batch before it, so a third import means all three were read.
         wait_for(lambda: len(destination.import_requests()) == 3)
         target.process.send_signal(signal.SIGTERM)
         assert target.finish() == 0
