@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sandbox = Sandbox(config).start()
+    sandbox = Sandbox(config).start(poll_interval=0.1)
     try:
         print(sandbox.base_url, flush=True)
         print(

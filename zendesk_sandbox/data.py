@@ -286,7 +286,10 @@ class TicketFactory:
             "custom_fields": custom_fields,
             "satisfaction_rating": _satisfaction(r(), below(1_000_000), status),
             "sharing_agreement_ids": [SHARING_AGREEMENT_ID] if r() < 0.05 else [],
-            "fields": [dict(item) for item in custom_fields],
+            # The same values as custom_fields, without sharing any list between the two.
+            "fields": [
+                {"id": item["id"], "value": _copied(item["value"])} for item in custom_fields
+            ],
             "followup_ids": (
                 [ticket_id + 1 + below(50)] if status == "closed" and r() < 0.05 else []
             ),
@@ -321,6 +324,10 @@ def ticket_from_external_id(seed: int, external_id: str) -> int | None:
     if ticket_id < 1 or generated_external_id(seed, ticket_id) != external_id:
         return None
     return ticket_id
+
+
+def _copied(value: object) -> object:
+    return list(value) if isinstance(value, list) else value
 
 
 def _weighted(roll: float, options: tuple[tuple[str, int], ...]) -> str | None:
