@@ -102,13 +102,17 @@ class Sandbox:
         if self._server is not None:
             return self
         self.stopping.clear()
-        server = make_server(
-            self.config.host,
-            self.config.port,
-            SandboxApp(self),
-            threaded=True,
-            request_handler=QuietRequestHandler,
-        )
+        try:
+            server = make_server(
+                self.config.host,
+                self.config.port,
+                SandboxApp(self),
+                threaded=True,
+                request_handler=QuietRequestHandler,
+            )
+        except SystemExit:
+            # werkzeug exits the process when it cannot bind; a library call should raise.
+            raise OSError(f"cannot listen on {self.config.host}:{self.config.port}") from None
         server.handle_error = _log_server_error  # type: ignore[method-assign]
         host = server.host if ":" not in server.host else f"[{server.host}]"
         self._base_url = f"http://{host}:{server.port}"

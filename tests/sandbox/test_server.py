@@ -34,6 +34,13 @@ def test_start_and_stop_are_quick_and_release_the_port() -> None:
     sandbox.stop()  # a second stop is harmless
 
 
+def test_a_busy_port_raises(sandbox: Sandbox, capfd: pytest.CaptureFixture[str]) -> None:
+    port = int(sandbox.base_url.rsplit(":", 1)[1])
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        Sandbox(SandboxConfig(tickets=1, port=port)).start()
+    capfd.readouterr()  # werkzeug has printed its own note about the port
+
+
 def test_context_manager_and_base_url_before_start() -> None:
     sandbox = Sandbox(SandboxConfig(tickets=5))
     with pytest.raises(RuntimeError, match="not started"):
