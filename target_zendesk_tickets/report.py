@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from target_zendesk_tickets.pipeline import Progress
+from target_zendesk_tickets.pipeline import ImportPipeline
 
 
-def final_message(failure: BaseException, progress: Progress, *, states: int, unsent: int) -> str:
+def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: int) -> str:
     """``failure``'s own text, then one paragraph on where the import stands."""
+    progress, states = pipeline.progress, pipeline.gate.written
     facts = []
     if progress.batches:
         before = " before the failure" if progress.failed_batch is not None else ""
@@ -31,5 +32,9 @@ def final_message(failure: BaseException, progress: Progress, *, states: int, un
         facts.append(f"Not imported: {unsent} ticket(s) read but not yet sent.")
     text = str(failure)
     if "\n" in text:  # a list of failing tickets: the facts get a line of their own
-        return f"{text}\n{' '.join(facts)}"
-    return f"{text.rstrip('.')}. {' '.join(facts)}"
+        message = f"{text}\n{' '.join(facts)}"
+    else:
+        message = f"{text.rstrip('.')}. {' '.join(facts)}"
+    if pipeline.failure is not None and pipeline.failure is not failure:
+        message += f"\nWhile stopping, this failed too: {pipeline.failure}"  # a job, meanwhile
+    return message

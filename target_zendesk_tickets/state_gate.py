@@ -16,9 +16,15 @@ Not thread-safe by itself: the pipeline calls it under its lock.
 from __future__ import annotations
 
 import copy
+import logging
+import sys
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+from singer_sdk.singerlib.json import serialize_json
+
+logger = logging.getLogger(__name__)
 
 
 class StateGate:
@@ -69,3 +75,11 @@ class StateGate:
             count += 1
         self.written += count
         return count
+
+
+def write_state_line(state: dict[str, Any]) -> None:
+    """A STATE goes out as a bare JSON line, as the SDK writes it, flushed at once."""
+    line = serialize_json(state)  # Decimal-safe: the reader parses numbers as Decimal
+    logger.debug("Emitting STATE %s", line)
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

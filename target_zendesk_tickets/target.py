@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from functools import cached_property
 from typing import Any
 
 from singer_sdk import Target
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
-from singer_sdk.singerlib.json import serialize_json
 
 from target_zendesk_tickets.errors import ForcedStopError, TargetError
 from target_zendesk_tickets.interrupts import Interrupter
@@ -19,6 +17,7 @@ from target_zendesk_tickets.report import final_message
 from target_zendesk_tickets.sdk_hooks import TargetHooks
 from target_zendesk_tickets.settings import CONFIG_SCHEMA, TargetSettings, read_target_settings
 from target_zendesk_tickets.sink import TicketSink
+from target_zendesk_tickets.state_gate import write_state_line
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import package_version
 
@@ -66,7 +65,7 @@ class TargetZendeskTickets(TargetHooks, Target):
 
     @property
     def input_line(self) -> int:
-        return getattr(self.message_reader, "line_number", 0)
+        return getattr(self.message_reader, "line_number", 0)  # for the tickets' references
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()  # the partial buffers go out
@@ -91,9 +90,7 @@ class TargetZendeskTickets(TargetHooks, Target):
         except ForcedStopError as forced:
             return forced
         unsent = sum(sink.current_size for sink in self.ticket_sinks)
-        message = final_message(
-            exc, self.pipeline.progress, states=self.pipeline.gate.written, unsent=unsent
-        )
+        message = final_message(exc, self.pipeline, unsent=unsent)
         if not isinstance(exc, TargetError | ZendeskError):
             self.logger.error("%s", message)
             return exc  # a bug: keep its traceback
@@ -111,14 +108,6 @@ class TargetZendeskTickets(TargetHooks, Target):
         except (TargetError, ZendeskError) as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
-
-
-def write_state_line(state: dict[str, Any]) -> None:
-    """A STATE goes out as a bare JSON line, as the SDK writes it, flushed at once."""
-    line = serialize_json(state)
-    logging.getLogger(TargetZendeskTickets.name).debug("Emitting STATE %s", line)
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -168,3 +168,22 @@ def _config_input(path):
     from singer_sdk.plugin_base import _ConfigInput
 
     return _ConfigInput.from_cli_args(str(path))
+
+
+def test_a_job_failing_while_stopping_for_bad_input_is_reported_too(mock, capsys):
+    zendesk = FakeZendesk(mock)
+    zendesk.failing[1] = {0: "Subject: too long"}
+    target = TargetZendeskTickets(config=base_config())
+    source = io.StringIO(
+        "\n".join([schema_line(), record_line(ticket(1)), state_line(1), "{bad"]) + "\n"
+    )
+    with pytest.raises(TargetError) as info:
+        target.listen(source)
+    message = str(info.value)
+    assert message.startswith("Bad input at line 4: not valid JSON")
+    assert (
+        "While stopping, this failed too: Zendesk did not import 1 of the 1 tickets of batch 1"
+        in message
+    )
+    assert "Subject: too long" in message
+    assert capsys.readouterr().out == ""
