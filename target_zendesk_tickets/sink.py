@@ -14,6 +14,7 @@ from target_zendesk_tickets.convert import ConversionError, is_deleted, to_impor
 from target_zendesk_tickets.errors import BadRecordError
 from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
 from target_zendesk_tickets.settings import MAX_BATCH
+from target_zendesk_tickets.validation import compile_schema
 
 if TYPE_CHECKING:
     from target_zendesk_tickets.target import TargetZendeskTickets
@@ -75,18 +76,24 @@ class TicketSink(BatchSink):
 
 
 class _ReportingValidator(BaseJSONSchemaValidator):
-    """The SDK's validator, raising the target's input error instead of ``InvalidRecord``.
+    """The SDK's validator, behind a fast check, raising the target's input error.
 
-    The SDK logs every ``InvalidRecord`` with a full traceback before re-raising it; a
-    record that does not match its SCHEMA is bad input, reported in one line by the reader.
+    Records the compiled check accepts are valid (see :mod:`validation`); the others go to
+    the SDK's validator. That one logs every ``InvalidRecord`` with a full traceback before
+    re-raising it; a record that does not match its SCHEMA is bad input, reported in one
+    line by the reader, so it becomes a :class:`BadRecordError` here.
     """
 
     def __init__(self, inner: BaseJSONSchemaValidator, stream: str) -> None:
         super().__init__(inner.schema)
         self.inner = inner
         self.stream = stream
+        checker = getattr(getattr(inner, "validator", None), "TYPE_CHECKER", None)
+        self.fast = compile_schema(inner.schema, checker) if checker is not None else None
 
     def validate(self, record: dict[str, Any]) -> None:
+        if self.fast is not None and self.fast(record):
+            return
         try:
             self.inner.validate(record)
         except InvalidRecord as exc:
