@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,7 @@ from target_zendesk_tickets.jobs import (
 )
 from target_zendesk_tickets.reads import SafeReader, is_retriable
 from target_zendesk_tickets.recovery import Recovery
-from target_zendesk_tickets.settings import TargetSettings
+from target_zendesk_tickets.settings import MAX_JOBS, TargetSettings
 from target_zendesk_tickets.state_gate import StateGate
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskRateLimitError
@@ -95,7 +96,9 @@ class ImportPipeline:
         self.progress = Progress()
         self.failure: BaseException | None = None
         self._open: dict[str, _OpenJob] = {}
-        self._known_jobs: set[str] = set()
+        # Jobs this run started and that may still show as queued or working: the open ones
+        # and the last few finished (bounded, so memory does not grow with the input).
+        self._recent_jobs: deque[str] = deque(maxlen=4 * MAX_JOBS)
         self._submitted = 0
         self._watcher: threading.Thread | None = None
         self._poll_not_before = 0.0
@@ -130,7 +133,7 @@ class ImportPipeline:
             if job_id is None:
                 self._completed(batch, len(tickets), None)
             else:
-                self._known_jobs.add(job_id)
+                self._recent_jobs.append(job_id)
                 self._open[job_id] = _OpenJob(batch, self._clock() + self.job_timeout)
                 logger.info("Submitted %s: Zendesk job %s", batch.describe(), job_id)
 
@@ -162,7 +165,7 @@ class ImportPipeline:
 
     def known_jobs(self) -> set[str]:
         with self._cond:
-            return set(self._known_jobs)
+            return set(self._open) | set(self._recent_jobs)
 
     def close(self) -> None:
         """Stop the watcher and release connections; safe to call more than once."""

@@ -305,3 +305,15 @@ def test_a_broken_watcher_fails_the_run_instead_of_hanging(parts):
     pipeline.drain_after_failure()  # returns: the open job was given up on
     assert "Internal error while watching import jobs: KeyError('bug')" in str(failures[0])
     assert pipeline.progress.abandoned == ["batch 1 (1 tickets of stream 'tickets', input line 10)"]
+
+
+def test_known_jobs_stay_bounded(parts):
+    build, _, zendesk, _, _, _ = parts
+    pipeline = build(max_in_flight=1)
+    for number in range(1, 301):
+        pipeline.submit(make_batch(1))
+        zendesk.finish(f"j{number}")
+        pipeline.poll_once()
+    known = pipeline.known_jobs()
+    assert "j300" in known and "j1" not in known
+    assert len(known) == 120
