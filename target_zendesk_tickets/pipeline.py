@@ -128,10 +128,17 @@ class ImportPipeline:
                 if exc is not self.failure:  # not merely stopped by another failure
                     self._fail(exc, batch)
             raise
+        except Exception as exc:  # a bug: must not pass for bad input upstream
+            logger.exception("Internal error while sending %s", batch.describe())
+            error = TargetError(f"Internal error while sending {batch.describe()}: {exc!r}")
+            with self._cond:
+                self._fail(error, batch)
+            raise error from exc
         tickets, batch.tickets = batch.tickets, []  # Zendesk has them; keep only the refs
         with self._cond:
             if job_id is None:
                 self._completed(batch, len(tickets), None)
+                self.gate.release()
             else:
                 self._recent_jobs.append(job_id)
                 self._open[job_id] = _OpenJob(batch, self._clock() + self.job_timeout)

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from target_zendesk_tickets.errors import ImportFailedError
+from target_zendesk_tickets.errors import ImportFailedError, TargetError
 from target_zendesk_tickets.jobs import JobStatus
 from target_zendesk_tickets.pipeline import ImportPipeline
 from tests.unit.target.conftest import Clock, make_batch
@@ -317,3 +317,14 @@ def test_known_jobs_stay_bounded(parts):
     known = pipeline.known_jobs()
     assert "j300" in known and "j1" not in known
     assert len(known) == 120
+
+
+def test_a_bug_while_sending_is_an_internal_error_not_bad_input(parts):
+    build, importer, _, _, failures, _ = parts
+    importer.fail_with = ValueError("boom")
+    pipeline = build()
+    with pytest.raises(
+        TargetError, match=r"Internal error while sending batch 1 .*ValueError\('boom'\)"
+    ):
+        pipeline.submit(make_batch(1))
+    assert failures and pipeline.failure is failures[0]
