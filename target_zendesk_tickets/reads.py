@@ -108,7 +108,8 @@ class SafeReader:
             if self._clock() + wait > deadline:
                 raise DeadlinePassedError(
                     f"{error}. Gave up on {what} after {attempt} tries in "
-                    f"{format_duration(self._clock() - started)} (jobTimeout)"
+                    f"{format_duration(self._clock() - started)} (jobTimeout). Check "
+                    "https://status.zendesk.com, then run again from the last STATE"
                 ) from None
             logger.info("%s; asking again for %s in %s", error, what, format_duration(wait))
             self._pause(wait)
