@@ -203,3 +203,19 @@ def test_refused_credentials_fail_at_once_in_one_line(
     assert "No batch was imported completely" in errors[0]
     assert len(import_statuses(destination)) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_closed_tickets_archived_on_import_cannot_be_checked_after_a_lost_answer(
+    source, destination, tmp_path
+):
+    tickets = exported_tickets(source, 3)
+    for ticket in tickets:
+        ticket["status"] = "closed"
+    destination.add_fault("500", route="import", after=True)
+    config = target_config(tmp_path, destination, archiveImmediately=True)
+    result = run_target(config, singer_input(tickets))
+    assert result.returncode == 1
+    error = result.errors()[-1]
+    assert "3 that cannot be checked" in error
+    assert "closed tickets imported with archiveImmediately" in error
+    assert len(destination.import_requests()) == 1  # not sent again: no duplicates

@@ -1,6 +1,7 @@
 """Importing into a sandbox account and reading the tickets back."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -202,3 +203,32 @@ def test_json_numbers_and_dates_survive(destination, tmp_path):
         json.dumps(sent["custom_fields"])
         == '[{"id": 1, "value": 1.5}, {"id": 2, "value": 10}, {"id": 3, "value": 12345678901234}]'
     )
+
+
+def test_tap_to_target_moves_every_live_ticket_and_ends_with_the_taps_last_state(
+    source, destination, tmp_path
+):
+    from tests.support.configs import tap_config
+    from tests.support.processes import TAP, clean_env
+
+    tap = subprocess.run(
+        [TAP, "--config", str(tap_config(tmp_path, source.base_url))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
+        check=True,
+    )
+    result = run_target(target_config(tmp_path, destination), tap.stdout)
+    assert result.returncode == 0, result.stderr
+    live = [source.exported_ticket(i) for i in source.visible_ticket_ids(exclude_deleted=True)]
+    imported = imported_by_external_id(destination)
+    assert sorted(imported) == sorted(expected_external_id(t) for t in live)
+    tap_states = [
+        json.loads(line)["value"]
+        for line in tap.stdout.splitlines()
+        if '"type":"STATE"' in line.replace(" ", "")
+    ]
+    assert result.states[-1] == tap_states[-1]
+    deleted = len(source.visible_ticket_ids()) - len(live)
+    assert f"skipped {deleted} deleted tickets" in result.stderr
