@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "bufferSize": MAX_BATCH,
     "maxRetries": 3,
     "archiveImmediately": False,
-    "maxJobsInFlight": 4,
+    "maxJobsInFlight": 6,
     "jobPollInterval": "1s",
     "jobTimeout": "30m",
 }

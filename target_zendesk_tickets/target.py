@@ -23,9 +23,7 @@ from zendesk_api.http import package_version
 
 
 class TargetZendeskTickets(TargetHooks, Target):
-    """Imports tickets into a Zendesk account with the bulk ticket import API, 100 per
-    call, several import jobs in flight, and writes each STATE only once every ticket
-    before it is confirmed imported by its job."""
+    """Zendesk bulk ticket import; each STATE passed on once the tickets before it are in."""
 
     name = "target-zendesk-tickets"
     config_jsonschema = CONFIG_SCHEMA.to_dict()

@@ -11,7 +11,7 @@ def test_defaults():
     assert settings.buffer_size == 100
     assert settings.max_retries == 3
     assert settings.archive_immediately is False
-    assert settings.max_jobs_in_flight == 4
+    assert settings.max_jobs_in_flight == 6
     assert settings.job_poll_interval == 1.0
     assert settings.job_timeout == 30 * 60
     assert settings.connection.default_retry_after == 60.0
