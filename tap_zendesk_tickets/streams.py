@@ -36,7 +36,6 @@ from zendesk_api.errors import (
     error_from_response,
 )
 from zendesk_api.http import decode_json, new_session, transport_error, user_agent
-from zendesk_api.rate_limit import parse_retry_after
 
 if TYPE_CHECKING:
     from tap_zendesk_tickets.settings import TapSettings
@@ -126,8 +125,7 @@ class TicketsStream(RESTStream[str | None]):
     def validate_response(self, response: requests.Response) -> None:
         if response.status_code < 400:
             return
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        error = error_from_response(response, retry_after=retry_after)
+        error = error_from_response(response)
         raise with_advice(
             error,
             self.settings.connection,

@@ -35,7 +35,6 @@ from zendesk_api.errors import (
     error_from_response,
 )
 from zendesk_api.http import ZendeskClient, decode_json
-from zendesk_api.rate_limit import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +131,7 @@ class Importer:
                     return _Answer(_JOB, job_id=parse_job_status(decode_json(response)).id)
                 except ZendeskResponseError as exc:
                     return _Answer(_UNCLEAR, error=exc)
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            error = error_from_response(response, retry_after=retry_after)
+            error = error_from_response(response)
         return self._classify(batch, error)
 
     def _classify(self, batch: Batch, error: ZendeskHTTPError) -> _Answer:

@@ -26,7 +26,6 @@ from zendesk_api.errors import (
     error_from_response,
 )
 from zendesk_api.http import ZendeskClient, decode_json
-from zendesk_api.rate_limit import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +42,7 @@ def get_once(client: ZendeskClient, path: str, params: dict[str, Any] | None = N
     response = client.send("GET", path, params=params)
     with response:
         if response.status_code >= 400:
-            raise error_from_response(
-                response, retry_after=parse_retry_after(response.headers.get("Retry-After"))
-            )
+            raise error_from_response(response)
         return decode_json(response)
 
 

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from zendesk_api.rate_limit import parse_retry_after
+
 _MAX_TEXT = 300  # an HTML error page is not worth more than this in a log line
 
 
@@ -196,12 +198,9 @@ _CLASS_BY_STATUS: dict[int, type[ZendeskHTTPError]] = {
 
 
 def error_from_response(
-    response: requests.Response,
-    *,
-    hint: str | None = None,
-    retry_after: float | None = None,
+    response: requests.Response, *, hint: str | None = None
 ) -> ZendeskHTTPError:
-    """Build the exception that describes an error response."""
+    """Build the exception that describes an error response, with its ``Retry-After``."""
     code, text, details = describe_body(response)
     status = response.status_code
     cls = _CLASS_BY_STATUS.get(status)
@@ -216,5 +215,5 @@ def error_from_response(
         text=text,
         details=details,
         hint=hint,
-        retry_after=retry_after,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )

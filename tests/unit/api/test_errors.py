@@ -95,7 +95,11 @@ def test_every_error_shape_becomes_one_line(status, body, cls, message):
 
 def test_plain_text_bodies_are_kept_and_shortened():
     error = error_from_response(
-        _response(429, text="Number of allowed API requests per minute exceeded"), retry_after=2.0
+        _response(
+            429,
+            text="Number of allowed API requests per minute exceeded",
+            headers={"Retry-After": "2"},
+        )
     )
     assert isinstance(error, ZendeskRateLimitError)
     assert str(error).endswith("Number of allowed API requests per minute exceeded")
