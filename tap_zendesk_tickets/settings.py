@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from tap_zendesk_tickets.bookmarks import parse_start_time
 from tap_zendesk_tickets.retry import RetryPolicy
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
     ZENDESK_PROPERTY,
+    SettingsReader,
     ZendeskConnection,
-    read_connection,
-    read_duration,
 )
 
 MAX_PAGE_SIZE = 1000
@@ -112,23 +110,17 @@ class TapSettings:
 
 def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    errors: list[str] = []
-    connection = None
-    try:
-        connection = read_connection(config)
-    except ConfigValidationError as exc:
-        errors.extend(exc.errors)
-
-    polling_period = _collect(errors, lambda: read_duration(config, "pollingPeriod", "6s"))
-    max_wait = _collect(errors, lambda: read_duration(config, "maxRateLimitWait", "30m"))
-    start_time = _collect(errors, lambda: _read_start_time(config.get("startTime")))
-
-    if errors or connection is None:
-        raise ConfigValidationError("tap-zendesk-tickets settings are not valid", errors=errors)
+    reader = SettingsReader(config)
+    connection = reader.connection()
+    polling_period = reader.duration("pollingPeriod", "6s")
+    max_wait = reader.duration("maxRateLimitWait", "30m")
+    start_time = reader.check(lambda: _read_start_time(config.get("startTime")))
+    reader.raise_if_invalid("tap-zendesk-tickets")
+    connection = cast(ZendeskConnection, connection)  # set: raise_if_invalid passed
     return TapSettings(
         connection=connection,
         polling_period=polling_period,
-        start_time=start_time,
+        start_time=cast(float, start_time),
         page_size=int(config.get("pageSize") or MAX_PAGE_SIZE),
         exclude_deleted=bool(config.get("excludeDeleted", False)),
         follow=bool(config.get("follow", False)),
@@ -149,11 +141,3 @@ def _read_start_time(value: Any) -> float:
             f"startTime: {value!r} is neither Unix seconds nor an ISO-8601 date-time "
             "such as 2024-01-31T00:00:00Z"
         ) from None
-
-
-def _collect(errors: list[str], read: Any) -> Any:
-    try:
-        return read()
-    except ValueError as exc:
-        errors.append(str(exc))
-        return None

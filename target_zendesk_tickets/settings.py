@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError
 
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
     ZENDESK_PROPERTY,
+    SettingsReader,
     ZendeskConnection,
-    read_connection,
-    read_duration,
 )
 
 #: Zendesk's limit for one bulk import call.
@@ -117,36 +115,25 @@ class TargetSettings:
 
 def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    errors: list[str] = []
-    connection = None
-    try:
-        connection = read_connection(config)
-    except ConfigValidationError as exc:
-        errors.extend(exc.errors)
-
-    durations: dict[str, float] = {}
-    for name in ("jobPollInterval", "jobTimeout"):
-        try:
-            durations[name] = read_duration(config, name, DEFAULTS[name])
-        except ValueError as exc:
-            errors.append(str(exc))
-    for name, meaning in (
-        ("jobPollInterval", "0s would ask Zendesk about jobs without pause"),
-        ("jobTimeout", "how long to wait for one import job"),
-    ):
-        if durations.get(name) == 0:
-            errors.append(f"{name}: must be more than 0s ({meaning})")
-
-    if errors or connection is None:
-        raise ConfigValidationError("target-zendesk-tickets settings are not valid", errors=errors)
+    reader = SettingsReader(config)
+    connection = reader.connection()
+    poll_interval = reader.duration(
+        "jobPollInterval",
+        DEFAULTS["jobPollInterval"],
+        above_zero="0s would ask Zendesk about jobs without pause",
+    )
+    job_timeout = reader.duration(
+        "jobTimeout", DEFAULTS["jobTimeout"], above_zero="how long to wait for one import job"
+    )
+    reader.raise_if_invalid("target-zendesk-tickets")
     return TargetSettings(
-        connection=connection,
+        connection=cast(ZendeskConnection, connection),  # set: raise_if_invalid passed
         buffer_size=_integer(config, "bufferSize"),
         max_retries=_integer(config, "maxRetries"),
         archive_immediately=bool(_value(config, "archiveImmediately")),
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
-        job_poll_interval=durations["jobPollInterval"],
-        job_timeout=durations["jobTimeout"],
+        job_poll_interval=poll_interval,
+        job_timeout=job_timeout,
     )
 
 

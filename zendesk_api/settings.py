@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
@@ -21,6 +21,7 @@ from singer_sdk.exceptions import ConfigValidationError
 from zendesk_api.auth import ApiTokenAuth, OAuthTokenAuth, ZendeskAuth
 from zendesk_api.durations import DurationError, parse_duration
 
+T = TypeVar("T")
 GROUP = "zendesk"
 _SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _CONNECT_TIMEOUT = 10.0
@@ -258,3 +259,38 @@ def _is_loopback(host: str) -> bool:
 
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+class SettingsReader:
+    """Reads a plugin's settings and collects every problem, so that one
+    ConfigValidationError names all the wrong settings at once."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.errors: list[str] = []
+
+    def connection(self) -> ZendeskConnection | None:
+        try:
+            return read_connection(self.config)
+        except ConfigValidationError as exc:
+            self.errors.extend(exc.errors)
+            return None
+
+    def duration(self, name: str, default: str, *, above_zero: str | None = None) -> float:
+        """A duration setting; ``above_zero`` says why ``0s`` is refused, if it is."""
+        seconds = self.check(lambda: read_duration(self.config, name, default))
+        if seconds == 0 and above_zero:
+            self.errors.append(f"{name}: must be more than 0s ({above_zero})")
+        return seconds or 0.0
+
+    def check(self, read: Callable[[], T]) -> T | None:
+        """Run ``read``; a ValueError becomes a listed problem (its text names the setting)."""
+        try:
+            return read()
+        except ValueError as exc:
+            self.errors.append(str(exc))
+            return None
+
+    def raise_if_invalid(self, plugin: str) -> None:
+        if self.errors:
+            raise ConfigValidationError(f"{plugin} settings are not valid", errors=self.errors)
