@@ -118,6 +118,8 @@ class TicketsStream(RESTStream[str | None]):
         else:
             params["start_time"] = self._start_time
         params["per_page"] = self._per_page
+        # Zendesk's default scope ("agent") leaves out tickets handled by AI agents.
+        params["support_type_scope"] = "all"
         if self.settings.exclude_deleted:
             params["exclude_deleted"] = "true"
         return params

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.data import TicketFactory, TicketKeys, ticket_from_external_id
+from zendesk_sandbox.data import AI_AGENT_EVERY, TicketFactory, TicketKeys, ticket_from_external_id
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.imports import imported_ticket, ticket_errors
 from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id
@@ -62,6 +62,7 @@ class Account:
         self._stored: dict[int, dict] = {}
         self._stored_by_external_id: dict[str, set[int]] = {}
         self._deleted = set(self._keys.deleted)
+        self._ai_agent = set(range(AI_AGENT_EVERY, config.tickets + 1, AI_AGENT_EVERY))
         self._archived: set[int] = set()
         self._import_facts: dict[int, dict] = {}  # imported id -> job, index, solved_at
         self._max_id = config.tickets
@@ -111,7 +112,12 @@ class Account:
 
     @_settled
     def export_slice(
-        self, after: tuple[int, int], limit: int, cutoff: int, exclude_deleted: bool
+        self,
+        after: tuple[int, int],
+        limit: int,
+        cutoff: int,
+        exclude_deleted: bool,
+        support_type_scope: str = "agent",
     ) -> tuple[list[tuple[int, int]], list[bytes], bool]:
         """The next export page after position ``after``.
 
@@ -119,32 +125,57 @@ class Account:
         after ``after`` whose generated_timestamp is at most ``cutoff``, their JSON, and
         whether any such ticket is left after them.
         """
-        order, deleted = self._order, self._deleted
+        order = self._order
+        shown = self._export_filter(exclude_deleted, support_type_scope)
         position = bisect.bisect_right(order, after)
         keys: list[tuple[int, int]] = []
         while position < len(order) and len(keys) < limit:
             key = order[position]
             if key[0] > cutoff:
                 break
-            if not (exclude_deleted and key[1] in deleted):
+            if shown(key[1]):
                 keys.append(key)
             position += 1
         more = False
         while position < len(order) and order[position][0] <= cutoff:
-            if not (exclude_deleted and order[position][1] in deleted):
+            if shown(order[position][1]):
                 more = True
                 break
             position += 1
         return keys, [self._encoded(ticket_id) for _, ticket_id in keys], more
 
+    def _export_filter(
+        self, exclude_deleted: bool, support_type_scope: str
+    ) -> Callable[[int], bool]:
+        """Which ticket ids an export with these parameters shows."""
+        deleted, ai_agent = self._deleted, self._ai_agent
+
+        def shown(ticket_id: int) -> bool:
+            if exclude_deleted and ticket_id in deleted:
+                return False
+            if support_type_scope == "agent":
+                return ticket_id not in ai_agent
+            if support_type_scope == "ai_agent":
+                return ticket_id in ai_agent
+            return True
+
+        return shown
+
     @_settled
-    def visible_ticket_ids(self, exclude_deleted: bool = False) -> list[int]:
-        """Ids of every ticket a full export would return now, in export order."""
+    def visible_ticket_ids(
+        self, exclude_deleted: bool = False, support_type_scope: str = "all"
+    ) -> list[int]:
+        """Ids of every ticket a full export would return now, in export order.
+
+        ``support_type_scope`` defaults to ``all`` here (what tap-zendesk-tickets asks for);
+        the export's own default is ``agent``.
+        """
         cutoff = self.now() - self.config.exclusion_window
+        shown = self._export_filter(exclude_deleted, support_type_scope)
         return [
             ticket_id
             for generated, ticket_id in self._order
-            if generated <= cutoff and not (exclude_deleted and ticket_id in self._deleted)
+            if generated <= cutoff and shown(ticket_id)
         ]
 
     @_settled
@@ -389,6 +420,10 @@ class Account:
             self._deleted.add(ticket_id)
         else:
             self._deleted.discard(ticket_id)
+        if ticket.get("support_type") == "ai_agent":
+            self._ai_agent.add(ticket_id)
+        else:
+            self._ai_agent.discard(ticket_id)
         self._json_cache.pop(ticket_id, None)
         self._max_id = max(self._max_id, ticket_id)
 

@@ -299,8 +299,18 @@ class TicketFactory:
             "allow_attachments": True,
             "from_messaging_channel": channel == "native_messaging",
             "encoded_id": _encoded_id(rng.getrandbits(55)),
-            "support_type": "agent",
+            "support_type": "ai_agent" if is_ai_agent(ticket_id) else "agent",
         }
+
+
+#: Every so many generated tickets was handled by a Zendesk AI agent. The export leaves
+#: them out unless asked for ``support_type_scope=all`` (or ``ai_agent``).
+AI_AGENT_EVERY = 37
+
+
+def is_ai_agent(ticket_id: int) -> bool:
+    """Whether a generated ticket has ``support_type: "ai_agent"`` (a pure function of the id)."""
+    return ticket_id % AI_AGENT_EVERY == 0
 
 
 def generated_external_id(seed: int, ticket_id: int) -> str | None:

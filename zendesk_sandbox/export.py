@@ -33,6 +33,8 @@ from zendesk_sandbox.responses import encoded_json_response
 
 CURSOR_TEXT = re.compile(r"(\d+)\.0\|\|(\d+)\|")
 TRUE_VALUES = ("true", "1")
+#: ``agent`` (Zendesk's default) leaves out tickets handled by an AI agent.
+SUPPORT_TYPE_SCOPES = ("agent", "all", "ai_agent")
 TOO_RECENT = "Too recent start_time. Use a start_time older than 1 minute"
 
 
@@ -69,6 +71,9 @@ def handle_export(call: Call) -> Response:
     account, args = call.account, call.request.args
     per_page = _per_page(args.get("per_page"), account.config.page_limit)
     exclude_deleted = args.get("exclude_deleted", "").lower() in TRUE_VALUES
+    scope = args.get("support_type_scope", "agent")
+    if scope not in SUPPORT_TYPE_SCOPES:
+        raise invalid_value(f"support_type_scope must be one of {', '.join(SUPPORT_TYPE_SCOPES)}.")
     cursor = args.get("cursor")
     now = account.now()
     window = account.config.exclusion_window
@@ -81,7 +86,7 @@ def handle_export(call: Call) -> Response:
         raise invalid_value("Either start_time or cursor is required.")
 
     cutoff = math.floor(now - window)  # the most recent window is left out
-    keys, tickets, more = account.export_slice(after, per_page, cutoff, exclude_deleted)
+    keys, tickets, more = account.export_slice(after, per_page, cutoff, exclude_deleted, scope)
 
     def page_url(page_cursor: str | None) -> str | None:
         if page_cursor is None:
@@ -91,6 +96,8 @@ def handle_export(call: Call) -> Response:
             url += f"&per_page={per_page}"
         if "exclude_deleted" in args:
             url += f"&exclude_deleted={str(exclude_deleted).lower()}"
+        if "support_type_scope" in args:
+            url += f"&support_type_scope={scope}"
         return url
 
     if keys:

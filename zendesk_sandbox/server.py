@@ -168,9 +168,11 @@ class Sandbox:
         """A ticket as the export shows it now; KeyError if unknown."""
         return self.account.exported_ticket(ticket_id)
 
-    def visible_ticket_ids(self, exclude_deleted: bool = False) -> list[int]:
+    def visible_ticket_ids(
+        self, exclude_deleted: bool = False, support_type_scope: str = "all"
+    ) -> list[int]:
         """Ids a full export from start_time=0 would return now, in export order."""
-        return self.account.visible_ticket_ids(exclude_deleted)
+        return self.account.visible_ticket_ids(exclude_deleted, support_type_scope)
 
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox clock forward (or back); returns the new now (epoch seconds)."""

@@ -96,7 +96,7 @@ def test_request_log_lists_api_requests_only(api: Api, sandbox: Sandbox) -> None
         ("GET", "/api/v2/incremental/tickets/cursor.json", 200, "export"),
         ("GET", "/api/v2/nowhere", 404, None),
     ]
-    assert log[0]["query"] == {"start_time": "0", "per_page": "2"}
+    assert log[0]["query"] == {"start_time": "0", "per_page": "2", "support_type_scope": "all"}
     assert log[0]["auth"] == "basic" and isinstance(log[0]["time"], float)
     assert admin(sandbox, "DELETE", "requests").json() == {"requests": []}
     assert sandbox.request_log() == []

@@ -39,7 +39,7 @@ def test_cli_prints_its_url_first_and_exits_cleanly_on_a_signal(
             assert url.startswith("http://127.0.0.1:")
             response = requests.get(
                 url + "/api/v2/incremental/tickets/cursor.json",
-                params={"start_time": 0},
+                params={"start_time": 0, "support_type_scope": "all"},
                 auth=Credentials().admin_basic,
                 timeout=5,
             )
@@ -54,7 +54,10 @@ def test_cli_prints_its_url_first_and_exits_cleanly_on_a_signal(
                 process.wait()
         assert process.stdout.read() == "", "only the URL goes to stdout"
         stderr = process.stderr.read()
-    assert "GET /api/v2/incremental/tickets/cursor.json?start_time=0 -> 200 (auth=basic)" in stderr
+    assert (
+        "GET /api/v2/incremental/tickets/cursor.json?start_time=0&support_type_scope=all -> 200"
+        in stderr
+    )
     assert "sandbox-api-token" not in stderr and "Traceback" not in stderr
 
 
@@ -68,7 +71,7 @@ def test_cli_applies_rate_limit_overrides() -> None:
             responses = [
                 requests.get(
                     url + "/api/v2/incremental/tickets/cursor",
-                    params={"start_time": 0},
+                    params={"start_time": 0, "support_type_scope": "all"},
                     auth=Credentials().admin_basic,
                     timeout=5,
                 )

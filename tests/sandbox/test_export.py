@@ -149,9 +149,21 @@ def test_exclude_deleted_drops_deleted_tickets(api: Api) -> None:
     assert {t["id"] for t in kept} == {t["id"] for t in everything} - deleted
 
 
-def test_support_type_scope_is_accepted(api: Api) -> None:
-    response = api.export(start_time=0, per_page=3, support_type_scope="all")
-    assert response.status_code == 200 and len(response.json()["tickets"]) == 3
+def test_support_type_scope_leaves_ai_agent_tickets_out_by_default(
+    api: Api, sandbox: Sandbox
+) -> None:
+    default = tickets_of(api.export_all(start_time=0, per_page=100, support_type_scope=None))
+    everything = tickets_of(api.export_all(start_time=0, per_page=100))
+    only_ai = tickets_of(api.export_all(start_time=0, per_page=100, support_type_scope="ai_agent"))
+    ai_ids = {t["id"] for t in everything if t["support_type"] == "ai_agent"}
+    assert ai_ids
+    assert {t["id"] for t in only_ai} == ai_ids
+    assert {t["id"] for t in default} == {t["id"] for t in everything} - ai_ids
+    assert [t["id"] for t in everything] == sandbox.visible_ticket_ids()
+    assert [t["id"] for t in default] == sandbox.visible_ticket_ids(support_type_scope="agent")
+    page = api.export(start_time=0, per_page=3, support_type_scope="all").json()
+    assert "support_type_scope=all" in page["after_url"]
+    assert api.export(start_time=0, support_type_scope="robots").status_code == 400
 
 
 def test_recent_changes_wait_out_the_exclusion_window(api: Api, sandbox: Sandbox) -> None:

@@ -14,6 +14,8 @@ def test_full_export_emits_every_ticket_once_unchanged_in_export_order(make_sand
     for record in run.records[::97]:
         assert record == sandbox.exported_ticket(record["id"])
     assert any(record["status"] == "deleted" for record in run.records)
+    # Zendesk's default support_type_scope would leave these out.
+    assert any(record["support_type"] == "ai_agent" for record in run.records)
 
     schema = next(m for m in run.messages if m["type"] == "SCHEMA")
     assert schema["key_properties"] == ["id"]

@@ -36,8 +36,18 @@ def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(run_ta
         )
         history = mock.request_history
     assert [query(r) for r in history] == [
-        {"start_time": "1709802104", "per_page": "2", "exclude_deleted": "true"},
-        {"cursor": cursor_for(100, 2), "per_page": "2", "exclude_deleted": "true"},
+        {
+            "start_time": "1709802104",
+            "per_page": "2",
+            "support_type_scope": "all",
+            "exclude_deleted": "true",
+        },
+        {
+            "cursor": cursor_for(100, 2),
+            "per_page": "2",
+            "support_type_scope": "all",
+            "exclude_deleted": "true",
+        },
     ]
     assert [r["id"] for r in records(messages)] == [1, 2, 3]
 
@@ -135,7 +145,11 @@ def test_resume_from_cursor(run_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([ticket(3, 101)], end=True)])
         messages = run_tap(state=state)
-        assert query(mock.request_history[0]) == {"cursor": "CUR+/=", "per_page": "1000"}
+        assert query(mock.request_history[0]) == {
+            "cursor": "CUR+/=",
+            "per_page": "1000",
+            "support_type_scope": "all",
+        }
         assert "cursor=CUR%2B%2F%3D" in mock.request_history[0].url
     assert [r["id"] for r in records(messages)] == [3]
 
