@@ -15,6 +15,7 @@ bookmark's second and mis-orders tickets changed by system updates.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from typing import Any
 
 from zendesk_api.errors import ZendeskError
 
-#: ``start_time`` must be more than a minute in the past (Zendesk rejects newer ones).
-MIN_START_AGE = 61
+#: ``start_time`` must be more than a minute in the past (Zendesk rejects newer ones); two
+#: minutes leave room for a host clock running ahead of Zendesk's. Asking from further back
+#: costs nothing: tickets up to the bookmark are skipped.
+MIN_START_AGE = 120
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")  # Go writes nanoseconds; Python reads microseconds
 
@@ -97,22 +100,32 @@ def position_from_bookmark(bookmark: Mapping[str, Any]) -> Position | None:
     raw_time = bookmark.get("last_modified_time")
     if raw_time is None:
         return None
-    if isinstance(raw_time, int | float) and not isinstance(raw_time, bool):
+    if _is_number(raw_time):
         timestamp = float(raw_time)
     elif isinstance(raw_time, str):
         timestamp = parse_timestamp(raw_time)
     else:
         raise ValueError(f"last_modified_time {raw_time!r} is not a date-time")
+    if not math.isfinite(timestamp):
+        raise ValueError(f"last_modified_time {raw_time!r} is not a date-time")
+    # Zendesk's timestamps are whole seconds; a fraction must not skip the rest of its second.
+    timestamp = float(math.floor(timestamp))
     raw_id = bookmark.get("id")
     if raw_id is None:
         return Position(timestamp, None)
-    if isinstance(raw_id, float) and raw_id.is_integer():  # the seed stored ids as float64
+    # The seed stored ids as float64, and singer-sdk reads JSON numbers with a fraction as
+    # Decimal: 406.0 is ticket 406.
+    if _is_number(raw_id) and float(raw_id).is_integer():
         raw_id = int(raw_id)
     if isinstance(raw_id, str) and raw_id.isdigit():
         raw_id = int(raw_id)
     if not isinstance(raw_id, int) or isinstance(raw_id, bool):
         raise ValueError(f"id {raw_id!r} is not a ticket id")
     return Position(timestamp, raw_id)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool | complex)
 
 
 def resume_point(bookmark: Mapping[str, Any], *, start_time: float, now: float) -> ResumePoint:
@@ -162,15 +175,17 @@ def parse_start_time(value: Any) -> float:
     """The ``startTime`` setting: Unix seconds or an ISO-8601 date-time."""
     if value is None or value == "":
         return 0.0
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    normalised = _FRACTION.sub(r"\1", text)
-    moment = datetime.fromisoformat(normalised)
-    if moment.tzinfo is None:  # a date or a naive date-time is read as UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    if _is_number(value):
+        seconds = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            moment = datetime.fromisoformat(_FRACTION.sub(r"\1", text))
+            if moment.tzinfo is None:  # a date or a naive date-time is read as UTC
+                moment = moment.replace(tzinfo=UTC)
+            seconds = moment.timestamp()
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{value!r} is not a time at or after 1970-01-01")
+    return seconds

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _MAX_BACKOFF = 300.0
+_MIN_RATE_LIMIT_WAIT = 1.0
 RETRIABLE = (ZendeskServerError, ZendeskTransportError, ZendeskResponseError)
 
 
@@ -76,6 +77,9 @@ def call_with_retries(
         except ZendeskRateLimitError as exc:
             told = exc.retry_after is not None
             wait = exc.retry_after if told else policy.default_retry_after
+            # "Retry-After: 0" (or a date in the past) must not turn into a tight loop that
+            # never uses up maxRateLimitWait.
+            wait = max(wait, min(_MIN_RATE_LIMIT_WAIT, policy.default_retry_after))
             if rate_limited_for + wait > policy.max_rate_limit_wait:
                 raise RetriesExhaustedError(
                     f"{exc}. Still rate limited after waiting {format_duration(rate_limited_for)} "

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 COMPONENT = "tap-zendesk-tickets"
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 _MIN_PAGE_SIZE = 10
+_PAGES_BEFORE_GROWING = 3
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class TicketsStream(RESTStream[str | None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._per_page = self.settings.page_size
+        self._good_pages = 0  # in a row since the page size was last halved
         self._start_time = 0
 
     @property
@@ -182,13 +184,7 @@ class TicketsStream(RESTStream[str | None]):
                 except ZendeskClientError as exc:
                     if not (first_pass and paginator.count == 0 and resume.fallback):
                         raise
-                    self.logger.warning(
-                        "Zendesk rejected the cursor stored in STATE (%s); restarting from "
-                        "the stored position instead (start_time=%s). Tickets of that "
-                        "second may be read again; none is missed",
-                        exc,
-                        resume.fallback.start_time,
-                    )
+                    self._warn_cursor_rejected(exc, resume.fallback)
                     resume = resume.fallback
                     self._start_time = resume.start_time
                     paginator = ExportCursorPaginator(None)
@@ -200,12 +196,14 @@ class TicketsStream(RESTStream[str | None]):
                     len(body["tickets"]),
                     body.get("end_of_stream"),
                 )
+                # Check the page's cursor before any of its tickets goes out: a page that
+                # cannot be continued from must not be emitted or checkpointed.
+                paginator.advance(body)
                 # A start_time request that finds nothing has no cursor yet; keep asking
                 # from the same start_time then.
                 yield ExportPage(
                     body["tickets"], body.get("after_cursor") or request_cursor, resume
                 )
-                paginator.advance(body)
 
     def _fetch_page(self, cursor: str | None) -> dict[str, Any]:
         """GET one page, through pacing, rate limits and retries."""
@@ -246,11 +244,37 @@ class TicketsStream(RESTStream[str | None]):
         # Zendesk's advice for 504s on big pages: ask for fewer tickets at a time.
         if getattr(error, "status", None) == 504 and self._per_page > _MIN_PAGE_SIZE:
             self._per_page = max(_MIN_PAGE_SIZE, self._per_page // 2)
+            self._good_pages = 0
             self.logger.warning("Asking for %d tickets per page after HTTP 504", self._per_page)
 
     def _grow_page_back(self) -> None:
-        if self._per_page < self.settings.page_size:
+        # Only after a few good pages: growing at once would meet the same 504 every page.
+        if self._per_page >= self.settings.page_size:
+            return
+        self._good_pages += 1
+        if self._good_pages >= _PAGES_BEFORE_GROWING:
             self._per_page = min(self.settings.page_size, self._per_page * 2)
+            self._good_pages = 0
+
+    def _warn_cursor_rejected(self, error: ZendeskError, fallback: ResumePoint) -> None:
+        if fallback.skip_through is not None:
+            self.logger.warning(
+                "Zendesk rejected the cursor stored in STATE (%s); resuming from the stored "
+                "position instead (start_time=%d, skipping tickets up to ticket %s at %s): "
+                "no ticket is missed",
+                error,
+                fallback.start_time,
+                fallback.skip_through.id,
+                format_timestamp(fallback.skip_through.timestamp),
+            )
+        else:
+            self.logger.warning(
+                "Zendesk rejected the cursor stored in STATE (%s), and the STATE holds no "
+                "position: restarting from startTime (start_time=%d), so tickets exported "
+                "before may come again",
+                error,
+                fallback.start_time,
+            )
 
     def _log_start(self, resume: ResumePoint) -> None:
         if resume.cursor:
@@ -268,3 +292,10 @@ class TicketsStream(RESTStream[str | None]):
                 format_timestamp(resume.start_time),
                 resume.start_time,
             )
+            if resume.start_time < self.settings.start_time:
+                self.logger.warning(
+                    "startTime %s is in the future or less than two minutes ago, which "
+                    "Zendesk refuses; starting from %s instead",
+                    format_timestamp(self.settings.start_time),
+                    format_timestamp(resume.start_time),
+                )

@@ -14,6 +14,7 @@ from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_se
 from tap_zendesk_tickets.streams import TicketsStream
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import package_version
+from zendesk_api.settings import register_token_settings
 
 #: The seed connector's position, given as the whole state file.
 _SEED_POSITION_KEYS = {"last_modified_time", "id"}
@@ -37,6 +38,7 @@ class TapZendeskTickets(Tap):
     ]
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        register_token_settings(kwargs.get("config"))  # before the SDK quotes any value
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config:
             _ = self.settings  # fail now, with every wrong setting named

@@ -20,6 +20,7 @@ from target_zendesk_tickets.sink import TicketSink
 from target_zendesk_tickets.state_gate import write_state_line
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import package_version
+from zendesk_api.settings import register_token_settings
 
 
 class TargetZendeskTickets(TargetHooks, Target):
@@ -38,6 +39,7 @@ class TargetZendeskTickets(TargetHooks, Target):
     ]
 
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+        register_token_settings(kwargs.get("config"))  # before the SDK quotes any value
         super().__init__(*args, validate_config=validate_config, **kwargs)
         self.max_parallelism = 1  # drain sinks one by one, so batch numbers follow the input
         if validate_config:

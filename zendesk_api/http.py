@@ -74,11 +74,16 @@ def decode_json(response: requests.Response) -> Any:
     """The body as JSON, or ZendeskResponseError when it is malformed or cut short."""
     try:
         return json.loads(response.content)
-    except ValueError as exc:
+    except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for a body cut mid-character
+        detail = (
+            f"{exc.msg} at position {exc.pos}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
         raise ZendeskResponseError(
             f"Zendesk answered {response.request.method} {request_path(response.url)} "
             f"with HTTP {response.status_code} but the body is not valid JSON "
-            f"({len(response.content)} bytes, {exc.msg} at position {exc.pos})"
+            f"({len(response.content)} bytes, {detail})"
         ) from None
 
 

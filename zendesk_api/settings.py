@@ -20,6 +20,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from zendesk_api.auth import ApiTokenAuth, OAuthTokenAuth, ZendeskAuth
 from zendesk_api.durations import DurationError, parse_duration
+from zendesk_api.redaction import register_secret
 
 T = TypeVar("T")
 GROUP = "zendesk"
@@ -294,3 +295,32 @@ class SettingsReader:
     def raise_if_invalid(self, plugin: str) -> None:
         if self.errors:
             raise ConfigValidationError(f"{plugin} settings are not valid", errors=self.errors)
+
+
+def register_token_settings(config: Any) -> None:
+    """Mask the configured tokens in every log line before anything validates them.
+
+    singer-sdk's own validation runs first and quotes offending values: a token given as a
+    number or a list would otherwise appear in its message.
+    """
+    if not isinstance(config, Mapping):
+        return
+    nested = config.get(GROUP)
+    if isinstance(nested, str):  # the whole group given as one string: treat it as secret
+        register_secret(nested)
+    candidates = [config.get(f"{GROUP}.{name}") for name in ("apiToken", "oauthToken")]
+    if isinstance(nested, Mapping):
+        candidates += [nested.get(name) for name in ("apiToken", "oauthToken")]
+    for value in candidates:
+        for text in _leaf_texts(value):
+            register_secret(text)
+
+
+def _leaf_texts(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, Mapping):
+        return [text for item in value.values() for text in _leaf_texts(item)] + [str(value)]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _leaf_texts(item)] + [str(value)]
+    return [str(value)]

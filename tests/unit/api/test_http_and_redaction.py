@@ -57,7 +57,16 @@ def test_transport_failures_say_whether_the_request_may_have_been_sent(client, e
     assert "POST /api/v2/imports/tickets/create_many.json" in str(info.value)
 
 
-@pytest.mark.parametrize("body", [b"{not json", b'{"tickets": [{"id": 1}', b""])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b'{"tickets": [{"id": 1}',
+        b"",
+        '{"subject": "Garc\u00eda"}'.encode()[:-4],
+        b"\x80",
+    ],
+)
 def test_malformed_bodies_raise_a_response_error(client, body):
     with rm.Mocker() as mock:
         mock.get("https://acme.zendesk.com/api/v2/x", content=body)

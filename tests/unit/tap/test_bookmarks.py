@@ -142,3 +142,25 @@ def test_start_time_setting(value, seconds):
 def test_format_timestamp_is_utc_rfc3339():
     assert format_timestamp(0) == "1970-01-01T00:00:00Z"
     assert format_timestamp(1709802104.5) == "2024-03-07T09:01:44.500000Z"
+
+
+def test_decimal_and_fractional_bookmarks_from_json_state():
+    from decimal import Decimal
+
+    # singer-sdk reads JSON numbers with a fraction as Decimal.
+    assert position_from_bookmark(
+        {"last_modified_time": "2024-03-07T09:01:44Z", "id": Decimal("406.0")}
+    ) == Position(1709802104.0, 406)
+    assert position_from_bookmark(
+        {"last_modified_time": Decimal("1709802104.5"), "id": 3}
+    ) == Position(1709802104.0, 3)
+    with pytest.raises(ValueError, match="not a ticket id"):
+        position_from_bookmark(
+            {"last_modified_time": "2024-03-07T09:01:44Z", "id": Decimal("406.5")}
+        )
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-100", -1, float("nan")])
+def test_start_time_must_be_a_real_time(value):
+    with pytest.raises(ValueError, match="not a time at or after 1970-01-01"):
+        parse_start_time(value)

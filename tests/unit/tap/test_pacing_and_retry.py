@@ -107,6 +107,13 @@ def test_429_waits_retry_after_or_the_default_and_repeats(caplog):
     assert "no Retry-After header; defaultRetryAfter" in caplog.text
 
 
+def test_a_429_that_asks_for_no_wait_still_waits_a_little():
+    clock = FakeClock()
+    attempt, _ = _flaky(_rate_limited(0.0), _rate_limited(0.0))
+    call_with_retries(attempt, POLICY, what="GET /p", sleep=clock.sleep)
+    assert clock.sleeps == [1.0, 1.0]
+
+
 def test_long_429_stretches_are_tolerated_up_to_the_bound():
     clock = FakeClock()
     attempt, _ = _flaky(*[_rate_limited(9.0)] * 11)

@@ -73,3 +73,27 @@ def test_config_errors_on_the_command_line_are_one_line_each_and_exit_1(tmp_path
     assert "pollingPeriod: '-5s' is negative" in result.stderr
     assert "Traceback" not in result.stderr
     assert "tok-abc-123" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "zendesk",
+    [
+        {"domain": "acme", "userName": "a@b.c", "apiToken": 987654321987},
+        {"domain": "acme", "oauthToken": ["SECRETLISTTOKEN"]},
+        {"domain": "acme", "oauthToken": {"x": "SECRETDICTTOKEN"}},
+    ],
+)
+def test_tokens_of_the_wrong_type_are_not_quoted_by_the_sdk_validation(tmp_path, zendesk):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"zendesk": zendesk}))
+    result = subprocess.run(
+        [sys.executable, "-m", "tap_zendesk_tickets", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "is not of type" in result.stderr
+    for secret in ("987654321987", "SECRETLISTTOKEN", "SECRETDICTTOKEN"):
+        assert secret not in result.stderr + result.stdout

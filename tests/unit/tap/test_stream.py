@@ -122,7 +122,7 @@ def test_an_empty_page_that_is_not_the_end_is_not_the_end(run_tap):
     assert states(messages)[1]["bookmarks"]["tickets"]["cursor"] == cursor_for(100, 50)
 
 
-def test_a_repeated_cursor_is_an_error_not_a_loop(run_tap):
+def test_a_repeated_cursor_is_an_error_not_a_loop(run_tap, capsys):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -134,6 +134,10 @@ def test_a_repeated_cursor_is_an_error_not_a_loop(run_tap):
         )
         with pytest.raises(RepeatedCursorError, match="a second time"):
             run_tap()
+    # The page that repeated a cursor was not emitted: nothing after the last STATE.
+    messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [m["record"]["id"] for m in messages if m["type"] == "RECORD"] == [1, 2]
+    assert states(messages)[-1]["bookmarks"]["tickets"]["id"] == 2
 
 
 def test_resume_from_cursor(run_tap):
@@ -245,21 +249,18 @@ def test_429_is_waited_out_and_the_same_request_repeated(run_tap):
     assert [r["id"] for r in records(messages)] == [1]
 
 
-def test_504_shrinks_the_page_then_grows_it_back(run_tap):
+def test_504_shrinks_the_page_then_grows_it_back_after_a_few_good_pages(run_tap):
+    timeout = {"status_code": 504, "text": "upstream request timeout"}
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
-            [
-                {"status_code": 504, "text": "upstream request timeout"},
-                {"status_code": 504, "text": "upstream request timeout"},
-                page([ticket(1, 100)], end=False),
-                page([ticket(2, 101)], end=False),
-                page([ticket(3, 102)], end=True),
-            ],
+            [timeout, timeout]
+            + [page([ticket(i, 100 + i)], end=False) for i in range(1, 7)]
+            + [page([ticket(7, 107)], end=True)],
         )
         run_tap(base_config(pageSize=1000))
         sizes = [int(query(r)["per_page"]) for r in mock.request_history]
-    assert sizes == [1000, 500, 250, 500, 1000]
+    assert sizes == [1000, 500, 250, 250, 250, 500, 500, 500, 1000]
 
 
 def test_auth_failure_is_fatal_at_once_and_names_domain_and_auth_mode(run_tap):
