@@ -90,10 +90,10 @@ class Importer:
                         answer.error,
                     )
                     return None
+                # Sent again at once: the job list was read again just now (recovery).
                 answer = _Answer(
                     _RETRY,
                     error=answer.error,
-                    wait=self._backoff(retries),
                     reason="none of its tickets is in Zendesk, so it is sent again",
                 )
             assert answer.error is not None
@@ -101,11 +101,11 @@ class Importer:
                 raise ImportFailedError(_gave_up(batch, answer.error, retries))
             retries += 1
             logger.info(
-                "Import of %s: %s (%s); waiting %s, then retry %d of %d",
+                "Import of %s: %s (%s); %s retry %d of %d",
                 batch.describe(),
                 answer.reason,
                 answer.error,
-                format_duration(answer.wait),
+                f"waiting {format_duration(answer.wait)}, then" if answer.wait else "now",
                 retries,
                 self.max_retries,
             )

@@ -36,7 +36,7 @@ class JobStatus:
 
     @property
     def finished(self) -> bool:
-        return self.status not in QUEUED_OR_WORKING
+        return is_finished(self.status)
 
     @property
     def failed(self) -> bool:
@@ -60,6 +60,10 @@ class JobOutcome:
     @property
     def ok(self) -> bool:
         return not self.failures and not self.job.failed
+
+
+def is_finished(status: str) -> bool:
+    return status not in QUEUED_OR_WORKING
 
 
 def parse_job_status(document: Any) -> JobStatus:

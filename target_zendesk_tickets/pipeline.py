@@ -35,7 +35,7 @@ from target_zendesk_tickets.jobs import (
     outcome,
 )
 from target_zendesk_tickets.reads import SafeReader, is_retriable
-from target_zendesk_tickets.recovery import Recovery
+from target_zendesk_tickets.recovery import Recovery, settle_period
 from target_zendesk_tickets.settings import MAX_JOBS, TargetSettings
 from target_zendesk_tickets.state_gate import StateGate
 from zendesk_api.durations import format_duration
@@ -356,6 +356,7 @@ def build_pipeline(
         known_jobs=pipeline.known_jobs,
         poll_interval=settings.job_poll_interval,
         timeout=settings.job_timeout,
+        settle=settle_period(settings.connection, settings.job_timeout),
         archive_immediately=settings.archive_immediately,
         pause=pipeline.pause,
     )

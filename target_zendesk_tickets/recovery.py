@@ -1,15 +1,22 @@
 """After an import call with no clear answer: was the batch imported, or not?
 
 A timeout, a 500/502/504, a connection that broke after the request went out, or a
-2xx answer with an unreadable body may all hide a job that Zendesk did create. Sending
-the batch again could import it twice; not sending it could lose it. So, before
-deciding (docs/target.md, "Unclear answers"):
+2xx answer with an unreadable body may all hide a job that Zendesk did create - or
+will create: after a timeout or a broken connection (and a 502/504 from a proxy) the
+request may still be running inside Zendesk, and its job may appear only later. Sending
+the batch again could import it twice; not sending it could lose it. So, before deciding
+(docs/target.md, "Unclear answers"):
 
-1. wait until no import job this run does not know about is queued or working
+1. when the request may still be running, wait a settle period first
+   (:func:`settle_period`: ``requestTimeout``, at least 10 s, at most ``jobTimeout``);
+2. wait until no import job this run does not know about is queued or working
    (``GET /api/v2/job_statuses.json``), so a job created by the lost call has finished;
-2. look every ticket of the batch up by ``external_id``
+3. look every ticket of the batch up by ``external_id``
    (``GET /api/v2/tickets.json?external_id=...``); a ticket counts as imported when one
-   with that external_id has the same ``updated_at`` (else ``created_at``).
+   with that external_id has the same ``updated_at`` (else ``created_at``);
+4. when none is there, read the job list once more just before the batch is sent again:
+   a job this run does not know that appeared since step 2 may be the lost call's, so
+   steps 2-4 are repeated (within ``jobTimeout``).
 
 All there: the batch is done. None there: it is sent again. Anything else, including
 closed tickets imported with ``archiveImmediately`` (archived tickets are not listed by
@@ -27,15 +34,41 @@ from typing import Any
 
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.errors import ImportFailedError
-from target_zendesk_tickets.jobs import LIST_PATH, QUEUED_OR_WORKING, parse_job_list
+from target_zendesk_tickets.jobs import LIST_PATH, SHOW_MANY_PATH, is_finished, parse_job_list
 from target_zendesk_tickets.reads import SafeReader
 from zendesk_api.durations import format_duration
-from zendesk_api.errors import ZendeskError
+from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskTransportError
+from zendesk_api.settings import ZendeskConnection
 
 logger = logging.getLogger(__name__)
 
 TICKETS_PATH = "/api/v2/tickets.json"
 _LISTED = 10  # external_ids named per list in a message
+#: The shortest settle period: a short requestTimeout is the client's impatience, and says
+#: nothing about how long Zendesk may still work on a request it has received.
+MIN_SETTLE = 10.0
+#: The settle period when requestTimeout is "0s" (no read timeout): its default.
+NO_TIMEOUT_SETTLE = 120.0
+#: Answers that come from in front of Zendesk's application while it may still be working.
+_PROXY_STATUSES = (502, 504)
+
+
+def settle_period(connection: ZendeskConnection, job_timeout: float) -> float:
+    """How long to wait after a lost call before looking: requestTimeout, 10 s to jobTimeout."""
+    base = connection.read_timeout or NO_TIMEOUT_SETTLE
+    return min(max(base, MIN_SETTLE), job_timeout)
+
+
+def may_still_be_running(cause: ZendeskError) -> bool:
+    """Whether Zendesk may still be working on the call that got ``cause`` for an answer.
+
+    A timeout, a connection that broke after sending, and a 502/504 from a proxy leave the
+    request possibly running; a 500 or an unreadable 2xx came from Zendesk's application
+    itself, once it was done with the request.
+    """
+    if isinstance(cause, ZendeskTransportError):
+        return cause.sent
+    return isinstance(cause, ZendeskHTTPError) and cause.status in _PROXY_STATUSES
 
 
 @dataclass
@@ -55,6 +88,7 @@ class Recovery:
         known_jobs: Callable[[], set[str]],
         poll_interval: float,
         timeout: float,
+        settle: float,
         archive_immediately: bool,
         pause: Callable[[float], None],
         clock: Callable[[], float] = time.monotonic,
@@ -63,6 +97,7 @@ class Recovery:
         self._known_jobs = known_jobs
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.settle = settle
         self.archive_immediately = archive_immediately
         self._pause = pause
         self._clock = clock
@@ -75,33 +110,60 @@ class Recovery:
             batch.describe(),
             cause,
         )
-        deadline = self._clock() + self.timeout
-        self.wait_for_unknown_jobs(deadline)
-        presence = self.look_up(batch, deadline)
-        if not presence.missing and not presence.unknown:
-            return True
-        if not presence.present and not presence.unknown:
-            return False
-        raise ImportFailedError(_mixed_message(batch, cause, presence))
-
-    def wait_for_unknown_jobs(self, deadline: float) -> None:
-        """Return once no job this run did not start is queued or working."""
-        started = self._clock()
-        while True:
-            document = self.reader.get_json(
-                LIST_PATH,
-                deadline=deadline,
-                what="the list of recent jobs",
-                operation="read job statuses",
+        if self.settle > 0 and may_still_be_running(cause):
+            logger.info(
+                "Zendesk may still be working on that call: waiting %s before looking, so "
+                "that a job it creates late shows up",
+                format_duration(self.settle),
             )
-            known = self._known_jobs()
-            busy = [
-                job.id
-                for job in parse_job_list(document)
-                if job.status in QUEUED_OR_WORKING and job.id not in known
-            ]
-            if not busy:
-                return
+            self._pause(self.settle)
+        started = self._clock()
+        deadline = started + self.timeout
+        while True:
+            seen = self.wait_for_unknown_jobs(deadline)
+            presence = self.look_up(batch, deadline)
+            if not presence.missing and not presence.unknown:
+                return True
+            if presence.present or presence.unknown:
+                raise ImportFailedError(_mixed_message(batch, cause, presence))
+            # None there, so the batch goes out again - unless a job appeared meanwhile.
+            appeared = sorted(set(self.unknown_jobs(deadline)) - seen)
+            if not appeared:
+                return False
+            if self._clock() + self.poll_interval > deadline:
+                raise ImportFailedError(
+                    f"Could not tell whether {batch.describe()} was imported: Zendesk "
+                    f"answered the import call with {cause}. Jobs this run did not start "
+                    f"kept appearing for {format_duration(self._clock() - started)} "
+                    f"(jobTimeout): {', '.join(appeared[:_LISTED])}. The batch was not sent "
+                    "again, so that no ticket is imported twice. Check its tickets in "
+                    "Zendesk, and run again from the last STATE"
+                )
+            logger.warning(
+                "While %s was looked up, job(s) this run did not start appeared (%s): one "
+                "may be the unanswered call's, so it is looked up again",
+                batch.describe(),
+                ", ".join(appeared[:_LISTED]),
+            )
+            self._pause(self.poll_interval)
+
+    def unknown_jobs(self, deadline: float) -> dict[str, str]:
+        """The recent jobs this run did not start: id -> status."""
+        document = self.reader.get_json(
+            LIST_PATH,
+            deadline=deadline,
+            what="the list of recent jobs",
+            operation="read job statuses",
+        )
+        known = self._known_jobs()
+        return {job.id: job.status for job in parse_job_list(document) if job.id not in known}
+
+    def wait_for_unknown_jobs(self, deadline: float) -> set[str]:
+        """Wait until no job this run did not start is unfinished; the ids of those listed."""
+        started = self._clock()
+        listed = self.unknown_jobs(deadline)
+        busy = sorted(job_id for job_id, status in listed.items() if not is_finished(status))
+        while busy:
             if self._clock() + self.poll_interval > deadline:
                 raise ImportFailedError(
                     f"Jobs this run did not start are still queued or working after "
@@ -117,6 +179,16 @@ class Recovery:
                 ", ".join(busy[:_LISTED]),
             )
             self._pause(self.poll_interval)
+            document = self.reader.get_json(
+                SHOW_MANY_PATH,
+                {"ids": ",".join(busy)},
+                deadline=deadline,
+                what="the jobs this run did not start",
+                operation="read job statuses",
+            )
+            # A job missing from the answer has expired: it is not running any more.
+            busy = sorted(job.id for job in parse_job_list(document) if not job.finished)
+        return set(listed)
 
     def look_up(self, batch: Batch, deadline: float) -> Presence:
         presence = Presence()

@@ -58,7 +58,9 @@ class Fault:
     status: int | None = None  # kind "status" only
     body: object = None  # kind "status" only: a str, or JSON-able data
     content_type: str | None = None  # kind "status" only
-    delay: float = 0.0  # kind "slow" only: seconds before answering
+    # kind "slow" only: seconds before handling the request (without ``after``, an import is
+    # done only then, even when the client has given up waiting).
+    delay: float = 0.0
     after: bool = False  # import faults: do the import, then misbehave
 
     def __post_init__(self) -> None:

@@ -139,6 +139,23 @@ def test_slow_after_import_times_out_but_imports(api: Api, sandbox: Sandbox) -> 
     assert len(sandbox.jobs()) == 1
 
 
+def test_slow_import_creates_its_job_only_after_the_delay(api: Api, sandbox: Sandbox) -> None:
+    """What a client that gave up cannot see: Zendesk creating the job after all, later."""
+    sandbox.add_fault("slow", route="import", delay=1.0)
+    with pytest.raises(requests.ReadTimeout):
+        api.post(
+            "/api/v2/imports/tickets/create_many.json",
+            json={"tickets": [{"subject": "late"}]},
+            timeout=0.1,
+        )
+    assert sandbox.jobs() == [], "no job yet when the client gives up"
+    deadline = time.monotonic() + 10
+    while not any(entry["fault"] == "slow" for entry in sandbox.request_log()):
+        assert time.monotonic() < deadline, "the slow request was never answered"
+        time.sleep(0.02)
+    assert len(sandbox.jobs()) == 1, "the import was done after the delay"
+
+
 def test_faults_wait_for_their_route_in_fifo_order(api: Api, sandbox: Sandbox) -> None:
     sandbox.add_fault("500", route="import")
     sandbox.add_fault("502", route="export", count=2)

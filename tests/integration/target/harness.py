@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,16 @@ def imported_by_external_id(sandbox: Sandbox) -> dict[str, dict]:
         assert ticket["external_id"] not in imported, f"imported twice: {ticket['external_id']}"
         imported[ticket["external_id"]] = ticket
     return imported
+
+
+def wait_for_fault(sandbox: Sandbox, kind: str, timeout: float = 30) -> None:
+    """Wait until the sandbox has finished a request that took a ``kind`` fault.
+
+    A client that gave up on a slow call has moved on while the sandbox still acts it out;
+    what that call does to the account is only known once the sandbox has answered it.
+    """
+    deadline = time.monotonic() + timeout
+    while not any(entry["fault"] == kind for entry in sandbox.request_log()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no request with a {kind!r} fault was answered")
+        time.sleep(0.02)

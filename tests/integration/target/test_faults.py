@@ -8,6 +8,7 @@ from tests.integration.target.harness import (
     run_target,
     singer_input,
     target_config,
+    wait_for_fault,
 )
 from zendesk_sandbox import Credentials
 
@@ -108,7 +109,9 @@ def test_a_lost_answer_after_the_import_does_not_import_twice(source, destinatio
         kind, route="import", **({} if kind == "truncated_json" else {"after": True})
     )
     tickets = exported_tickets(source, 12)
-    result = run_target(target_config(tmp_path, destination), singer_input(tickets))
+    # jobTimeout bounds the settle period after a 502, a 504 or a reset (10 s otherwise).
+    config = target_config(tmp_path, destination, jobTimeout="1s")
+    result = run_target(config, singer_input(tickets))
     assert result.returncode == 0, result.stderr
     assert len(destination.import_requests()) == 1  # never sent again
     assert len(imported_by_external_id(destination)) == 12  # raises on a duplicate
@@ -120,7 +123,8 @@ def test_a_timeout_after_the_import_does_not_import_twice(source, destination, t
     destination.add_fault("slow", route="import", delay=2.0, after=True)
     tickets = exported_tickets(source, 6)
     result = run_target(
-        target_config(tmp_path, destination, requestTimeout="300ms"), singer_input(tickets)
+        target_config(tmp_path, destination, requestTimeout="300ms", jobTimeout="1s"),
+        singer_input(tickets),
     )
     assert result.returncode == 0, result.stderr
     assert "did not answer POST /api/v2/imports/tickets/create_many.json in time" in result.stderr
@@ -219,3 +223,19 @@ def test_closed_tickets_archived_on_import_cannot_be_checked_after_a_lost_answer
     assert "3 that cannot be checked" in error
     assert "closed tickets imported with archiveImmediately" in error
     assert len(destination.import_requests()) == 1  # not sent again: no duplicates
+
+
+def test_an_import_that_takes_effect_after_a_timeout_is_not_imported_twice(
+    source, destination, tmp_path
+):
+    # Zendesk holds the call 2 s before it creates the job; the target gives up after 0.5 s.
+    destination.add_fault("slow", route="import", delay=2.0)
+    tickets = exported_tickets(source, 6)
+    config = target_config(tmp_path, destination, requestTimeout="500ms", jobTimeout="3s")
+    result = run_target(config, singer_input(tickets))
+    assert result.returncode == 0, result.stderr
+    assert "did not answer POST /api/v2/imports/tickets/create_many.json in time" in result.stderr
+    wait_for_fault(destination, "slow")  # the lost call has done all it will do
+    assert len(destination.import_requests()) == 1
+    assert len(imported_by_external_id(destination)) == 6  # raises on a duplicate
+    assert result.states == [{"through": 6}]

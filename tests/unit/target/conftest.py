@@ -9,7 +9,7 @@ from target_zendesk_tickets.batches import Batch, TicketRef
 from target_zendesk_tickets.convert import to_import
 from target_zendesk_tickets.importer import Importer
 from target_zendesk_tickets.reads import SafeReader
-from target_zendesk_tickets.recovery import Recovery
+from target_zendesk_tickets.recovery import Recovery, settle_period
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.messages import base_config, ticket
 from zendesk_api.http import ZendeskClient
@@ -62,6 +62,7 @@ def make_importer(clock):
             known_jobs=lambda: set(known_jobs),
             poll_interval=settings.job_poll_interval,
             timeout=settings.job_timeout,
+            settle=settle_period(settings.connection, settings.job_timeout),
             archive_immediately=settings.archive_immediately,
             pause=clock.pause,
             clock=clock,

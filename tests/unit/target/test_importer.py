@@ -6,7 +6,13 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from target_zendesk_tickets.errors import ImportFailedError
 from tests.unit.target.conftest import make_batch
-from tests.unit.target.messages import IMPORT_URL, JOB_LIST_URL, TICKETS_URL, job
+from tests.unit.target.messages import (
+    IMPORT_URL,
+    JOB_LIST_URL,
+    SHOW_MANY_URL,
+    TICKETS_URL,
+    job,
+)
 from zendesk_api.errors import ZendeskAuthError
 
 RATE_LIMITED = {
@@ -223,33 +229,132 @@ def test_500_when_all_tickets_are_there_counts_the_batch_as_done(mock, make_impo
 
 
 def test_unclear_answer_waits_for_unknown_jobs_before_looking(mock, make_importer, clock):
-    mock.post(IMPORT_URL, status_code=502, text="<html>Bad Gateway</html>")
+    mock.post(IMPORT_URL, status_code=500, json={"error": "InternalServerError"})
     mock.get(
         JOB_LIST_URL,
-        [
-            {
-                "json": {
-                    "job_statuses": [
-                        {"id": "lost", "status": "working"},
-                        {"id": "known", "status": "queued"},
-                    ]
-                }
-            },
-            {
-                "json": {
-                    "job_statuses": [
-                        {"id": "lost", "status": "completed"},
-                        {"id": "known", "status": "queued"},
-                    ]
-                }
-            },
-        ],
+        json={
+            "job_statuses": [
+                {"id": "lost", "status": "working"},
+                {"id": "known", "status": "queued"},
+            ]
+        },
     )
+    mock.get(SHOW_MANY_URL, json={"job_statuses": [{"id": "lost", "status": "completed"}]})
     _lookup(mock, {"1": "2024-03-07T09:01:44Z"})
     assert make_importer(known_jobs={"known"}).submit(make_batch(1)) is None
     assert clock.pauses == [0.01]  # one jobPollInterval while 'lost' was working
     paths = [r.path for r in mock.request_history]
-    assert paths.index("/api/v2/tickets.json") > paths.index("/api/v2/job_statuses.json")
+    assert paths.index("/api/v2/tickets.json") > paths.index("/api/v2/job_statuses/show_many.json")
+    assert mock.request_history[2].qs == {"ids": ["lost"]}  # only the unknown busy job
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        {"exc": requests.ReadTimeout("read timed out")},
+        {"exc": requests.ConnectionError("Connection aborted: RemoteDisconnected")},
+        {"status_code": 502, "text": "<html>Bad Gateway</html>"},
+        {"status_code": 504, "text": "<html>Gateway Time-out</html>"},
+    ],
+)
+def test_a_call_zendesk_may_still_be_running_is_given_time_before_the_look(
+    mock, make_importer, clock, lost
+):
+    mock.post(IMPORT_URL, [lost, QUEUED])
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    _lookup(mock, {})
+    make_importer(requestTimeout="45s", jobTimeout="10m").submit(make_batch(1))
+    assert clock.pauses == [45.0, 0.0]  # requestTimeout before anything is asked; none after
+    assert mock.request_history[1].path == "/api/v2/job_statuses.json"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "settle"),
+    [
+        ({"requestTimeout": "500ms"}, 10.0),  # at least 10 s
+        ({"requestTimeout": "2m", "jobTimeout": "30s"}, 30.0),  # at most jobTimeout
+        ({"requestTimeout": "0s"}, 120.0),  # no read timeout: its default
+    ],
+)
+def test_the_settle_period_is_request_timeout_within_bounds(
+    mock, make_importer, clock, overrides, settle
+):
+    mock.post(IMPORT_URL, [{"exc": requests.ConnectionError("Connection aborted")}, QUEUED])
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    _lookup(mock, {})
+    make_importer(**{"jobTimeout": "10m", **overrides}).submit(make_batch(1))
+    assert clock.pauses == [settle, 0.0]
+
+
+def test_an_answer_from_zendesk_itself_is_checked_without_settling(mock, make_importer, clock):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    _lookup(mock, {})
+    make_importer(requestTimeout="45s").submit(make_batch(1))
+    assert clock.pauses == [0.0]  # sent again at once: the job list was just read
+
+
+def test_a_job_that_appears_during_the_look_up_means_looking_again(mock, make_importer, clock):
+    """The lost call's job shows up only after the first look: the batch is not sent again."""
+    mock.post(IMPORT_URL, [{"exc": requests.ReadTimeout("read timed out")}, QUEUED])
+    late = {"id": "late", "status": "completed"}
+    mock.get(
+        JOB_LIST_URL,
+        [
+            {"json": {"job_statuses": []}},  # before the look-ups
+            {"json": {"job_statuses": [late]}},  # just before sending again
+            {"json": {"job_statuses": [late]}},  # the second round
+        ],
+    )
+    answers = iter([{}, {"1": "2024-03-07T09:01:44Z"}])
+    mock.get(
+        TICKETS_URL,
+        json=lambda request, context: {
+            "tickets": [
+                {"id": 9, "external_id": external_id, "updated_at": updated}
+                for external_id, updated in next(answers).items()
+            ]
+        },
+    )
+    assert make_importer().submit(make_batch(1)) is None
+    assert len([r for r in mock.request_history if r.method == "POST"]) == 1
+    assert clock.pauses == [5.0, 0.01]  # settle (jobTimeout); a jobPollInterval, then look again
+    assert [r.path for r in mock.request_history[1:]] == [
+        "/api/v2/job_statuses.json",
+        "/api/v2/tickets.json",
+        "/api/v2/job_statuses.json",
+        "/api/v2/job_statuses.json",
+        "/api/v2/tickets.json",
+    ]
+
+
+def test_the_job_list_is_read_again_just_before_the_batch_is_sent_again(mock, make_importer):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    mock.get(JOB_LIST_URL, json={"job_statuses": [{"id": "old", "status": "completed"}]})
+    _lookup(mock, {})
+    assert make_importer().submit(make_batch(1)) == "job-1"
+    paths = [f"{r.method} {r.path}" for r in mock.request_history]
+    assert paths[-2:] == [
+        "GET /api/v2/job_statuses.json",
+        "POST /api/v2/imports/tickets/create_many.json",
+    ]
+
+
+def test_jobs_that_keep_appearing_end_at_job_timeout_without_sending_again(mock, make_importer):
+    mock.post(IMPORT_URL, status_code=500, text="oops")
+    listings = iter(range(10_000))
+    mock.get(
+        JOB_LIST_URL,
+        json=lambda request, context: {
+            "job_statuses": [{"id": f"other-{next(listings)}", "status": "completed"}]
+        },
+    )
+    mock.get(TICKETS_URL, json={"tickets": []})
+    with pytest.raises(ImportFailedError) as info:
+        make_importer(jobTimeout="1s").submit(make_batch(1))
+    assert "kept appearing" in str(info.value)
+    assert "not sent again" in str(info.value)
+    assert len([r for r in mock.request_history if r.method == "POST"]) == 1
 
 
 def test_unclear_answer_with_none_there_sends_again_as_a_retry(mock, make_importer):
@@ -321,6 +426,7 @@ def test_lookups_ride_out_rate_limits_and_server_errors(mock, make_importer, clo
 def test_unknown_jobs_that_never_finish_end_at_job_timeout(mock, make_importer):
     mock.post(IMPORT_URL, status_code=500, text="oops")
     mock.get(JOB_LIST_URL, json={"job_statuses": [{"id": "other", "status": "working"}]})
+    mock.get(SHOW_MANY_URL, json={"job_statuses": [{"id": "other", "status": "working"}]})
     with pytest.raises(ImportFailedError) as info:
         make_importer(jobTimeout="1s", jobPollInterval="300ms").submit(make_batch(1))
     assert "Jobs this run did not start are still queued or working" in str(info.value)
