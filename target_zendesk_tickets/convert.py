@@ -3,8 +3,9 @@
 * Fields Zendesk computes itself are dropped (:data:`READ_ONLY_FIELDS`, plus the SDK's
   ``_sdc_*`` metadata): an import creates a new ticket, so they would be ignored at best.
 * The source ticket stays traceable: its ``id`` becomes ``external_id`` (as a string)
-  when the ticket has none. The importer also relies on ``external_id`` to check,
-  after an unclear answer, whether a batch was imported.
+  when the ticket has none. An ``external_id`` the ticket has is always sent as a string
+  too (``4217`` -> ``"4217"``), as Zendesk stores it. The importer relies on
+  ``external_id`` to check, after an unclear answer, whether a batch was imported.
 * The SDK hands over date-times as ``datetime`` and numbers as ``Decimal``; they become
   RFC 3339 strings in UTC (``2024-03-07T09:01:44Z``) and JSON numbers (integral
   values as integers), at any depth.
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Mapping
 from decimal import Decimal
@@ -60,9 +62,23 @@ def to_import(ticket: Mapping[str, Any]) -> dict[str, Any]:
         if name not in READ_ONLY_FIELDS and not name.startswith(SDC_PREFIX)
     }
     source_id = ticket.get("id")
-    if _is_blank(result.get("external_id")) and source_id is not None:
-        result["external_id"] = str(to_json_value(source_id, "id"))
+    if _is_blank(result.get("external_id")):
+        if source_id is not None:
+            result["external_id"] = external_id_text(to_json_value(source_id, "id"))
+    else:
+        result["external_id"] = external_id_text(result["external_id"])
     return result
+
+
+def external_id_text(value: Any) -> str | None:
+    """``external_id`` as Zendesk stores it: a string (``4217`` -> ``"4217"``).
+
+    Zendesk keeps external_id as a string; a number sent as a JSON number would come back
+    as a string, and the look-up after an unclear answer compares them.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(to_json_value(value, "external_id"), separators=(",", ":"))
 
 
 def to_json_value(value: Any, where: str = "value") -> Any:  # noqa: PLR0911 - one per type

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.convert import external_id_text
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.jobs import LIST_PATH, SHOW_MANY_PATH, is_finished, parse_job_list
 from target_zendesk_tickets.reads import SafeReader
@@ -193,7 +194,7 @@ class Recovery:
     def look_up(self, batch: Batch, deadline: float) -> Presence:
         presence = Presence()
         for index, ticket in enumerate(batch.tickets):
-            external_id = ticket.get("external_id")
+            external_id = external_id_text(ticket.get("external_id"))
             if not external_id:
                 presence.unknown.append(index)
                 continue
@@ -215,7 +216,10 @@ class Recovery:
 
 
 def _same_version(ours: Mapping[str, Any], theirs: Any) -> bool:
-    if not isinstance(theirs, Mapping) or theirs.get("external_id") != ours.get("external_id"):
+    # Compared as strings: Zendesk stores external_id as one, whatever was sent.
+    if not isinstance(theirs, Mapping) or external_id_text(
+        theirs.get("external_id")
+    ) != external_id_text(ours.get("external_id")):
         return False
     for name in ("updated_at", "created_at"):
         if ours.get(name) is not None:
@@ -240,7 +244,10 @@ def _to_second(value: Any) -> dt.datetime:
 
 def _mixed_message(batch: Batch, cause: ZendeskError, presence: Presence) -> str:
     def named(indexes: list[int]) -> str:
-        shown = [str(batch.tickets[i].get("external_id") or f"position {i + 1}") for i in indexes]
+        shown = [
+            external_id_text(batch.tickets[i].get("external_id")) or f"position {i + 1}"
+            for i in indexes
+        ]
         text = ", ".join(shown[:_LISTED])
         return text + (f" and {len(shown) - _LISTED} more" if len(shown) > _LISTED else "")
 

@@ -1,11 +1,15 @@
 """Rate limits, server errors, lost answers and refused credentials, against the sandbox."""
 
+import copy
+
 import pytest
 
 from tests.integration.target.harness import (
+    TAP_SCHEMA,
     exported_tickets,
     imported_by_external_id,
     run_target,
+    schema_line,
     singer_input,
     target_config,
     wait_for_fault,
@@ -239,3 +243,20 @@ def test_an_import_that_takes_effect_after_a_timeout_is_not_imported_twice(
     assert len(destination.import_requests()) == 1
     assert len(imported_by_external_id(destination)) == 6  # raises on a duplicate
     assert result.states == [{"through": 6}]
+
+
+def test_numeric_external_ids_are_found_after_a_lost_answer(source, destination, tmp_path):
+    """A tap may type external_id as a number; Zendesk keeps it as a string."""
+    destination.add_fault("500", route="import", after=True)
+    schema = copy.deepcopy(TAP_SCHEMA)
+    schema["properties"]["external_id"] = {"type": ["integer", "string", "null"]}
+    tickets = exported_tickets(source, 5)
+    for number, ticket in enumerate(tickets, start=1):
+        ticket["external_id"] = 880_000 + number
+    lines = [schema_line(schema=schema), *singer_input(tickets)[1:]]
+    result = run_target(target_config(tmp_path, destination), lines)
+    assert result.returncode == 0, result.stderr
+    assert len(destination.import_requests()) == 1  # never sent again
+    imported = imported_by_external_id(destination)  # raises on a duplicate
+    assert sorted(imported) == [str(880_000 + n) for n in range(1, 6)]
+    assert "counting it as imported, not sending it again" in result.stderr

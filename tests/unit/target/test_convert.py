@@ -60,6 +60,16 @@ def test_decimal_id_becomes_an_integral_external_id():
     assert to_import({"id": Decimal("4217"), "subject": "x"})["external_id"] == "4217"
 
 
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [(8123, "8123"), (Decimal("8123"), "8123"), (Decimal("81.5"), "81.5"), (0, "0")],
+)
+def test_a_numeric_external_id_is_sent_as_a_string(given, sent):
+    """Zendesk stores external_id as a string; the look-up after a lost answer compares it."""
+    body = to_import({"id": 4217, "subject": "x", "external_id": given})
+    assert body["external_id"] == sent
+
+
 def test_ticket_without_id_gets_no_external_id():
     assert "external_id" not in to_import({"subject": "x"})
 

@@ -390,6 +390,23 @@ def test_unclear_answer_with_some_there_fails_listing_both(mock, make_importer):
     assert len([r for r in mock.request_history if r.method == "POST"]) == 1
 
 
+@pytest.mark.parametrize(("ours", "theirs"), [(1, "1"), ("1", 1)])
+def test_external_ids_are_compared_as_strings_after_a_lost_answer(
+    mock, make_importer, ours, theirs
+):
+    mock.post(IMPORT_URL, status_code=500, json={"error": "InternalServerError"})
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    mock.get(
+        TICKETS_URL,
+        json={"tickets": [{"id": 7, "external_id": theirs, "updated_at": "2024-03-07T09:01:44Z"}]},
+    )
+    batch = make_batch(1)
+    batch.tickets[0]["external_id"] = ours
+    assert make_importer().submit(batch) is None  # found: not sent again
+    assert mock.request_history[-1].qs["external_id"] == ["1"]
+    assert len([r for r in mock.request_history if r.method == "POST"]) == 1
+
+
 def test_malformed_2xx_answer_is_unclear_too(mock, make_importer):
     mock.post(IMPORT_URL, text='{"job_status": {"id": "x", "sta')
     mock.get(JOB_LIST_URL, json={"job_statuses": []})
