@@ -5,6 +5,13 @@ A bulk import answers with a ``job_status`` (``queued``, then ``working``, then
 lists one result per ticket, by its 0-based ``index`` in the request: ``{"index", "id"}``
 when the ticket was created, ``{"index", "success": false, "error", "details"}`` when it
 was not. A job is ``failed`` when every ticket failed.
+
+Nothing is taken on trust (:func:`outcome`): a batch is imported only when its job is
+``completed`` and the results cover exactly the indexes ``0..size-1``, once each, every
+one with a ticket id and no error. A ticket the results leave out, list twice or give no
+id is reported as unconfirmed. A status other than the five above is treated as still
+running (Zendesk may have added a step), so the job ends at ``jobTimeout`` if it never
+becomes one the target knows.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ LIST_PATH = "/api/v2/job_statuses.json"
 
 QUEUED_OR_WORKING = frozenset({"queued", "working"})
 FAILED = frozenset({"failed", "killed"})
+FINISHED = frozenset({"completed"}) | FAILED
+KNOWN_STATUSES = QUEUED_OR_WORKING | FINISHED
 
 
 @dataclass(frozen=True)
@@ -45,8 +54,16 @@ class JobStatus:
 
 @dataclass(frozen=True)
 class TicketFailure:
+    """A ticket of the batch that the job did not import (``index`` -1: the whole job).
+
+    ``unconfirmed``: Zendesk did not say the ticket failed, only left it unaccounted for
+    (missing from the results, listed twice, or without a ticket id), so it may or may
+    not be in Zendesk.
+    """
+
     index: int
     reason: str
+    unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,11 +76,22 @@ class JobOutcome:
 
     @property
     def ok(self) -> bool:
-        return not self.failures and not self.job.failed
+        return not self.failures and self.job.status == "completed"
+
+    @property
+    def failed(self) -> int:
+        """Tickets Zendesk said it did not import."""
+        return len([f for f in self.failures if f.index >= 0 and not f.unconfirmed])
+
+    @property
+    def unconfirmed(self) -> int:
+        """Tickets the job's results do not account for."""
+        return len([f for f in self.failures if f.index >= 0 and f.unconfirmed])
 
 
 def is_finished(status: str) -> bool:
-    return status not in QUEUED_OR_WORKING
+    """Completed, failed or killed; unknown statuses count as still running."""
+    return status in FINISHED
 
 
 def parse_job_status(document: Any) -> JobStatus:
@@ -107,25 +135,52 @@ def fetch_jobs(client: ZendeskClient, ids: Iterable[str]) -> dict[str, JobStatus
 
 
 def outcome(job: JobStatus, batch_size: int) -> JobOutcome:
-    """Which tickets of a finished job failed, and how many were created."""
-    failures = []
-    created = 0
+    """Which tickets of a finished job were created, failed, or are not accounted for."""
+    failures: list[TicketFailure] = []
+    created: set[int] = set()
+    seen: set[int] = set()
     for position, entry in enumerate(job.results):
-        if not isinstance(entry, Mapping):
+        index = entry.get("index") if isinstance(entry, Mapping) else None
+        if not isinstance(index, int) or isinstance(index, bool):
+            failures.append(
+                TicketFailure(-1, f"result {position + 1} has no index: {entry!r:.200}", True)
+            )
             continue
-        index = entry.get("index", position)
-        index = index if isinstance(index, int) else position
+        if index in seen:
+            created.discard(index)
+            failures.append(
+                TicketFailure(index, "listed more than once in the job's results", True)
+            )
+            continue
+        seen.add(index)
+        if not 0 <= index < batch_size:
+            failures.append(TicketFailure(index, "not a position of this batch", True))
+            continue
+        assert isinstance(entry, Mapping)
         reason = _failure_reason(entry)
-        if reason is None:
-            created += 1
-        else:
+        if reason is not None:
             failures.append(TicketFailure(index, reason))
-    if job.failed and not failures:
-        failures.append(TicketFailure(-1, job.message or f"the job ended '{job.status}'"))
-        created = 0
-    elif not job.results and not job.failed:
-        created = batch_size  # a completed job that lists no results created them all
-    return JobOutcome(job, created, failures)
+        elif entry.get("id") is None:
+            failures.append(TicketFailure(index, "the job's result gives no ticket id", True))
+        else:
+            created.add(index)
+    if job.failed:
+        if not any(f.index >= 0 and not f.unconfirmed for f in failures):
+            failures.insert(0, TicketFailure(-1, job.message or f"the job ended '{job.status}'"))
+    elif not job.results:
+        failures.append(
+            TicketFailure(
+                -1,
+                f"the job is '{job.status}' but lists no results, so Zendesk did not say "
+                "which tickets it created",
+                True,
+            )
+        )
+    else:
+        missing = [i for i in range(batch_size) if i not in seen]
+        failures += [TicketFailure(i, "not in the job's results", True) for i in missing]
+    failures.sort(key=lambda failure: failure.index)
+    return JobOutcome(job, len(created), failures)
 
 
 def describe_failures(result: JobOutcome, batch: Batch, *, limit: int = 20) -> list[str]:
@@ -133,16 +188,24 @@ def describe_failures(result: JobOutcome, batch: Batch, *, limit: int = 20) -> l
     lines = []
     for failure in result.failures[:limit]:
         if failure.index < 0:
-            lines.append(f"the whole job: {failure.reason}")
+            lines.append(
+                failure.reason if failure.unconfirmed else f"the whole job: {failure.reason}"
+            )
         else:
             lines.append(f"{batch.describe_ticket(failure.index)}: {failure.reason}")
     if len(result.failures) > limit:
-        lines.append(f"... and {len(result.failures) - limit} more failing tickets")
+        lines.append(f"... and {len(result.failures) - limit} more")
     return lines
 
 
 def _failure_reason(entry: Mapping[str, Any]) -> str | None:
-    failed = entry.get("success") is False or entry.get("error") or entry.get("errors")
+    status = entry.get("status")
+    failed = (
+        entry.get("success") is False
+        or entry.get("error")
+        or entry.get("errors")
+        or (isinstance(status, str) and status.lower() == "failed")
+    )
     if not failed:
         return None
     parts = []

@@ -28,6 +28,7 @@ from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.errors import ImportFailedError, TargetError
 from target_zendesk_tickets.importer import Importer
 from target_zendesk_tickets.jobs import (
+    KNOWN_STATUSES,
     JobOutcome,
     JobStatus,
     describe_failures,
@@ -53,6 +54,7 @@ class _OpenJob:
     batch: Batch
     deadline: float
     status: str = "queued"
+    warned: bool = False  # about a status the target does not know
 
 
 @dataclass
@@ -218,6 +220,17 @@ class ImportPipeline:
                 if open_job is None:
                     continue
                 open_job.status = job.status
+                if job.status not in KNOWN_STATUSES and not open_job.warned:
+                    open_job.warned = True
+                    logger.warning(
+                        "Zendesk's import job %s for %s has the status %r, which the target "
+                        "does not know: it is treated as still running (for at most %s, "
+                        "jobTimeout)",
+                        job_id,
+                        open_job.batch.describe(),
+                        job.status,
+                        format_duration(self.job_timeout),
+                    )
                 if job.finished:
                     del self._open[job_id]
                     self._finished(open_job.batch, outcome(job, open_job.batch.size))
@@ -284,24 +297,7 @@ class ImportPipeline:
         if result.ok:
             self._completed(batch, result.imported, result.job.id)
             return
-        failing = len([f for f in result.failures if f.index >= 0])
-        if failing:
-            head = (
-                f"Zendesk did not import {failing} of the {batch.size} tickets of "
-                f"{batch.describe()} (job {result.job.id}):"
-            )
-        else:
-            head = f"Zendesk's import job {result.job.id} for {batch.describe()} failed:"
-        lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
-        lines.append(
-            f"The other {result.imported} ticket(s) of this batch were imported (a run from "
-            "the last STATE imports them again). Fix or leave out the failing tickets, then "
-            "run again from the last STATE."
-            if result.imported
-            else "None of this batch's tickets were imported. Fix or leave out the failing "
-            "tickets, then run again from the last STATE."
-        )
-        self._fail(ImportFailedError("\n".join(lines)), batch)
+        self._fail(ImportFailedError(_job_failure_message(batch, result)), batch)
 
     def _completed(self, batch: Batch, created: int, job_id: str | None) -> None:
         self.gate.batch_completed(batch.number)
@@ -331,6 +327,43 @@ class ImportPipeline:
     def _raise_if_failed(self) -> None:
         if self.failure is not None:
             raise self.failure
+
+
+def _job_failure_message(batch: Batch, result: JobOutcome) -> str:
+    """What a job that did not import its whole batch did, ticket by ticket."""
+    job_id, failed, unconfirmed = result.job.id, result.failed, result.unconfirmed
+    if not any(failure.unconfirmed for failure in result.failures):
+        if failed:
+            head = (
+                f"Zendesk did not import {failed} of the {batch.size} tickets of "
+                f"{batch.describe()} (job {job_id}):"
+            )
+        else:
+            head = f"Zendesk's import job {job_id} for {batch.describe()} failed:"
+    elif failed or unconfirmed:
+        head = (
+            f"Zendesk did not confirm the import of {failed + unconfirmed} of the "
+            f"{batch.size} tickets of {batch.describe()} (job {job_id}, '{result.job.status}'): "
+            f"{failed} failed, {unconfirmed} not accounted for by the job's results:"
+        )
+    else:
+        head = f"Zendesk's import job {job_id} for {batch.describe()} did not say what it imported:"
+    lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
+    if result.imported:
+        lines.append(
+            f"The other {result.imported} ticket(s) of this batch were imported (a run from "
+            "the last STATE imports them again)."
+        )
+    elif not unconfirmed and not any(f.unconfirmed for f in result.failures):
+        lines.append("None of this batch's tickets were imported.")
+    if any(failure.unconfirmed for failure in result.failures):
+        lines.append(
+            "Tickets the job does not account for may or may not be in Zendesk: check them "
+            "(by external_id) before running again from the last STATE."
+        )
+    else:
+        lines.append("Fix or leave out the failing tickets, then run again from the last STATE.")
+    return "\n".join(lines)
 
 
 def build_pipeline(

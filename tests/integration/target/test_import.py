@@ -18,6 +18,7 @@ from tests.integration.target.harness import (
     state_line,
     target_config,
 )
+from zendesk_sandbox.jobs import job_id
 
 # Fields the sandbox stores as the import gives them.
 KEPT = (
@@ -177,6 +178,40 @@ def test_a_job_with_a_failing_ticket_names_it_and_stops(source, destination, tmp
     assert result.states == [{"through": 10}]
     # Batch 3 was already in flight and may or may not have been sent; never a fourth.
     assert len(destination.import_requests()) <= 3
+
+
+def test_a_completed_job_whose_results_leave_tickets_out_stops_naming_them(
+    source, destination, tmp_path
+):
+    tickets = exported_tickets(source, 3)
+    # The batch's job answers 'completed' with a result for its first ticket only.
+    first_job = job_id(destination.config.seed, 1)
+    destination.add_fault(
+        "status",
+        route="job_status",
+        status=200,
+        body={
+            "job_status": {
+                "id": first_job,
+                "status": "completed",
+                "results": [{"index": 0, "id": 901}],
+            }
+        },
+    )
+    config = target_config(tmp_path, destination, jobPollInterval="300ms")
+    result = run_target(config, singer_input(tickets))
+    assert result.returncode == 1
+    error = result.stderr[result.stderr.index("Zendesk did not confirm") :]
+    assert "Zendesk did not confirm the import of 2 of the 3 tickets of batch 1" in error
+    for position, ticket in enumerate(tickets[1:], start=2):
+        assert (
+            f"ticket {ticket['id']}" in error
+            and f"position {position} of 3 in batch 1: not in the job's results" in error
+        )
+    assert "may or may not be in Zendesk" in error
+    assert "No batch was imported completely; no STATE was written." in error
+    assert result.states == []
+    assert "Traceback" not in result.stderr
 
 
 def test_json_numbers_and_dates_survive(destination, tmp_path):

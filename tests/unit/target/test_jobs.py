@@ -1,6 +1,7 @@
 import pytest
 
 from target_zendesk_tickets.jobs import (
+    JobStatus,
     describe_failures,
     fetch_jobs,
     outcome,
@@ -66,9 +67,75 @@ def test_completed_job_with_every_ticket_created_is_ok():
     assert result.ok and result.imported == 3 and result.failures == []
 
 
-def test_completed_job_without_results_created_the_whole_batch():
-    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": None}), 5)
-    assert result.ok and result.imported == 5
+@pytest.mark.parametrize("results", [None, [], {"success": True}])
+def test_completed_job_without_results_is_not_taken_for_a_success(results):
+    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": results}), 5)
+    assert not result.ok and result.imported == 0
+    [failure] = result.failures
+    assert failure.index == -1 and failure.unconfirmed
+    assert "lists no results" in failure.reason
+
+
+def test_completed_job_with_fewer_results_than_tickets_names_the_missing_positions():
+    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": created(3)}), 5)
+    assert not result.ok and result.imported == 3
+    assert [(f.index, f.reason, f.unconfirmed) for f in result.failures] == [
+        (3, "not in the job's results", True),
+        (4, "not in the job's results", True),
+    ]
+    assert (result.failed, result.unconfirmed) == (0, 2)
+
+
+def test_an_index_listed_twice_is_not_confirmed():
+    results = [{"index": 0, "id": 1}, {"index": 0, "id": 2}, {"index": 2, "id": 3}]
+    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": results}), 3)
+    assert not result.ok and result.imported == 1
+    assert [(f.index, f.reason) for f in result.failures] == [
+        (0, "listed more than once in the job's results"),
+        (1, "not in the job's results"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason", "unconfirmed"),
+    [
+        ({"index": 1, "id": 9, "status": "Failed"}, "Failed", False),
+        ({"index": 1, "id": 9, "success": False}, "Zendesk gave no reason", False),
+        ({"index": 1, "error": "RecordInvalid"}, "RecordInvalid", False),
+        ({"index": 1, "id": None}, "the job's result gives no ticket id", True),
+        ({"index": 1}, "the job's result gives no ticket id", True),
+    ],
+)
+def test_a_result_entry_that_failed_or_has_no_id_is_not_a_success(entry, reason, unconfirmed):
+    results = [{"index": 0, "id": 8}, entry]
+    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": results}), 2)
+    assert not result.ok and result.imported == 1
+    assert [(f.index, f.reason, f.unconfirmed) for f in result.failures] == [
+        (1, reason, unconfirmed)
+    ]
+
+
+def test_results_outside_the_batch_or_without_index_are_reported():
+    results = [{"index": 0, "id": 1}, {"index": 5, "id": 2}, {"id": 3}]
+    result = outcome(parse_job_status({"id": "a", "status": "completed", "results": results}), 2)
+    assert not result.ok and result.imported == 1
+    assert [(f.index, f.unconfirmed) for f in result.failures] == [(-1, True), (1, True), (5, True)]
+    lines = describe_failures(result, make_batch(2))
+    assert lines[0].startswith("result 3 has no index: {'id': 3}")
+    assert lines[2] == "an entry Zendesk numbered 5, outside batch 1: not a position of this batch"
+
+
+@pytest.mark.parametrize("status", ["paused", "retrying", ""])
+def test_an_unknown_status_counts_as_still_running(status):
+    job = JobStatus("a", status, created(2))
+    assert not job.finished and not job.failed
+
+
+def test_a_killed_job_is_a_failure_even_with_results():
+    job = parse_job_status({"id": "a", "status": "killed", "results": created(2)})
+    result = outcome(job, 2)
+    assert not result.ok
+    assert [(f.index, f.reason) for f in result.failures] == [(-1, "the job ended 'killed'")]
 
 
 def test_per_ticket_failures_are_found_by_index():
@@ -107,7 +174,9 @@ def test_failed_job_without_per_ticket_errors_is_a_whole_job_failure():
 def test_failure_lines_name_the_ticket_its_line_and_position():
     batch = make_batch(3, first_id=40, number=5)
     results = [
-        {"index": 1, "success": False, "error": "RecordInvalid", "details": "Subject: missing"}
+        {"index": 0, "id": 1},
+        {"index": 1, "success": False, "error": "RecordInvalid", "details": "Subject: missing"},
+        {"index": 2, "id": 2},
     ]
     lines = describe_failures(
         outcome(parse_job_status({"id": "a", "status": "completed", "results": results}), 3), batch
@@ -126,7 +195,7 @@ def test_failure_lines_are_capped():
         limit=5,
     )
     assert len(lines) == 6
-    assert lines[-1] == "... and 25 more failing tickets"
+    assert lines[-1] == "... and 25 more"
 
 
 @pytest.fixture

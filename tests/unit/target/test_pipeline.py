@@ -15,6 +15,7 @@ class FakeImporter:
         self.count = 0
         self.fail_with = None
         self.already_imported = False
+        self.sizes = {}  # job id -> tickets in its batch
 
     def submit(self, batch):
         if self.fail_with is not None:
@@ -22,19 +23,24 @@ class FakeImporter:
         if self.already_imported:
             return None
         self.count += 1
+        self.sizes[f"j{self.count}"] = batch.size
         return f"j{self.count}"
 
 
 class FakeZendesk:
     """Job statuses the test sets; each poll answers from them."""
 
-    def __init__(self):
+    def __init__(self, importer):
+        self.importer = importer
         self.statuses = {}
         self.polls = []
         self.error = None
 
     def finish(self, job_id, results=None, status="completed"):
-        self.statuses[job_id] = JobStatus(job_id, status, results or [])
+        """``results`` None: every ticket of the job's batch was created."""
+        if results is None:
+            results = [{"index": i, "id": 500 + i} for i in range(self.importer.sizes[job_id])]
+        self.statuses[job_id] = JobStatus(job_id, status, results)
 
     def poll(self, ids):
         self.polls.append(list(ids))
@@ -54,7 +60,8 @@ def _eventually(condition, timeout=5.0):
 
 @pytest.fixture
 def parts():
-    importer, zendesk, written, failures, clock = FakeImporter(), FakeZendesk(), [], [], Clock()
+    importer, written, failures, clock = FakeImporter(), [], [], Clock()
+    zendesk = FakeZendesk(importer)
     pipelines = []
 
     def build(max_in_flight=4, poll_interval=3600.0, job_timeout=60.0):
@@ -185,6 +192,62 @@ def test_a_failed_job_says_none_was_imported(parts):
     )
     pipeline.poll_once()
     assert "None of this batch's tickets were imported" in str(failures[0])
+
+
+def test_a_job_whose_results_do_not_cover_the_batch_fails_it_naming_the_positions(parts):
+    build, _, zendesk, written, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(4, first_id=30))
+    pipeline.add_state({"after": 1})
+    results = [{"index": 0, "id": 1}, {"index": 1, "id": None}, {"index": 3, "error": "Oops"}]
+    zendesk.finish("j1", results)
+    pipeline.poll_once()
+    assert written == []
+    message = str(failures[0])
+    assert message.splitlines() == [
+        "Zendesk did not confirm the import of 3 of the 4 tickets of batch 1 (4 tickets of "
+        "stream 'tickets', input lines 10-13) (job j1, 'completed'): 1 failed, 2 not accounted "
+        "for by the job's results:",
+        "  - ticket 31, input line 11, position 2 of 4 in batch 1: the job's result gives no "
+        "ticket id",
+        "  - ticket 32, input line 12, position 3 of 4 in batch 1: not in the job's results",
+        "  - ticket 33, input line 13, position 4 of 4 in batch 1: Oops",
+        "The other 1 ticket(s) of this batch were imported (a run from the last STATE imports "
+        "them again).",
+        "Tickets the job does not account for may or may not be in Zendesk: check them (by "
+        "external_id) before running again from the last STATE.",
+    ]
+    assert pipeline.progress.failed_batch == 1
+
+
+def test_a_completed_job_without_results_fails_the_batch(parts):
+    build, _, zendesk, written, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(2))
+    pipeline.add_state({"after": 1})
+    zendesk.finish("j1", [])
+    pipeline.poll_once()
+    assert written == []
+    assert "Zendesk's import job j1 for batch 1" in str(failures[0])
+    assert "lists no results" in str(failures[0])
+
+
+def test_an_unknown_job_status_is_waited_on_until_job_timeout(parts, caplog):
+    build, _, zendesk, written, failures, clock = parts
+    pipeline = build(job_timeout=60.0)
+    pipeline.submit(make_batch(2))
+    pipeline.add_state({"after": 1})
+    zendesk.finish("j1", status="paused")
+    with caplog.at_level("WARNING"):
+        pipeline.poll_once()
+        pipeline.poll_once()
+    assert failures == [] and written == []
+    warnings = [r.getMessage() for r in caplog.records if "does not know" in r.getMessage()]
+    assert len(warnings) == 1 and "'paused'" in warnings[0]  # said once
+    clock.now += 61
+    pipeline.poll_once()
+    assert "did not finish within 1m (jobTimeout); it was last 'paused'" in str(failures[0])
+    assert written == []
 
 
 def test_after_a_failure_the_jobs_in_flight_are_waited_for(parts):
