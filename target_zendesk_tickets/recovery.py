@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.convert import external_id_text
@@ -45,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 TICKETS_PATH = "/api/v2/tickets.json"
 _LISTED = 10  # external_ids named per list in a message
+JOB_PAGE_SIZE = 100  # Zendesk's largest page
+#: Pages of the job list read at most: 5,000 jobs, far more than the 30 an account may
+#: have queued or running, and a day of jobs for all but the busiest accounts.
+MAX_JOB_PAGES = 50
 #: The shortest settle period: a short requestTimeout is the client's impatience, and says
 #: nothing about how long Zendesk may still work on a request it has received.
 MIN_SETTLE = 10.0
@@ -149,15 +154,40 @@ class Recovery:
             self._pause(self.poll_interval)
 
     def unknown_jobs(self, deadline: float) -> dict[str, str]:
-        """The recent jobs this run did not start: id -> status."""
-        document = self.reader.get_json(
-            LIST_PATH,
-            deadline=deadline,
-            what="the list of recent jobs",
-            operation="read job statuses",
-        )
+        """The recent jobs this run did not start, from every page of the list: id -> status.
+
+        Zendesk sorts the list by completion date, then creation date, descending, and does
+        not say where jobs without a completion date (queued, working) go; they may come
+        after a whole day of finished ones. So every page is read (cursor pagination),
+        up to :data:`MAX_JOB_PAGES`.
+        """
+        listed: dict[str, str] = {}
+        params: dict[str, Any] = {"page[size]": JOB_PAGE_SIZE}
+        cursors: set[str] = set()
+        for page in range(1, MAX_JOB_PAGES + 1):
+            document = self.reader.get_json(
+                LIST_PATH,
+                params,
+                deadline=deadline,
+                what=f"page {page} of the list of recent jobs",
+                operation="read job statuses",
+            )
+            for job in parse_job_list(document):
+                listed[job.id] = job.status
+            cursor = _next_cursor(document)
+            if cursor is None or cursor in cursors:
+                break
+            cursors.add(cursor)
+            params = {"page[size]": JOB_PAGE_SIZE, "page[after]": cursor}
+        else:
+            logger.warning(
+                "The list of recent jobs goes on past %d pages (%d jobs); the rest was not "
+                "read, so a job still running further down would not be waited for",
+                MAX_JOB_PAGES,
+                len(listed),
+            )
         known = self._known_jobs()
-        return {job.id: job.status for job in parse_job_list(document) if job.id not in known}
+        return {job_id: status for job_id, status in listed.items() if job_id not in known}
 
     def wait_for_unknown_jobs(self, deadline: float) -> set[str]:
         """Wait until no job this run did not start is unfinished; the ids of those listed."""
@@ -213,6 +243,23 @@ class Recovery:
             else:
                 presence.missing.append(index)
         return presence
+
+
+def _next_cursor(document: Any) -> str | None:
+    """The cursor of the next page of a list, or None on the last page (or no pagination)."""
+    meta = document.get("meta") if isinstance(document, Mapping) else None
+    if not isinstance(meta, Mapping) or meta.get("has_more") is not True:
+        return None
+    cursor = meta.get("after_cursor")
+    if isinstance(cursor, str) and cursor:
+        return cursor
+    links = document.get("links")
+    following = links.get("next") if isinstance(links, Mapping) else None
+    if isinstance(following, str):  # only the cursor is taken from it: same host, same path
+        values = parse_qs(urlsplit(following).query).get("page[after]")
+        if values:
+            return values[0]
+    return None
 
 
 def _same_version(ours: Mapping[str, Any], theirs: Any) -> bool:

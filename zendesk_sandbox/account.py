@@ -24,7 +24,7 @@ from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.data import AI_AGENT_EVERY, TicketFactory, TicketKeys, ticket_from_external_id
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.imports import imported_ticket, ticket_errors
-from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id
+from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id, list_key
 from zendesk_sandbox.ratelimit import format_wait
 from zendesk_sandbox.timefmt import iso
 
@@ -323,10 +323,21 @@ class Account:
 
     @_settled
     def jobs(self) -> list[dict]:
-        """Every job of the last day, most recent first."""
+        """Every job of the last day, in the order of ``GET /api/v2/job_statuses``."""
+        return [job for _, job in self.job_list()]
+
+    @_settled
+    def job_list(self) -> list[tuple[tuple, dict]]:
+        """``(list_key(job), job_status)`` of every job of the last day, in list order.
+
+        Zendesk sorts by completion date, then creation date, both descending, and does not
+        say where unfinished jobs (no completion date) go. The sandbox puts them last, as a
+        SQL ``ORDER BY completed_at DESC`` on MySQL does: a client that reads one page, or
+        stops at the first old finished job, misses the jobs still running.
+        """
         now = self.now()
-        ordered = sorted(self._jobs.values(), key=lambda job: job.sequence, reverse=True)
-        return [job.to_dict(now) for job in ordered]
+        ordered = sorted(self._jobs.values(), key=lambda job: list_key(job, now), reverse=True)
+        return [(list_key(job, now), job.to_dict(now)) for job in ordered]
 
     @_settled
     def imported_tickets(self) -> list[dict]:

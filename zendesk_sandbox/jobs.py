@@ -18,6 +18,14 @@ JOB_TYPE = "bulk_import_tickets"
 RETENTION_SECONDS = 86_400.0  # Zendesk keeps job statuses for one day
 
 
+def list_key(job: Job, now: float) -> tuple[int, float, int]:
+    """Where ``job`` sorts in the job list (descending): finished ones by completion, then
+    creation; unfinished ones after every finished one, newest first."""
+    if job.is_active(now):
+        return (0, 0.0, job.sequence)
+    return (1, job.done_at, job.sequence)
+
+
 def job_id(seed: int, sequence: int) -> str:
     """A 32-hex-digit id like Zendesk's, stable for a given seed and job number."""
     return hashlib.sha256(f"sandbox-job:{seed}:{sequence}".encode()).hexdigest()[:32]

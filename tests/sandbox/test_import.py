@@ -167,6 +167,57 @@ def test_show_many_and_list_of_jobs(api: Api) -> None:
     assert api.get("/api/v2/job_statuses").json()["job_statuses"] == listed
 
 
+def test_the_job_list_pages_with_cursors_100_at_a_time(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(tickets=0, job_delay=5, max_jobs=0, rate_limits={})
+    api = make_api(sandbox)
+    ids = [api.import_tickets([ticket(n)]).json()["job_status"]["id"] for n in range(130)]
+    sandbox.account.advance_clock(6)  # all 130 done, completed in creation order
+    first = api.get("/api/v2/job_statuses.json").json()
+    assert [job["id"] for job in first["job_statuses"]] == list(reversed(ids))[:100]
+    assert first["meta"]["has_more"] is True
+    assert first["links"]["next"].startswith(f"{api.base}/api/v2/job_statuses.json?")
+    second = api.session.get(first["links"]["next"]).json()
+    assert [job["id"] for job in second["job_statuses"]] == list(reversed(ids))[100:]
+    assert second["meta"]["has_more"] is False and second["links"]["next"] is None
+    by_cursor = api.get(
+        "/api/v2/job_statuses",
+        params={"page[size]": 20, "page[after]": first["meta"]["after_cursor"]},
+    ).json()
+    assert [job["id"] for job in by_cursor["job_statuses"]] == list(reversed(ids))[100:120]
+    back = api.get(
+        "/api/v2/job_statuses",
+        params={"page[size]": 5, "page[before]": second["meta"]["before_cursor"]},
+    ).json()
+    assert [job["id"] for job in back["job_statuses"]] == list(reversed(ids))[95:100]
+    big = api.get("/api/v2/job_statuses", params={"page[size]": 500}).json()
+    assert len(big["job_statuses"]) == 100  # at most 100 a page
+
+
+def test_jobs_still_running_come_after_every_finished_job(make_sandbox, make_api) -> None:
+    sandbox = make_sandbox(tickets=0, job_delay=5, max_jobs=0, rate_limits={})
+    api = make_api(sandbox)
+    done = [api.import_tickets([ticket(n)]).json()["job_status"]["id"] for n in range(3)]
+    sandbox.account.advance_clock(6)
+    running = [api.import_tickets([ticket(n)]).json()["job_status"]["id"] for n in range(3, 5)]
+    listed = api.get("/api/v2/job_statuses", params={"page[size]": 2}).json()
+    pages = [listed["job_statuses"]]
+    while listed["meta"]["has_more"]:
+        listed = api.session.get(listed["links"]["next"]).json()
+        pages.append(listed["job_statuses"])
+    order = [job["id"] for page in pages for job in page]
+    assert order == [*reversed(done), *reversed(running)]
+    statuses = [job["status"] for page in pages for job in page]
+    assert statuses == ["completed"] * 3 + ["queued"] * 2
+    assert sandbox.jobs() == [job for page in pages for job in page]
+
+
+@pytest.mark.parametrize("params", [{"page[after]": "nonsense"}, {"page[size]": "ten"}])
+def test_a_bad_job_list_page_is_invalid_value(api: Api, params: dict) -> None:
+    response = api.get("/api/v2/job_statuses.json", params=params)
+    assert response.status_code == 400
+    assert response.json()["error"] == "InvalidValue"
+
+
 def test_unknown_job_is_record_not_found(api: Api) -> None:
     response = api.get("/api/v2/job_statuses/0123456789abcdef0123456789abcdef.json")
     assert response.status_code == 404

@@ -260,3 +260,29 @@ def test_numeric_external_ids_are_found_after_a_lost_answer(source, destination,
     imported = imported_by_external_id(destination)  # raises on a duplicate
     assert sorted(imported) == [str(880_000 + n) for n in range(1, 6)]
     assert "counting it as imported, not sending it again" in result.stderr
+
+
+def test_a_lost_import_still_running_past_the_first_page_of_jobs_is_waited_for(
+    make_sandbox, source, tmp_path
+):
+    destination = make_sandbox(tickets=0, job_delay=4.0, max_jobs=0, rate_limits={})
+    for number in range(101):  # another client's finished jobs fill the first page of the list
+        destination.account.start_import(
+            [{"subject": "other", "external_id": f"o-{number}"}], False, {}
+        )
+    destination.account.advance_clock(5.0)
+    # The target gives up after 0.5 s; Zendesk creates the job at 1 s, and it runs for 4 s:
+    # while the target checks, it is still running, listed after the 101 finished ones.
+    destination.add_fault("slow", route="import", delay=1.0)
+    tickets = exported_tickets(source, 6)
+    config = target_config(tmp_path, destination, requestTimeout="500ms", jobTimeout="3s")
+    result = run_target(config, singer_input(tickets))
+    assert result.returncode == 0, result.stderr
+    assert "Waiting for 1 job(s) this run did not start to finish" in result.stderr
+    assert "counting it as imported, not sending it again" in result.stderr
+    wait_for_fault(destination, "slow")
+    destination.account.advance_clock(5.0)  # whatever is still running is done
+    assert len(destination.import_requests()) == 101 + 1
+    imported = imported_by_external_id(destination)  # raises on a duplicate
+    assert len(imported) == 101 + 6
+    assert result.states == [{"through": 6}]

@@ -5,6 +5,7 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from target_zendesk_tickets.errors import ImportFailedError
+from target_zendesk_tickets.recovery import MAX_JOB_PAGES
 from tests.unit.target.conftest import make_batch
 from tests.unit.target.messages import (
     IMPORT_URL,
@@ -355,6 +356,85 @@ def test_jobs_that_keep_appearing_end_at_job_timeout_without_sending_again(mock,
     assert "kept appearing" in str(info.value)
     assert "not sent again" in str(info.value)
     assert len([r for r in mock.request_history if r.method == "POST"]) == 1
+
+
+def _pages(*pages):
+    """requests-mock answers for a paginated job list: each page a list of jobs."""
+    answers = []
+    for number, jobs in enumerate(pages, start=1):
+        more = number < len(pages)
+        answers.append(
+            {
+                "json": {
+                    "job_statuses": jobs,
+                    "meta": {"has_more": more, "after_cursor": f"c{number}" if more else None},
+                    "links": {
+                        "next": f"{JOB_LIST_URL}?page%5Bafter%5D=c{number}" if more else None
+                    },
+                }
+            }
+        )
+    return answers
+
+
+def test_a_running_job_past_the_first_page_of_the_list_is_waited_for(mock, make_importer, clock):
+    mock.post(IMPORT_URL, status_code=500, json={"error": "InternalServerError"})
+    finished = [{"id": f"old-{n}", "status": "completed"} for n in range(100)]
+    mock.get(
+        JOB_LIST_URL,
+        [*_pages(finished, [{"id": "lost", "status": "working"}]), *_pages(finished)],
+    )
+    mock.get(SHOW_MANY_URL, json={"job_statuses": [{"id": "lost", "status": "completed"}]})
+    _lookup(mock, {"1": "2024-03-07T09:01:44Z"})
+    assert make_importer().submit(make_batch(1)) is None
+    lists = [r for r in mock.request_history if r.path == "/api/v2/job_statuses.json"]
+    assert lists[0].qs == {"page[size]": ["100"]}
+    assert lists[1].qs == {"page[size]": ["100"], "page[after]": ["c1"]}
+    assert mock.request_history[3].qs == {"ids": ["lost"]}  # waited for the job on page 2
+    assert clock.pauses == [0.01]
+
+
+def test_the_next_page_may_come_from_links_next_alone(mock, make_importer):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    first = {
+        "job_statuses": [],
+        "meta": {"has_more": True},
+        "links": {"next": "https://elsewhere.test/api/v2/job_statuses.json?page%5Bafter%5D=xyz"},
+    }
+    mock.get(JOB_LIST_URL, [{"json": first}, {"json": {"job_statuses": []}}] * 2)
+    _lookup(mock, {})
+    make_importer().submit(make_batch(1))
+    lists = [r for r in mock.request_history if r.path == "/api/v2/job_statuses.json"]
+    assert lists[1].qs["page[after]"] == ["xyz"]
+    assert {r.hostname for r in mock.request_history} == {"acme.zendesk.com"}
+
+
+def test_the_job_list_is_read_at_most_max_pages(mock, make_importer, caplog):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    pages = iter(range(10_000))
+    mock.get(
+        JOB_LIST_URL,
+        json=lambda request, context: {
+            "job_statuses": [],
+            "meta": {"has_more": True, "after_cursor": f"c{next(pages)}"},
+        },
+    )
+    _lookup(mock, {})
+    with caplog.at_level(logging.WARNING):
+        make_importer().submit(make_batch(1))
+    lists = [r for r in mock.request_history if r.path == "/api/v2/job_statuses.json"]
+    assert len(lists) == 2 * MAX_JOB_PAGES  # before the look-up, and before sending again
+    assert any("goes on past 50 pages" in r.getMessage() for r in caplog.records)
+
+
+def test_a_cursor_that_comes_back_ends_the_list(mock, make_importer):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    looping = {"job_statuses": [], "meta": {"has_more": True, "after_cursor": "same"}}
+    mock.get(JOB_LIST_URL, json=looping)
+    _lookup(mock, {})
+    make_importer().submit(make_batch(1))
+    lists = [r for r in mock.request_history if r.path == "/api/v2/job_statuses.json"]
+    assert len(lists) == 4  # two pages each time: the second hands back the same cursor
 
 
 def test_unclear_answer_with_none_there_sends_again_as_a_retry(mock, make_importer):
