@@ -10,6 +10,16 @@ batch is never cut off halfway through its submission.
 
 Termination signals use the same path (:meth:`request_stop` from the SIGTERM/SIGINT
 handler): reading stops between two messages, and the target finishes normally.
+
+A wake-up must not get lost, or the target waits on a quiet stdin for ever:
+
+* :meth:`interruptible` marks the read as started *before* its last :meth:`check`, so a
+  signal that comes in between finds ``_in_read`` set and raises (no gap where it would
+  be ignored);
+* until the main thread has raised the exception, the job watcher calls :meth:`nudge`
+  every poll, which sends SIGUSR1 again;
+* the lock is re-entrant: :meth:`request_stop` runs in a signal handler, on the main
+  thread, possibly while that thread is inside :meth:`interrupt` holding the lock.
 """
 
 from __future__ import annotations
@@ -32,8 +42,9 @@ class StopReading(Exception):  # noqa: N818 - a request, not an error
 
 class Interrupter:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._pending: BaseException | None = None
+        self._delivered = False  # the main thread has raised _pending
         self._in_read = False
         self._installed = False
 
@@ -49,16 +60,31 @@ class Interrupter:
     def pending(self) -> BaseException | None:
         return self._pending
 
+    @property
+    def undelivered(self) -> bool:
+        """An exception waits for the main thread, which has not raised it yet."""
+        return self._pending is not None and not self._delivered
+
     def interrupt(self, exc: BaseException) -> None:
-        """From any thread: have the main thread raise ``exc`` (the first one wins)."""
+        """From any thread: have the main thread raise ``exc`` (the first failure wins)."""
         with self._lock:
             if self._pending is None or isinstance(self._pending, StopReading):
                 self._pending = exc
+                self._delivered = False
         if threading.current_thread() is threading.main_thread():
             if self._in_read:
                 self._raise_pending()
-        elif self._installed:
-            signal.pthread_kill(threading.main_thread().ident, WAKE_SIGNAL)
+        else:
+            self._wake()
+
+    def nudge(self) -> None:
+        """From another thread: signal the main thread again if it has not raised yet."""
+        if self.undelivered and threading.current_thread() is not threading.main_thread():
+            self._wake()
+
+    def taken(self) -> None:
+        """The main thread has the failure by another way (the pipeline): stop nudging."""
+        self._delivered = True
 
     def request_stop(self) -> None:
         """Stop reading input at the next safe point (from a signal handler)."""
@@ -72,12 +98,16 @@ class Interrupter:
     @contextlib.contextmanager
     def interruptible(self) -> Iterator[None]:
         """The region (a blocking read) where the signal may raise immediately."""
-        self.check()
-        self._in_read = True
+        self._in_read = True  # first: a signal from here on raises
         try:
+            self.check()  # what came before
             yield
         finally:
             self._in_read = False
+
+    def _wake(self) -> None:
+        if self._installed:
+            signal.pthread_kill(threading.main_thread().ident, WAKE_SIGNAL)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._in_read and self._pending is not None:
@@ -87,6 +117,7 @@ class Interrupter:
         exc = self._pending
         if isinstance(exc, StopReading):
             self._pending = None  # one stop is enough; reading ends now
+        self._delivered = True
         self._in_read = False
         assert exc is not None
         raise exc

@@ -81,6 +81,7 @@ class ImportPipeline:
         poll_interval: float,
         job_timeout: float,
         on_failure: Callable[[BaseException], None] = lambda _exc: None,
+        wake: Callable[[], None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.importer = importer  # set after construction when it needs our pause()
@@ -90,6 +91,7 @@ class ImportPipeline:
         self.poll_interval = poll_interval
         self.job_timeout = job_timeout
         self._on_failure = on_failure
+        self._wake = wake  # after a failure, every poll: the main thread may have missed it
         self._clock = clock
         self._cond = threading.Condition()
         self._failed = threading.Event()  # ends pauses early
@@ -200,6 +202,8 @@ class ImportPipeline:
                 with self._cond:
                     self._fail(TargetError(f"Internal error while watching import jobs: {exc!r}"))
                     self._give_up_on_open_jobs()
+            if self.failure is not None:
+                self._wake()  # again and again, until the main thread has taken it up
 
     def poll_once(self) -> None:
         """Ask about every open job once, and act on the finished ones."""
@@ -371,6 +375,7 @@ def build_pipeline(
     *,
     write_state: Callable[[dict[str, Any]], None],
     on_failure: Callable[[BaseException], None],
+    wake: Callable[[], None] = lambda: None,
 ) -> ImportPipeline:
     """The pipeline with its Zendesk clients: one for sending (main thread), one for polling."""
     sender = ZendeskClient(settings.connection, COMPONENT)
@@ -383,6 +388,7 @@ def build_pipeline(
         poll_interval=settings.job_poll_interval,
         job_timeout=settings.job_timeout,
         on_failure=on_failure,
+        wake=wake,
     )
     recovery = Recovery(
         SafeReader(sender, pause=pipeline.pause),

@@ -60,7 +60,10 @@ class TargetZendeskTickets(TargetHooks, Target):
     @cached_property
     def pipeline(self) -> ImportPipeline:
         return build_pipeline(
-            self.settings, write_state=write_state_line, on_failure=self.interrupter.interrupt
+            self.settings,
+            write_state=write_state_line,
+            on_failure=self.interrupter.interrupt,
+            wake=self.interrupter.nudge,
         )
 
     @property
@@ -83,6 +86,7 @@ class TargetZendeskTickets(TargetHooks, Target):
 
     def wind_down(self, exc: BaseException) -> BaseException:
         """After ``exc`` stopped the run: wait for the jobs in flight, then say where it stands."""
+        self.interrupter.taken()  # the main thread is stopping: no more wake-up signals
         if "pipeline" not in self.__dict__ or isinstance(exc, ForcedStopError):
             return exc
         try:

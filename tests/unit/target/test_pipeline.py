@@ -64,7 +64,7 @@ def parts():
     zendesk = FakeZendesk(importer)
     pipelines = []
 
-    def build(max_in_flight=4, poll_interval=3600.0, job_timeout=60.0):
+    def build(max_in_flight=4, poll_interval=3600.0, job_timeout=60.0, wake=lambda: None):
         pipeline = ImportPipeline(
             importer,
             zendesk.poll,
@@ -73,6 +73,7 @@ def parts():
             poll_interval=poll_interval,
             job_timeout=job_timeout,
             on_failure=failures.append,
+            wake=wake,
             clock=clock,
         )
         pipelines.append(pipeline)
@@ -391,3 +392,16 @@ def test_a_bug_while_sending_is_an_internal_error_not_bad_input(parts):
     ):
         pipeline.submit(make_batch(1))
     assert failures and pipeline.failure is failures[0]
+
+
+def test_after_a_failure_the_watcher_wakes_the_main_thread_at_every_poll(parts):
+    """A wake-up signal the main thread missed is sent again, not lost."""
+    build, _, zendesk, _, failures, _ = parts
+    wakes = []
+    pipeline = build(poll_interval=0.01, wake=lambda: wakes.append(len(failures)))
+    pipeline.submit(make_batch(1))
+    assert _eventually(lambda: len(zendesk.polls) >= 3)
+    assert wakes == []  # nothing to wake anyone for
+    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
+    assert _eventually(lambda: len(wakes) >= 3)
+    assert set(wakes) == {1}  # every wake after the one failure
