@@ -35,13 +35,13 @@ from target_zendesk_tickets.jobs import (
     fetch_jobs,
     outcome,
 )
-from target_zendesk_tickets.reads import SafeReader, is_retriable
+from target_zendesk_tickets.reads import SETUP_TRIES, SafeReader, is_retriable
 from target_zendesk_tickets.recovery import Recovery, settle_period
 from target_zendesk_tickets.settings import MAX_JOBS, TargetSettings
 from target_zendesk_tickets.state_gate import StateGate
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskRateLimitError
-from zendesk_api.http import ZendeskClient
+from zendesk_api.http import ZendeskClient, ZendeskSetupError
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,7 @@ class ImportPipeline:
         self._watcher: threading.Thread | None = None
         self._poll_not_before = 0.0
         self._last_poll_error: ZendeskError | None = None
+        self._setup_failures = 0  # polls in a row that failed on TLS or a proxy
 
     # Main thread --------------------------------------------------------------------
 
@@ -219,6 +220,7 @@ class ImportPipeline:
             return
         with self._cond:
             self._last_poll_error = None
+            self._setup_failures = 0
             for job_id, job in statuses.items():
                 open_job = self._open.get(job_id)
                 if open_job is None:
@@ -243,7 +245,8 @@ class ImportPipeline:
             self._cond.notify_all()
 
     def _poll_failed(self, exc: ZendeskError, ids: list[str]) -> None:
-        if not is_retriable(exc):
+        self._setup_failures = self._setup_failures + 1 if isinstance(exc, ZendeskSetupError) else 0
+        if not is_retriable(exc) or self._setup_failures >= SETUP_TRIES:
             if isinstance(exc, ZendeskHTTPError) and exc.status == 404:
                 exc = ImportFailedError(
                     f"Zendesk does not know the import job(s) {', '.join(ids)} any more ({exc}). "

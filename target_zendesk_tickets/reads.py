@@ -4,7 +4,8 @@ A GET changes nothing on Zendesk, so after a 429, a 5xx, a timeout, a broken con
 or a malformed answer it is simply sent again: after ``Retry-After`` (else
 ``defaultRetryAfter``) for 429 and 503, after an exponential backoff from
 ``retryBackoff`` otherwise, for as long as the deadline allows. 401, 403, 404 and other
-4xx answers are raised at once.
+4xx answers are raised at once. A TLS or proxy failure (:class:`ZendeskSetupError`) is
+asked again only :data:`SETUP_TRIES` times in all: it rarely passes by itself.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from zendesk_api.errors import (
     ZendeskTransportError,
     error_from_response,
 )
-from zendesk_api.http import ZendeskClient, decode_json
+from zendesk_api.http import ZendeskClient, ZendeskSetupError, decode_json
 
 logger = logging.getLogger(__name__)
 
 RETRIABLE = (ZendeskRateLimitError, ZendeskServerError, ZendeskTransportError, ZendeskResponseError)
 _MAX_BACKOFF = 60.0
+#: Tries of a read that fails on TLS or a proxy before giving up (not the whole deadline).
+SETUP_TRIES = 3
 
 
 class DeadlinePassedError(ZendeskError):
@@ -96,6 +99,8 @@ class SafeReader:
             except (ZendeskTransportError, ZendeskResponseError) as exc:
                 error = exc
             attempt += 1
+            if isinstance(error, ZendeskSetupError) and attempt >= SETUP_TRIES:
+                raise ZendeskSetupError(f"{error}. Gave up on {what} after {attempt} tries")
             wait = retry_wait(
                 error,
                 attempt,

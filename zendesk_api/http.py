@@ -7,6 +7,7 @@ import json
 import logging
 from importlib import metadata
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
@@ -41,9 +42,32 @@ def new_session(component: str) -> requests.Session:
     return session
 
 
+class ZendeskSetupError(ZendeskTransportError):
+    """No connection to Zendesk could be set up: TLS handshake or certificate, or a proxy.
+
+    The request never left (``sent`` is False), and asking again rarely helps: the cause is
+    usually the settings (``zendesk.domain``, the proxy, the CA bundle), not Zendesk.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
+
+
 def transport_error(exc: requests.RequestException, method: str, url: str) -> ZendeskTransportError:
     """Describe a request that got no HTTP answer, and whether it may have been sent."""
     where = f"{method} {request_path(url)}"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return ZendeskSetupError(
+            f"TLS with {_host(url)} failed for {where}: {_reason(exc)}. The request never "
+            "reached Zendesk. Check zendesk.domain: https:// to a server that does not speak "
+            "TLS (a plain-http address or port)? A certificate error means the host is not "
+            "the one expected, or a proxy intercepts TLS (give its CA in REQUESTS_CA_BUNDLE)"
+        )
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return ZendeskSetupError(
+            f"the proxy failed {where}: {_reason(exc)}. The request never reached Zendesk. "
+            "Check the proxy settings (HTTPS_PROXY, NO_PROXY) and zendesk.domain"
+        )
     if isinstance(exc, requests.ConnectTimeout) or _refused(exc):
         return ZendeskTransportError(
             f"could not connect to Zendesk for {where}: {_reason(exc)}", sent=False
@@ -54,6 +78,11 @@ def transport_error(exc: requests.RequestException, method: str, url: str) -> Ze
             sent=True,
         )
     return ZendeskTransportError(f"the connection broke during {where}: {_reason(exc)}", sent=True)
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
 def _refused(exc: requests.RequestException) -> bool:

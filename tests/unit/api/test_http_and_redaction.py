@@ -1,12 +1,15 @@
+import http.server
 import logging
+import threading
 
 import pytest
 import requests
 import requests_mock as rm
+import urllib3.exceptions
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from zendesk_api.errors import ZendeskResponseError, ZendeskTransportError
-from zendesk_api.http import ZendeskClient, decode_json, user_agent
+from zendesk_api.http import ZendeskClient, ZendeskSetupError, decode_json, user_agent
 from zendesk_api.redaction import MASK, redact, register_secret
 from zendesk_api.settings import read_connection
 
@@ -55,6 +58,71 @@ def test_transport_failures_say_whether_the_request_may_have_been_sent(client, e
     assert info.value.sent is sent
     assert text in str(info.value)
     assert "POST /api/v2/imports/tickets/create_many.json" in str(info.value)
+
+
+SSL_ERROR = requests.exceptions.SSLError(
+    MaxRetryError(
+        None,
+        "/",
+        urllib3.exceptions.SSLError(
+            "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)"
+        ),
+    )
+)
+PROXY_ERROR = requests.exceptions.ProxyError(
+    MaxRetryError(
+        None,
+        "/",
+        urllib3.exceptions.ProxyError(
+            "Unable to connect to proxy", NewConnectionError(None, "Connection refused")
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("exc", "text"),
+    [
+        (SSL_ERROR, "TLS with https://acme.zendesk.com failed for POST"),
+        (requests.exceptions.SSLError("certificate verify failed"), "certificate verify failed"),
+        (PROXY_ERROR, "the proxy failed POST"),
+    ],
+)
+def test_tls_and_proxy_failures_were_not_sent_and_point_at_the_settings(client, exc, text):
+    with rm.Mocker() as mock:
+        mock.post("https://acme.zendesk.com/api/v2/imports/tickets/create_many.json", exc=exc)
+        with pytest.raises(ZendeskSetupError) as info:
+            client.send("POST", "/api/v2/imports/tickets/create_many.json", body={"tickets": []})
+    assert isinstance(info.value, ZendeskTransportError)
+    assert info.value.sent is False  # never "may have been sent": no lost-answer recovery
+    assert text in str(info.value)
+    assert "never reached Zendesk" in str(info.value)
+    assert "zendesk.domain" in str(info.value)
+
+
+class _QuietHandler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_https_to_a_plain_http_server_is_a_setup_error():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        host, port = server.server_address[:2]
+        connection = read_connection(
+            {"zendesk": {"domain": f"https://{host}:{port}", "oauthToken": TOKEN}}
+        )
+        client = ZendeskClient(connection, "test-component")
+        with pytest.raises(ZendeskSetupError) as info:
+            client.send("GET", "/api/v2/job_statuses.json")
+        client.session.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "https:// to a server that does not speak TLS" in str(info.value)
+    assert info.value.sent is False
 
 
 @pytest.mark.parametrize(

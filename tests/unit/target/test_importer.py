@@ -148,6 +148,18 @@ def test_refused_connection_is_retried_with_backoff(mock, make_importer, clock):
     assert clock.pauses == [1.0, 2.0]
 
 
+def test_a_tls_failure_on_import_is_not_a_lost_answer(mock, make_importer, clock):
+    tls = requests.exceptions.SSLError("[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    mock.post(IMPORT_URL, exc=tls)
+    with pytest.raises(ImportFailedError) as info:
+        make_importer(maxRetries=2, retryBackoff="1s").submit(make_batch())
+    message = str(info.value)
+    assert "Zendesk could not be reached after 2 retries" in message
+    assert "does not speak TLS" in message and "zendesk.domain" in message
+    assert [r.method for r in mock.request_history] == ["POST"] * 3  # no recovery look-ups
+    assert clock.pauses == [1.0, 2.0]  # no settle period either
+
+
 def test_refused_connection_past_max_retries(mock, make_importer):
     mock.post(IMPORT_URL, [REFUSED] * 4)
     with pytest.raises(ImportFailedError) as info:

@@ -6,8 +6,10 @@ import pytest
 from target_zendesk_tickets.errors import ImportFailedError, TargetError
 from target_zendesk_tickets.jobs import JobStatus
 from target_zendesk_tickets.pipeline import ImportPipeline
+from target_zendesk_tickets.reads import SETUP_TRIES
 from tests.unit.target.conftest import Clock, make_batch
 from zendesk_api.errors import ZendeskAuthError, ZendeskNotFoundError, ZendeskServerError
+from zendesk_api.http import ZendeskSetupError
 
 
 class FakeImporter:
@@ -300,6 +302,20 @@ def test_poll_errors_are_retried_until_job_timeout(parts):
     clock.now += 31
     pipeline.poll_once()
     assert "The last poll failed: HTTP 502" in str(failures[0])
+
+
+def test_polls_failing_on_tls_give_up_after_a_few_tries(parts):
+    build, _, zendesk, _, failures, clock = parts
+    pipeline = build(job_timeout=100_000)
+    pipeline.submit(make_batch(1))
+    zendesk.error = ZendeskSetupError("TLS with https://acme.zendesk.com failed for GET ...")
+    for _ in range(SETUP_TRIES - 1):
+        pipeline.poll_once()
+        clock.now += 3600  # the next poll is due
+    assert failures == []
+    pipeline.poll_once()
+    assert failures == [zendesk.error]
+    assert pipeline.progress.abandoned  # no waiting out jobTimeout
 
 
 def test_poll_401_fails_at_once(parts):

@@ -1,10 +1,11 @@
 import pytest
+import requests
 
-from target_zendesk_tickets.reads import DeadlinePassedError, SafeReader, retry_wait
+from target_zendesk_tickets.reads import SETUP_TRIES, DeadlinePassedError, SafeReader, retry_wait
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.messages import JOB_LIST_URL, base_config
 from zendesk_api.errors import ZendeskAuthError, ZendeskRateLimitError, ZendeskServerError
-from zendesk_api.http import ZendeskClient
+from zendesk_api.http import ZendeskClient, ZendeskSetupError
 
 
 @pytest.fixture
@@ -60,3 +61,12 @@ def test_retry_wait():
         8,
         60,
     ]
+
+
+def test_a_tls_failure_is_asked_again_only_a_few_times(mock, reader, clock):
+    mock.get(JOB_LIST_URL, exc=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(ZendeskSetupError) as info:
+        get(reader, clock, seconds=3600)
+    assert mock.call_count == SETUP_TRIES
+    assert "certificate verify failed" in str(info.value)
+    assert "Gave up on the list of recent jobs after 3 tries" in str(info.value)
