@@ -1,8 +1,10 @@
 """The bulk import call, ``POST /api/v2/imports/tickets/create_many.json``, and its retries.
 
-* 429 (including ``TooManyJobs``) and 503: Zendesk did not take the batch. Wait
-  ``Retry-After`` (``defaultRetryAfter`` when it is missing or unreadable) and send the
-  same batch again.
+* 429 (including ``TooManyJobs``), and 503 with a ``Retry-After``: Zendesk did not take
+  the batch. Wait ``Retry-After`` (for a 429 without one, ``defaultRetryAfter``) and send
+  the same batch again.
+* A 503 without a usable ``Retry-After`` may come from a proxy in front of Zendesk after
+  the request went through (and created a job): it is an unclear answer, below.
 * A refused connection: the request never left. Wait (``retryBackoff``, doubling) and
   send again.
 * A timeout, 500/502/504, a connection broken after sending, or a 2xx answer that cannot
@@ -136,7 +138,7 @@ class Importer:
 
     def _classify(self, batch: Batch, error: ZendeskHTTPError) -> _Answer:
         connection = self.client.connection
-        if error.status in (429, 503):
+        if error.status == 429 or (error.status == 503 and error.retry_after is not None):
             told = error.retry_after is not None
             wait = error.retry_after if told else connection.default_retry_after
             source = "Retry-After" if told else "no usable Retry-After; defaultRetryAfter"
@@ -174,7 +176,7 @@ def _gave_up(batch: Batch, error: ZendeskError, retries: int) -> str:
                 "other client: lower maxJobsInFlight, wait for other imports to finish, or "
                 "raise maxRetries"
             )
-    elif isinstance(error, ZendeskHTTPError) and error.status == 503:
+    elif isinstance(error, ZendeskHTTPError) and error.status == 503 and error.retry_after:
         what = f"Zendesk stayed unavailable after {retries} retries"
         advice = "Check https://status.zendesk.com and run again"
     elif isinstance(error, ZendeskTransportError) and not error.sent:

@@ -1,9 +1,10 @@
 """After an import call with no clear answer: was the batch imported, or not?
 
-A timeout, a 500/502/504, a connection that broke after the request went out, or a
-2xx answer with an unreadable body may all hide a job that Zendesk did create - or
-will create: after a timeout or a broken connection (and a 502/504 from a proxy) the
-request may still be running inside Zendesk, and its job may appear only later. Sending
+A timeout, a 500/502/504 (or a 503 without Retry-After), a connection that broke after
+the request went out, or a 2xx answer with an unreadable body may all hide a job that
+Zendesk did create - or will create: after a timeout or a broken connection (and a
+502/503/504 from a proxy) the request may still be running inside Zendesk, and its job
+may appear only later. Sending
 the batch again could import it twice; not sending it could lose it. So, before deciding
 (docs/target.md, "Unclear answers"):
 
@@ -68,13 +69,15 @@ def settle_period(connection: ZendeskConnection, job_timeout: float) -> float:
 def may_still_be_running(cause: ZendeskError) -> bool:
     """Whether Zendesk may still be working on the call that got ``cause`` for an answer.
 
-    A timeout, a connection that broke after sending, and a 502/504 from a proxy leave the
-    request possibly running; a 500 or an unreadable 2xx came from Zendesk's application
-    itself, once it was done with the request.
+    A timeout, a connection that broke after sending, and a 502/504 (or a 503 without
+    Retry-After) from a proxy leave the request possibly running; a 500 or an unreadable
+    2xx came from Zendesk's application itself, once it was done with the request.
     """
     if isinstance(cause, ZendeskTransportError):
         return cause.sent
-    return isinstance(cause, ZendeskHTTPError) and cause.status in _PROXY_STATUSES
+    if not isinstance(cause, ZendeskHTTPError):
+        return False
+    return cause.status in _PROXY_STATUSES or (cause.status == 503 and cause.retry_after is None)
 
 
 @dataclass

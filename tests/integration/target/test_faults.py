@@ -98,6 +98,17 @@ def test_503_with_retry_after_is_retried(source, destination, tmp_path):
     assert "Zendesk is unavailable (HTTP 503)" in result.stderr
 
 
+def test_503_without_retry_after_is_checked_before_sending_again(source, destination, tmp_path):
+    destination.add_fault("503", route="import")  # as a proxy might answer
+    config = target_config(tmp_path, destination, jobTimeout="1s")  # a short settle period
+    result = run_target(config, singer_input(exported_tickets(source, 5)))
+    assert result.returncode == 0, result.stderr
+    assert import_statuses(destination) == [503, 200]
+    assert "checking whether Zendesk imported it" in result.stderr
+    assert "none of its tickets is in Zendesk, so it is sent again" in result.stderr
+    assert len(imported_by_external_id(destination)) == 5
+
+
 def test_refused_connections_are_retried_then_reported(tmp_path, destination, source):
     config = target_config(tmp_path, destination, maxRetries=2)
     config.write_text(config.read_text().replace(destination.base_url, "http://127.0.0.1:9"))

@@ -137,9 +137,34 @@ def test_503_with_retry_after_is_retried(mock, make_importer, clock):
 
 
 def test_503_past_max_retries(mock, make_importer):
-    mock.post(IMPORT_URL, [{"status_code": 503, "text": "Maintenance"}] * 2)
+    unavailable = {"status_code": 503, "text": "Maintenance", "headers": {"Retry-After": "5"}}
+    mock.post(IMPORT_URL, [unavailable] * 2)
     with pytest.raises(ImportFailedError, match="Zendesk stayed unavailable after 1 retries"):
         make_importer(maxRetries=1).submit(make_batch())
+    assert [r.method for r in mock.request_history] == ["POST", "POST"]
+
+
+@pytest.mark.parametrize("header", [{}, {"Retry-After": "soon"}])
+def test_503_without_retry_after_is_an_unclear_answer(mock, make_importer, clock, header):
+    """A proxy may answer 503 after the request went through: look before sending again."""
+    unavailable = {"status_code": 503, "text": "Service Unavailable", "headers": header}
+    mock.post(IMPORT_URL, [unavailable])
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    _lookup(mock, {"1": "2024-03-07T09:01:44Z", "2": "2024-03-07T09:01:44Z"})
+    importer = make_importer(requestTimeout="30s", jobTimeout="10m")
+    assert importer.submit(make_batch(2)) is None  # it was there
+    assert [r.method for r in mock.request_history].count("POST") == 1
+    assert clock.pauses == [30.0]  # the settle period: the request may still be running
+
+
+def test_503_without_retry_after_sent_again_once_proved_absent(mock, make_importer):
+    mock.post(IMPORT_URL, [{"status_code": 503, "text": "Service Unavailable"}] * 2)
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    _lookup(mock, {})
+    with pytest.raises(ImportFailedError) as info:
+        make_importer(maxRetries=1).submit(make_batch(2))
+    assert "no clear answer after 1 retries" in str(info.value)
+    assert "none of its tickets is in Zendesk" in str(info.value)
 
 
 def test_refused_connection_is_retried_with_backoff(mock, make_importer, clock):
