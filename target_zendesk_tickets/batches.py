@@ -40,6 +40,9 @@ class Batch:
     refs: list[TicketRef]
     number: int = 0
     submitted: bool = field(default=False, repr=False)
+    #: An import call for it got no clear answer, and it is not yet known whether that
+    #: call created a job (set and cleared by the importer).
+    in_doubt: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.tickets) != len(self.refs):
@@ -55,8 +58,11 @@ class Batch:
         return f"line {first}" if first == last else f"lines {first}-{last}"
 
     def describe(self) -> str:
-        tickets = f"{self.size} tickets of stream '{self.stream}'"
-        return f"batch {self.number} ({tickets}, input {self.lines})"
+        return f"batch {self.number} ({self.contents()})"
+
+    def contents(self) -> str:
+        """``10 tickets of stream 'tickets', input lines 13-22``, for a batch without number."""
+        return f"{self.size} tickets of stream '{self.stream}', input {self.lines}"
 
     def describe_ticket(self, index: int) -> str:
         """``ticket 4217, input line 205, position 5 of 100 in batch 3`` (Zendesk's index + 1)."""

@@ -83,7 +83,10 @@ class Importer:
                 return answer.job_id
             if answer.kind == _UNCLEAR:
                 assert answer.error is not None
-                if self.recovery.already_imported(batch, answer.error):
+                batch.in_doubt = True  # until recovery has decided
+                imported = self.recovery.already_imported(batch, answer.error)
+                batch.in_doubt = False
+                if imported:
                     logger.warning(
                         "Zendesk did not answer the import of %s clearly (%s), but all its "
                         "tickets are there (same external_id and updated_at): counting it "

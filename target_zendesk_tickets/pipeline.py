@@ -68,6 +68,12 @@ class Progress:
     failed_batch: int | None = None
     #: Batches whose jobs were still open when the target gave up on them.
     abandoned: list[str] = field(default_factory=list)
+    #: Batches another failure stopped while an unanswered call of theirs was being
+    #: checked: that call may have created a job.
+    in_doubt: list[str] = field(default_factory=list)
+    #: Batches taken from the buffers but stopped by another failure before any call of
+    #: theirs could have imported them.
+    not_sent: list[str] = field(default_factory=list)
 
 
 class ImportPipeline:
@@ -116,10 +122,14 @@ class ImportPipeline:
         if batch.submitted:
             raise RuntimeError(f"{batch.describe()} was submitted already")  # never twice
         with self._cond:
-            self._raise_if_failed()
-            while len(self._open) >= self.max_in_flight:
-                self._cond.wait()
+            try:
                 self._raise_if_failed()
+                while len(self._open) >= self.max_in_flight:
+                    self._cond.wait()
+                    self._raise_if_failed()
+            except BaseException:
+                self.progress.not_sent.append(batch.contents())  # read, never sent
+                raise
             batch.submitted = True
             self._submitted += 1
             batch.number = self._submitted
@@ -130,8 +140,12 @@ class ImportPipeline:
             job_id = self.importer.submit(batch)
         except (ZendeskError, TargetError) as exc:
             with self._cond:
-                if exc is not self.failure:  # not merely stopped by another failure
+                if exc is not self.failure:  # its own failure: the message is about it
                     self._fail(exc, batch)
+                elif batch.in_doubt:  # stopped while checking an unanswered call
+                    self.progress.in_doubt.append(batch.describe())
+                else:  # stopped between calls that Zendesk refused
+                    self.progress.not_sent.append(batch.describe())
             raise
         except Exception as exc:  # a bug: must not pass for bad input upstream
             logger.exception("Internal error while sending %s", batch.describe())

@@ -28,6 +28,14 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
         facts.append(
             f"Outcome unknown (their jobs did not finish in time): {'; '.join(progress.abandoned)}."
         )
+    if progress.in_doubt:
+        facts.append(
+            "Outcome unknown (an import call got no clear answer, and checking it was cut "
+            "short: Zendesk may have imported it, check its tickets by external_id): "
+            f"{'; '.join(progress.in_doubt)}."
+        )
+    if progress.not_sent:
+        facts.append(f"Not imported (stopped before sending): {'; '.join(progress.not_sent)}.")
     if unsent:
         facts.append(f"Not imported: {unsent} ticket(s) read but not yet sent.")
     text = str(failure)

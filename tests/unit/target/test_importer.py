@@ -332,6 +332,21 @@ def test_an_answer_from_zendesk_itself_is_checked_without_settling(mock, make_im
     assert clock.pauses == [0.0]  # sent again at once: the job list was just read
 
 
+def test_a_batch_is_in_doubt_only_while_its_lost_call_is_checked(mock, make_importer):
+    mock.post(IMPORT_URL, [{"status_code": 500, "text": "oops"}, QUEUED])
+    seen = []
+    batch = make_batch(1)
+
+    def job_list(request, context):
+        seen.append(batch.in_doubt)
+        return {"job_statuses": []}
+
+    mock.get(JOB_LIST_URL, json=job_list)
+    _lookup(mock, {})
+    assert make_importer().submit(batch) == "job-1"
+    assert seen == [True, True] and batch.in_doubt is False
+
+
 def test_a_job_that_appears_during_the_look_up_means_looking_again(mock, make_importer, clock):
     """The lost call's job shows up only after the first look: the batch is not sent again."""
     mock.post(IMPORT_URL, [{"exc": requests.ReadTimeout("read timed out")}, QUEUED])

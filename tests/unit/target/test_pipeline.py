@@ -7,6 +7,7 @@ from target_zendesk_tickets.errors import ImportFailedError, TargetError
 from target_zendesk_tickets.jobs import JobStatus
 from target_zendesk_tickets.pipeline import ImportPipeline
 from target_zendesk_tickets.reads import SETUP_TRIES
+from target_zendesk_tickets.report import final_message
 from tests.unit.target.conftest import Clock, make_batch
 from zendesk_api.errors import ZendeskAuthError, ZendeskNotFoundError, ZendeskServerError
 from zendesk_api.http import ZendeskSetupError
@@ -18,8 +19,11 @@ class FakeImporter:
         self.fail_with = None
         self.already_imported = False
         self.sizes = {}  # job id -> tickets in its batch
+        self.during = None  # called with the batch at the start of submit
 
     def submit(self, batch):
+        if self.during is not None:
+            self.during(batch)
         if self.fail_with is not None:
             raise self.fail_with
         if self.already_imported:
@@ -421,3 +425,81 @@ def test_after_a_failure_the_watcher_wakes_the_main_thread_at_every_poll(parts):
     zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
     assert _eventually(lambda: len(wakes) >= 3)
     assert set(wakes) == {1}  # every wake after the one failure
+
+
+def _fail_j1(zendesk, pipeline):
+    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
+    pipeline.poll_once()
+
+
+def test_a_batch_stopped_before_it_was_sent_is_in_the_final_message(parts):
+    build, _, zendesk, _, failures, _ = parts
+    pipeline = build(max_in_flight=1)
+    pipeline.submit(make_batch(1))
+    waiting = make_batch(4, first_id=20)
+    errors = []
+
+    def submit_second():
+        try:
+            pipeline.submit(waiting)
+        except ImportFailedError as exc:
+            errors.append(exc)
+
+    second = threading.Thread(target=submit_second)
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for a slot
+    _fail_j1(zendesk, pipeline)
+    second.join(5)
+    assert errors == failures
+    assert pipeline.progress.not_sent == ["4 tickets of stream 'tickets', input lines 10-13"]
+    message = final_message(failures[0], pipeline, unsent=2)
+    assert (
+        "Not imported (stopped before sending): 4 tickets of stream 'tickets', input lines 10-13."
+        in message
+    )
+    assert "Not imported: 2 ticket(s) read but not yet sent." in message
+
+
+def test_a_batch_stopped_while_its_lost_call_was_checked_is_outcome_unknown(parts):
+    build, importer, zendesk, _, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+
+    def lost_answer_then_another_failure(batch):
+        if batch.number == 2:
+            batch.in_doubt = True  # an unclear answer; recovery is checking it
+            _fail_j1(zendesk, pipeline)  # meanwhile the watcher finds batch 1 failed
+            importer.fail_with = pipeline.failure  # recovery's next pause raises it
+
+    importer.during = lost_answer_then_another_failure
+    with pytest.raises(ImportFailedError):
+        pipeline.submit(make_batch(3, first_id=30))
+    assert pipeline.progress.in_doubt == [
+        "batch 2 (3 tickets of stream 'tickets', input lines 10-12)"
+    ]
+    message = final_message(failures[0], pipeline, unsent=0)
+    assert "Outcome unknown (an import call got no clear answer" in message
+    assert "batch 2 (3 tickets of stream 'tickets', input lines 10-12)" in message
+
+
+def test_a_batch_stopped_between_refused_calls_was_not_sent(parts):
+    build, importer, zendesk, _, failures, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+
+    def rate_limited_then_another_failure(batch):
+        if batch.number == 2:
+            _fail_j1(zendesk, pipeline)  # during the wait after a 429
+            importer.fail_with = pipeline.failure
+
+    importer.during = rate_limited_then_another_failure
+    with pytest.raises(ImportFailedError):
+        pipeline.submit(make_batch(2, first_id=30))
+    assert pipeline.progress.not_sent == [
+        "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
+    ]
+    assert pipeline.progress.in_doubt == []
+    assert "Not imported (stopped before sending): batch 2" in final_message(
+        failures[0], pipeline, unsent=0
+    )
