@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.batches import Batch
-from target_zendesk_tickets.reads import get_once
-from zendesk_api.advice import with_advice
+from target_zendesk_tickets.reads import get_once, read_advice
 from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError, describe_details
 from zendesk_api.http import ZendeskClient
 
@@ -128,9 +127,7 @@ def fetch_jobs(client: ZendeskClient, ids: Iterable[str]) -> dict[str, JobStatus
             return {job.id: job}
         document = get_once(client, SHOW_MANY_PATH, {"ids": ",".join(wanted)})
     except ZendeskAuthError as exc:
-        raise with_advice(
-            exc, client.connection, operation="read import job statuses", scope="read"
-        ) from None
+        raise read_advice(exc, client.connection, operation="read import job statuses") from None
     return {job.id: job for job in parse_job_list(document)}
 
 

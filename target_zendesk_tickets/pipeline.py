@@ -235,6 +235,10 @@ class ImportPipeline:
         with self._cond:
             self._last_poll_error = None
             self._setup_failures = 0
+            # A job show_many leaves out is one Zendesk no longer knows, as a 404 says.
+            gone = [job_id for job_id in ids if job_id not in statuses and job_id in self._open]
+            if gone:
+                self._jobs_unknown(gone, "show_many did not list them")
             for job_id, job in statuses.items():
                 open_job = self._open.get(job_id)
                 if open_job is None:
@@ -261,14 +265,11 @@ class ImportPipeline:
     def _poll_failed(self, exc: ZendeskError, ids: list[str]) -> None:
         self._setup_failures = self._setup_failures + 1 if isinstance(exc, ZendeskSetupError) else 0
         if not is_retriable(exc) or self._setup_failures >= SETUP_TRIES:
-            if isinstance(exc, ZendeskHTTPError) and exc.status == 404:
-                exc = ImportFailedError(
-                    f"Zendesk does not know the import job(s) {', '.join(ids)} any more ({exc}). "
-                    "Job statuses are kept for a day; check in Zendesk which tickets of the "
-                    "open batches were imported"
-                )
             with self._cond:
-                self._fail(exc)
+                if isinstance(exc, ZendeskHTTPError) and exc.status == 404:
+                    self._jobs_unknown([i for i in ids if i in self._open], str(exc))
+                else:
+                    self._fail(exc)
                 self._give_up_on_open_jobs()  # asking again would fail the same way
             return
         wait = self.poll_interval
@@ -279,6 +280,26 @@ class ImportPipeline:
         log = logger.info if isinstance(exc, ZendeskRateLimitError) else logger.warning
         log("%s; asking about the import jobs again in %s", exc, format_duration(wait))
         self._check_deadlines()
+
+    def _jobs_unknown(self, job_ids: list[str], reason: str) -> None:
+        """Zendesk answers as if these jobs never existed: their outcome cannot be known."""
+        if not job_ids:
+            return
+        batches = [self._open.pop(job_id).batch for job_id in job_ids]
+        for batch in batches:
+            self.progress.abandoned.append(batch.describe())
+        which = ", ".join(
+            f"{job_id} ({batch.describe()})" for job_id, batch in zip(job_ids, batches, strict=True)
+        )
+        self._fail(
+            ImportFailedError(
+                f"Zendesk does not know the import job(s) {which} any more ({reason}). Job "
+                "statuses are kept for a day; check in Zendesk which tickets of these batches "
+                "were imported"
+            ),
+            min(batches, key=lambda batch: batch.number),
+        )
+        self._cond.notify_all()
 
     def _give_up_on_open_jobs(self) -> None:
         for open_job in self._open.values():

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from zendesk_api.advice import with_advice
+from zendesk_api.auth import OAuthTokenAuth
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import (
     ZendeskError,
@@ -27,6 +28,7 @@ from zendesk_api.errors import (
     error_from_response,
 )
 from zendesk_api.http import ZendeskClient, ZendeskSetupError, decode_json
+from zendesk_api.settings import ZendeskConnection
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,24 @@ def get_once(client: ZendeskClient, path: str, params: dict[str, Any] | None = N
         if response.status_code >= 400:
             raise error_from_response(response)
         return decode_json(response)
+
+
+def read_advice(
+    error: ZendeskHTTPError, connection: ZendeskConnection, *, operation: str
+) -> ZendeskHTTPError:
+    """:func:`with_advice` for the target's reads (job statuses, ticket look-ups).
+
+    Agents may read both, so a 403 here is not the admins-only one of the import: it is a
+    role without ticket access, or an OAuth token without the 'read' scope.
+    """
+    if error.status != 403:
+        return with_advice(error, connection, operation=operation, scope="read")
+    hint = (
+        f"The {connection.auth.mode} may not {operation}: Zendesk allows this to agents and admins"
+    )
+    if isinstance(connection.auth, OAuthTokenAuth):
+        hint += ", and the OAuth token needs the 'read' scope"
+    return error.with_hint(hint + "; check the user's role")
 
 
 def is_retriable(error: BaseException) -> bool:
@@ -94,7 +114,7 @@ class SafeReader:
                 return get_once(self.client, path, params)
             except ZendeskHTTPError as exc:
                 if not is_retriable(exc):
-                    raise with_advice(exc, connection, operation=operation, scope="read") from None
+                    raise read_advice(exc, connection, operation=operation) from None
                 error: ZendeskError = exc
             except (ZendeskTransportError, ZendeskResponseError) as exc:
                 error = exc

@@ -26,7 +26,8 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
         )
     if progress.abandoned:
         facts.append(
-            f"Outcome unknown (their jobs did not finish in time): {'; '.join(progress.abandoned)}."
+            "Outcome unknown (the target stopped following their jobs; check their tickets "
+            f"in Zendesk): {'; '.join(progress.abandoned)}."
         )
     if progress.in_doubt:
         facts.append(

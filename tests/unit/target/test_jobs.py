@@ -11,7 +11,7 @@ from target_zendesk_tickets.jobs import (
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.conftest import make_batch
 from tests.unit.target.messages import JOB_URL, SHOW_MANY_URL, base_config, created
-from zendesk_api.errors import ZendeskResponseError
+from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError
 from zendesk_api.http import ZendeskClient
 
 
@@ -220,3 +220,24 @@ def test_several_open_jobs_are_fetched_with_show_many(mock, client):
     jobs = fetch_jobs(client, ["a", "b"])
     assert {k: v.status for k, v in jobs.items()} == {"a": "queued", "b": "completed"}
     assert mock.request_history[0].qs == {"ids": ["a,b"]}
+
+
+@pytest.mark.parametrize(
+    "auth", [{"apiToken": "t", "userName": "agent@acme.test"}, {"oauthToken": "o"}]
+)
+def test_a_403_on_job_statuses_does_not_say_admins_only(mock, auth):
+    config = base_config()
+    config["zendesk"] = {"domain": "acme", **auth}
+    client = ZendeskClient(read_target_settings(config).connection, "test")
+    mock.get(
+        JOB_URL.format(id="abc"),
+        status_code=403,
+        json={"error": "Forbidden", "description": "You do not have access to this page."},
+    )
+    with pytest.raises(ZendeskAuthError) as info:
+        fetch_jobs(client, ["abc"])
+    client.session.close()
+    message = str(info.value)
+    assert "admins only" not in message
+    assert "may not read import job statuses: Zendesk allows this to agents and admins" in message
+    assert ("'read' scope" in message) is ("oauthToken" in auth)

@@ -41,6 +41,7 @@ class FakeZendesk:
         self.statuses = {}
         self.polls = []
         self.error = None
+        self.forgotten = set()  # left out of the answers, as show_many does with unknown ids
 
     def finish(self, job_id, results=None, status="completed"):
         """``results`` None: every ticket of the job's batch was created."""
@@ -52,7 +53,8 @@ class FakeZendesk:
         self.polls.append(list(ids))
         if self.error is not None:
             raise self.error
-        return {i: self.statuses.get(i, JobStatus(i, "working")) for i in ids}
+        known = [i for i in ids if i not in self.forgotten]
+        return {i: self.statuses.get(i, JobStatus(i, "working")) for i in known}
 
 
 def _eventually(condition, timeout=5.0):
@@ -342,6 +344,31 @@ def test_a_job_zendesk_no_longer_knows_fails(parts):
     )
     pipeline.poll_once()
     assert "Zendesk does not know the import job(s) j1" in str(failures[0])
+
+
+def test_a_job_missing_from_show_many_is_one_zendesk_no_longer_knows(parts):
+    build, _, zendesk, written, failures, _ = parts
+    pipeline = build()
+    for number in (1, 2):
+        pipeline.submit(make_batch(2, first_id=number * 10))
+        pipeline.add_state({"after": number})
+    zendesk.forgotten.add("j2")
+    pipeline.poll_once()
+    assert len(failures) == 1
+    assert str(failures[0]).startswith(
+        "Zendesk does not know the import job(s) j2 (batch 2 (2 tickets of stream 'tickets', "
+        "input lines 10-11)) any more (show_many did not list them)."
+    )
+    assert pipeline.progress.abandoned == [
+        "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
+    ]
+    zendesk.finish("j1")  # the other job is still followed to its end
+    pipeline.poll_once()
+    pipeline.drain_after_failure()
+    assert written == [{"after": 1}]
+    assert zendesk.polls[-1] == ["j1"]
+    message = final_message(failures[0], pipeline, unsent=0)
+    assert "Outcome unknown (the target stopped following their jobs" in message
 
 
 def test_the_watcher_releases_states_while_input_is_quiet(parts):

@@ -70,3 +70,11 @@ def test_a_tls_failure_is_asked_again_only_a_few_times(mock, reader, clock):
     assert mock.call_count == SETUP_TRIES
     assert "certificate verify failed" in str(info.value)
     assert "Gave up on the list of recent jobs after 3 tries" in str(info.value)
+
+
+def test_a_403_on_a_read_does_not_say_admins_only(mock, reader, clock):
+    mock.get(JOB_LIST_URL, status_code=403, json={"error": "Forbidden", "description": "no"})
+    with pytest.raises(ZendeskAuthError) as info:
+        get(reader, clock)
+    assert "admins only" not in str(info.value)
+    assert "agents and admins" in str(info.value)
