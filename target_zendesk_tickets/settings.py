@@ -53,8 +53,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=DEFAULTS["maxRetries"],
         title="Max retries",
         description=(
-            "Retries of one import call after HTTP 429 (also `TooManyJobs`), 503 or a "
-            "refused connection, counted afresh for every call. `0` means no retry."
+            "Retries of one import call after HTTP 429 (also `TooManyJobs`), a 503 with "
+            "`Retry-After`, a refused connection, or a lost answer proved not imported; "
+            "counted afresh for every call. `0` means no retry."
         ),
     ),
     th.Property(
