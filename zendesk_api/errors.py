@@ -15,6 +15,7 @@ text) and, where we know, what to do about it.
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +27,26 @@ from zendesk_api.rate_limit import parse_retry_after
 _MAX_TEXT = 300  # an HTML error page is not worth more than this in a log line
 
 
+class Recovery(enum.Enum):
+    """How a failed request can be recovered from; each error class says which applies."""
+
+    #: Ask again after an exponential backoff (the request did not get through).
+    BACKOFF = "backoff"
+    #: Ask again after the wait Zendesk gave (``Retry-After``), or ``defaultRetryAfter``.
+    WAIT = "wait"
+    #: Zendesk may have acted on the request: an idempotent one is asked again after a
+    #: backoff; any other must first be looked up, so it is not done twice.
+    MAYBE_SENT = "maybe-sent"
+    #: Asking again would fail the same way.
+    FATAL = "fatal"
+
+
 class ZendeskError(Exception):
     """Any failure talking to Zendesk. ``str()`` is the full user-facing message."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.FATAL
 
 
 class ZendeskHTTPError(ZendeskError):
@@ -91,13 +110,32 @@ class ZendeskNotFoundError(ZendeskHTTPError):
 class ZendeskRateLimitError(ZendeskHTTPError):
     """429: wait ``retry_after`` seconds (when Zendesk said) and ask again."""
 
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.WAIT
+
 
 class ZendeskServerError(ZendeskHTTPError):
-    """5xx: trouble on Zendesk's side; usually worth retrying."""
+    """5xx: trouble on Zendesk's side; usually worth retrying.
+
+    A 503 with ``Retry-After`` is maintenance: Zendesk did not take the request and says
+    when to come back. Any other 5xx (including a 503 without ``Retry-After``, which a
+    proxy may send after the request went through) may hide a request Zendesk acted on.
+    """
+
+    @property
+    def recovery(self) -> Recovery:
+        if self.status == 503 and self.retry_after is not None:
+            return Recovery.WAIT
+        return Recovery.MAYBE_SENT
 
 
 class ZendeskClientError(ZendeskHTTPError):
-    """Any other 4xx: the request itself is wrong."""
+    """Any other 4xx: the request itself is wrong (a 409 conflict is worth asking again)."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.BACKOFF if self.status == 409 else Recovery.FATAL
 
 
 class ZendeskTransportError(ZendeskError):
@@ -108,9 +146,28 @@ class ZendeskTransportError(ZendeskError):
         self.sent = sent
         super().__init__(message)
 
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.MAYBE_SENT if self.sent else Recovery.BACKOFF
+
+
+class ZendeskSetupError(ZendeskTransportError):
+    """No connection to Zendesk could be set up: TLS handshake or certificate, or a proxy.
+
+    The request never left (``sent`` is False), and asking again rarely helps: the cause is
+    usually the settings (``zendesk.domain``, the proxy, the CA bundle), not Zendesk.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
+
 
 class ZendeskResponseError(ZendeskError):
     """A 2xx answer whose body is not the JSON we expect (malformed or truncated)."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.MAYBE_SENT
 
 
 def request_path(url: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,11 +14,14 @@ import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from zendesk_api.errors import (
+    ZendeskError,
     ZendeskResponseError,
+    ZendeskSetupError,
     ZendeskTransportError,
     error_from_response,
     request_path,
 )
+from zendesk_api.retry import RetryBudget, RetryPolicy
 from zendesk_api.settings import ZendeskConnection
 
 DISTRIBUTION = "zendesk-tickets-singer"
@@ -40,17 +44,6 @@ def new_session(component: str) -> requests.Session:
     session = requests.Session()
     session.headers.update({"User-Agent": user_agent(component), "Accept": "application/json"})
     return session
-
-
-class ZendeskSetupError(ZendeskTransportError):
-    """No connection to Zendesk could be set up: TLS handshake or certificate, or a proxy.
-
-    The request never left (``sent`` is False), and asking again rarely helps: the cause is
-    usually the settings (``zendesk.domain``, the proxy, the CA bundle), not Zendesk.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, sent=False)
 
 
 def transport_error(exc: requests.RequestException, method: str, url: str) -> ZendeskTransportError:
@@ -117,16 +110,27 @@ def decode_json(response: requests.Response) -> Any:
 
 
 class ZendeskClient:
-    """Sends single requests to one account. Retrying is the caller's policy."""
+    """The one request path to one account: single attempts, and calls retried by its policy.
+
+    ``response_hooks`` see every HTTP answer (errors included) before it is read: the
+    tap paces itself on the rate-limit headers there, the target counts free job slots.
+    """
 
     def __init__(
         self,
         connection: ZendeskConnection,
         component: str,
         session: requests.Session | None = None,
+        *,
+        policy: RetryPolicy | None = None,
     ) -> None:
         self.connection = connection
         self.session = session or new_session(component)
+        self.policy = policy or RetryPolicy(
+            backoff=connection.retry_backoff,
+            default_retry_after=connection.default_retry_after,
+        )
+        self.response_hooks: list[Callable[[requests.Response], None]] = []
 
     def send(
         self,
@@ -156,9 +160,40 @@ class ZendeskClient:
             response.status_code,
             response.elapsed.total_seconds(),
         )
+        for hook in self.response_hooks:
+            hook(response)
         return response
 
-    @staticmethod
-    def raise_for_status(response: requests.Response, *, hint: str | None = None) -> None:
-        if response.status_code >= 400:
-            raise error_from_response(response, hint=hint)
+    def fetch(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """One attempt: the JSON body of a 2xx answer; any failure as a ZendeskError."""
+        response = self.send(method, path, params=params, body=body)
+        with response:
+            if response.status_code >= 400:
+                raise error_from_response(response)
+            return decode_json(response)
+
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        budget: RetryBudget,
+        what: str | None = None,
+        deadline: float | None = None,
+        on_retry: Callable[[ZendeskError], None] | None = None,
+    ) -> Any:
+        """``GET path`` retried by the policy within ``budget``: a GET is always safe to repeat."""
+        return self.policy.call(
+            lambda: self.fetch("GET", path, params=params),
+            what=what or f"GET {path}",
+            budget=budget,
+            deadline=deadline,
+            on_retry=on_retry,
+        )
