@@ -117,12 +117,13 @@ class ZendeskConnection:
     base_url: str
     auth: ZendeskAuth
     connect_timeout: float
-    read_timeout: float
+    #: None: no read timeout (``requestTimeout`` is ``0s``).
+    read_timeout: float | None
     default_retry_after: float
     retry_backoff: float
 
     @property
-    def timeout(self) -> tuple[float, float]:
+    def timeout(self) -> tuple[float, float | None]:
         return (self.connect_timeout, self.read_timeout)
 
     def url(self, path: str) -> str:
@@ -168,7 +169,7 @@ def read_connection(config: Mapping[str, Any]) -> ZendeskConnection:
     durations = {}
     for prop in COMMON_PROPERTIES:
         try:
-            durations[prop.name] = read_duration(config, prop.name, prop.default)
+            durations[prop.name] = read_duration(config, prop.name, str(prop.default))
         except ValueError as exc:
             errors.append(str(exc))
 
@@ -244,7 +245,7 @@ def read_duration(config: Mapping[str, Any], name: str, default: str) -> float:
     if _is_blank(value):
         value = default
     try:
-        return parse_duration(value)
+        return parse_duration(value)  # type: ignore[arg-type]  # parse_duration checks the type
     except DurationError as exc:
         raise ValueError(f"{name}: {exc}") from None
 
