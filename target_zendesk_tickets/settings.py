@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "bufferSize": MAX_BATCH,
     "maxRetries": 3,
     "archiveImmediately": False,
-    "maxJobsInFlight": 6,
+    "maxJobsInFlight": 10,
     "jobPollInterval": "1s",
     "jobTimeout": "30m",
 }
@@ -74,9 +74,11 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=DEFAULTS["maxJobsInFlight"],
         title="Max jobs in flight",
         description=(
-            "Import jobs that may be queued or running at once, 1 to 30 (Zendesk allows "
-            "30 per account, shared with every other client). More jobs in flight make "
-            "a large import faster; STATE still follows input order."
+            "Import jobs of this target that may be queued or running at once, 1 to 30. "
+            "Zendesk allows 30 per account, shared with every other client; the default "
+            "takes a third, and the target never starts more than the account has free "
+            "(`zendesk-ratelimit-inflight-jobs`). More jobs in flight make a large import "
+            "faster; STATE still follows input order."
         ),
     ),
     th.Property(
@@ -85,8 +87,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=DEFAULTS["jobPollInterval"],
         title="Job poll interval",
         description=(
-            "How often to ask Zendesk about the import jobs in flight (a Go duration "
-            "such as `1s` or `500ms`)."
+            "The longest wait between two questions to Zendesk about a running import job "
+            "(a Go duration such as `1s` or `500ms`). A job is first asked about when this "
+            "run's jobs typically finish, then less and less often up to this interval; "
+            "one call asks about every job in flight."
         ),
     ),
     th.Property(
