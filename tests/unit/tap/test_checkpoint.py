@@ -4,12 +4,12 @@ import json
 
 from tap_zendesk_tickets.checkpoint import write_checkpoint
 from tap_zendesk_tickets.tap import TapZendeskTickets
-from tests.support.tap_pages import base_config
+from tests.support.tap_pages import unit_tap_config
 
 
 def test_checkpoint_replaces_the_bookmark_and_writes_state_now(capsys):
     tap = TapZendeskTickets(
-        config=base_config(),
+        config=unit_tap_config(),
         state={
             "bookmarks": {
                 "tickets": {"last_modified_time": "2020-01-01T00:00:00Z", "id": 1, "mode": "cdc"}
@@ -44,7 +44,7 @@ def test_checkpoint_replaces_the_bookmark_and_writes_state_now(capsys):
 
 
 def test_an_unchanged_checkpoint_is_not_written_twice(capsys):
-    tap = TapZendeskTickets(config=base_config())
+    tap = TapZendeskTickets(config=unit_tap_config())
     stream = tap.streams["tickets"]
     write_checkpoint(stream, None, {"cursor": "A"})
     write_checkpoint(stream, None, {"cursor": "A"})
