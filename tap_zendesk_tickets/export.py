@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from tap_zendesk_tickets import output
 from tap_zendesk_tickets.bookmarks import ResumePoint, format_timestamp
 from tap_zendesk_tickets.pacing import Pacer
 from tap_zendesk_tickets.pagination import ExportCursor
@@ -102,6 +103,7 @@ class TicketExport:
                 clock=timing.clock,
                 sleep=timing.sleep,
             ),
+            loads=output.loads,
         )
         self.client.response_hooks.append(self.pacer.after_response)
         self.page_size = PageSize(settings.page_size)

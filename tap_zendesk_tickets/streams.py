@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from singer_sdk import Stream, Tap, metrics
+from singer_sdk import Tap, metrics
 from singer_sdk.helpers import types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
@@ -20,13 +20,13 @@ from tap_zendesk_tickets.bookmarks import (
     position_of,
     resume_point,
 )
-from tap_zendesk_tickets.checkpoint import write_checkpoint
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
 from tap_zendesk_tickets.schemas import load_schema
+from tap_zendesk_tickets.sdk_hooks import TapStream, write_checkpoint
 from tap_zendesk_tickets.settings import TapSettings
 
 
-class TicketsStream(Stream):
+class TicketsStream(TapStream):
     """Every ticket of the account, in the export's order (``generated_timestamp``, ``id``)."""
 
     name = "tickets"
@@ -34,7 +34,7 @@ class TicketsStream(Stream):
     # The bookmark is the tap's own (see bookmarks.py), not an SDK replication key, so
     # the catalog says FULL_TABLE; runs still resume from STATE.
     replication_key = None
-    # STATE goes out after every page instead (checkpoint.py).
+    # STATE goes out after every page instead (sdk_hooks.write_checkpoint).
     STATE_MSG_FREQUENCY = 10**12
     # Tickets go out exactly as Zendesk sent them; the SDK's recursive type conformance
     # would only cost time (a third of the tap's CPU) and could alter values.
