@@ -92,10 +92,15 @@ def _reason(exc: BaseException) -> str:
     return text.split("): ", 1)[-1] if "): " in text else text
 
 
-def decode_json(response: requests.Response) -> Any:
-    """The body as JSON, or ZendeskResponseError when it is malformed or cut short."""
+def decode_json(
+    response: requests.Response, loads: Callable[[bytes], Any] = json.loads
+) -> Any:
+    """The body as JSON, or ZendeskResponseError when it is malformed or cut short.
+
+    ``loads`` parses the bytes (any ValueError means malformed), ``json.loads`` by default.
+    """
     try:
-        return json.loads(response.content)
+        return loads(response.content)
     except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for a body cut mid-character
         detail = (
             f"{exc.msg} at position {exc.pos}"
@@ -123,8 +128,11 @@ class ZendeskClient:
         session: requests.Session | None = None,
         *,
         policy: RetryPolicy | None = None,
+        loads: Callable[[bytes], Any] = json.loads,
     ) -> None:
+        """``loads`` parses the JSON bodies that :meth:`fetch` returns (see decode_json)."""
         self.connection = connection
+        self.loads = loads
         self.session = session or new_session(component)
         self.policy = policy or RetryPolicy(
             backoff=connection.retry_backoff,
@@ -177,7 +185,7 @@ class ZendeskClient:
         with response:
             if response.status_code >= 400:
                 raise error_from_response(response)
-            return decode_json(response)
+            return decode_json(response, self.loads)
 
     def get_json(
         self,

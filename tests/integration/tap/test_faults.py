@@ -55,7 +55,11 @@ def test_503_retry_after_is_honoured(small, tmp_path):
     small.add_fault("503", route="export", retry_after="0.3")
     run = run_tap(tap_config(tmp_path, small.base_url))
     assert run.returncode == 0, run.stderr
-    assert "retrying GET /api/v2/incremental/tickets/cursor.json in 0.3s" in run.stderr
+    # A 503 with Retry-After is maintenance: waited out as told, like a 429 (shared policy).
+    assert (
+        "Zendesk is unavailable (HTTP 503) on GET /api/v2/incremental/tickets/cursor.json: "
+        "waiting 0.3s (Retry-After)" in run.stderr
+    )
 
 
 def test_a_slow_answer_times_out_and_is_retried(small, tmp_path):
