@@ -31,16 +31,22 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.convert import external_id_text
 from target_zendesk_tickets.errors import ImportFailedError
-from target_zendesk_tickets.jobs import LIST_PATH, SHOW_MANY_PATH, is_finished, parse_job_list
+from target_zendesk_tickets.jobs import (
+    LIST_PATH,
+    SHOW_MANY_PATH,
+    is_finished,
+    parse_job_list,
+    parse_job_status,
+)
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskTransportError
 from zendesk_api.http import ZendeskClient
+from zendesk_api.pages import Pages
 from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import ZendeskConnection
 
@@ -48,7 +54,6 @@ logger = logging.getLogger(__name__)
 
 TICKETS_PATH = "/api/v2/tickets.json"
 _LISTED = 10  # external_ids named per list in a message
-JOB_PAGE_SIZE = 100  # Zendesk's largest page
 #: Pages of the job list read at most: 5,000 jobs, far more than the 30 an account may
 #: have queued or running, and a day of jobs for all but the busiest accounts.
 MAX_JOB_PAGES = 50
@@ -183,25 +188,20 @@ class Recovery:
         after a whole day of finished ones. So every page is read (cursor pagination),
         up to :data:`MAX_JOB_PAGES`.
         """
-        listed: dict[str, str] = {}
-        params: dict[str, Any] = {"page[size]": JOB_PAGE_SIZE}
-        cursors: set[str] = set()
-        for page in range(1, MAX_JOB_PAGES + 1):
-            document = self._get(
-                LIST_PATH,
-                params,
-                deadline=deadline,
-                what=f"page {page} of the list of recent jobs",
-                operation="read job statuses",
-            )
-            for job in parse_job_list(document):
-                listed[job.id] = job.status
-            cursor = _next_cursor(document)
-            if cursor is None or cursor in cursors:
-                break
-            cursors.add(cursor)
-            params = {"page[size]": JOB_PAGE_SIZE, "page[after]": cursor}
-        else:
+        pages = Pages(
+            self.client,
+            LIST_PATH,
+            "job_statuses",
+            budget=READ_BUDGET,
+            max_pages=MAX_JOB_PAGES,
+            deadline=deadline,
+            what="the list of recent jobs",
+        )
+        try:
+            listed = {job.id: job.status for items in pages for job in map(parse_job_status, items)}
+        except ZendeskHTTPError as exc:  # not to be retried: say what to check
+            raise read_advice(exc, self.client.connection, operation="read job statuses") from None
+        if pages.truncated:
             logger.warning(
                 "The list of recent jobs goes on past %d pages (%d jobs); the rest was not "
                 "read, so a job still running further down would not be waited for",
@@ -265,23 +265,6 @@ class Recovery:
             else:
                 presence.missing.append(index)
         return presence
-
-
-def _next_cursor(document: Any) -> str | None:
-    """The cursor of the next page of a list, or None on the last page (or no pagination)."""
-    meta = document.get("meta") if isinstance(document, Mapping) else None
-    if not isinstance(meta, Mapping) or meta.get("has_more") is not True:
-        return None
-    cursor = meta.get("after_cursor")
-    if isinstance(cursor, str) and cursor:
-        return cursor
-    links = document.get("links")
-    following = links.get("next") if isinstance(links, Mapping) else None
-    if isinstance(following, str):  # only the cursor is taken from it: same host, same path
-        values = parse_qs(urlsplit(following).query).get("page[after]")
-        if values:
-            return values[0]
-    return None
 
 
 def _same_version(ours: Mapping[str, Any], theirs: Any) -> bool:

@@ -92,9 +92,7 @@ def _reason(exc: BaseException) -> str:
     return text.split("): ", 1)[-1] if "): " in text else text
 
 
-def decode_json(
-    response: requests.Response, loads: Callable[[bytes], Any] = json.loads
-) -> Any:
+def decode_json(response: requests.Response, loads: Callable[[bytes], Any] = json.loads) -> Any:
     """The body as JSON, or ZendeskResponseError when it is malformed or cut short.
 
     ``loads`` parses the bytes (any ValueError means malformed), ``json.loads`` by default.
