@@ -81,7 +81,7 @@ def test_oauth_auth_header():
 @pytest.mark.parametrize(
     ("zendesk", "expected"),
     [
-        ({"domain": "acme"}, "no credentials: set zendesk.userName and zendesk.apiToken"),
+        ({"domain": "acme"}, "no credentials: set one way to sign in (client credentials: zendesk.oauthClientId and zendesk.oauthClientSecret"),
         (
             {"domain": "acme", "apiToken": TOKEN},
             "zendesk.userName is required with zendesk.apiToken",
