@@ -112,6 +112,8 @@ def test_config_can_be_read_and_changed(api: Api, sandbox: Sandbox) -> None:
         "rate_limits": {},
         "max_jobs": 30,
         "page_limit": 1000,
+        "access_token_lifetime": 1800.0,
+        "refresh_token_lifetime": 2_592_000.0,
     }
     changed = admin(
         sandbox,
