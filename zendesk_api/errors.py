@@ -82,8 +82,8 @@ class ZendeskHTTPError(ZendeskError):
             message += f": {said}"
         if self.details:
             message += " (" + "; ".join(self.details) + ")"
-        if self.hint:
-            message += f". {self.hint}"
+        if self.hint:  # Zendesk's own text may end with a full stop already
+            message = f"{message.removesuffix('.')}. {self.hint}"
         return message
 
     def with_hint(self, hint: str) -> ZendeskHTTPError:
