@@ -36,9 +36,7 @@ def parse_oauth_client(text: str) -> tuple[str, str, str]:
     identifier, _, rest = text.partition(":")
     secret, _, scopes = rest.partition(":")
     if not identifier or not secret:
-        raise argparse.ArgumentTypeError(
-            f"expected ID:SECRET[:SCOPES], got {identifier!r}:..."
-        )
+        raise argparse.ArgumentTypeError(f"expected ID:SECRET[:SCOPES], got {identifier!r}:...")
     return identifier, secret, " ".join(scopes.split(",")) if scopes else "read write"
 
 
