@@ -12,17 +12,20 @@ from tap_zendesk_tickets.bookmarks import parse_start_time
 from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
-    ZENDESK_PROPERTY,
     SettingsReader,
     ZendeskConnection,
+    zendesk_property,
 )
+
+#: The OAuth scopes the client settings ask for by default: the incremental export reads.
+OAUTH_SCOPES = "read"
 
 MAX_PAGE_SIZE = 1000
 #: Ends the message of a request given up on.
 RETRY_ADVICE = "check https://status.zendesk.com and run again: the tap resumes from its last STATE"
 
 CONFIG_SCHEMA = th.PropertiesList(
-    ZENDESK_PROPERTY,
+    zendesk_property(OAUTH_SCOPES),
     th.Property(
         "pollingPeriod",
         th.StringType,
@@ -113,7 +116,7 @@ class TapSettings:
 
 def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    reader = SettingsReader(config)
+    reader = SettingsReader(config, default_scopes=OAUTH_SCOPES)
     connection = reader.connection()
     polling_period = reader.duration("pollingPeriod", "6s")
     max_wait = reader.duration("maxRateLimitWait", "30m")

@@ -15,10 +15,13 @@ from singer_sdk import typing as th
 
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
-    ZENDESK_PROPERTY,
     SettingsReader,
     ZendeskConnection,
+    zendesk_property,
 )
+
+#: The OAuth scopes the client settings ask for by default: imports write, job reads read.
+OAUTH_SCOPES = "read write"
 
 #: Zendesk's limit for one bulk import call.
 MAX_BATCH = 100
@@ -35,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 CONFIG_SCHEMA = th.PropertiesList(
-    ZENDESK_PROPERTY,
+    zendesk_property(OAUTH_SCOPES),
     th.Property(
         "bufferSize",
         th.IntegerType(minimum=1, maximum=MAX_BATCH),
@@ -120,7 +123,7 @@ class TargetSettings:
 
 def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    reader = SettingsReader(config)
+    reader = SettingsReader(config, default_scopes=OAUTH_SCOPES)
     connection = reader.connection()
     poll_interval = reader.duration(
         "jobPollInterval",

@@ -21,10 +21,18 @@ def with_advice(
             f"Authentication failed for {connection.base_url} with the {auth.mode}: "
             f"check {auth.settings}"
         )
+        if isinstance(auth, OAuthTokenAuth) and not auth.renewable:
+            hint += (
+                "; a fixed OAuth access token is not renewed, and tokens of new OAuth clients "
+                "expire (30 minutes by default): zendesk.oauthClientId and "
+                "zendesk.oauthClientSecret renew tokens as they go"
+            )
     elif error.status == 403:
         hint = f"The {auth.mode} may not {operation}: Zendesk allows this to admins only"
         if isinstance(auth, OAuthTokenAuth):
             hint += f", and the OAuth token needs the '{scope}' scope"
+            if auth.renewable:
+                hint += " (zendesk.oauthScopes)"
         hint += "; use an admin's credentials"
     elif error.status == 404:
         hint = (

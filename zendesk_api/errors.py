@@ -7,6 +7,7 @@ and observed bodies):
 * ``{"error": {"title": "Forbidden", "message": "You do not have access ..."}}``
 * ``{"errors": [{"code": "...", "title": "...", "detail": "..."}]}``
 * ``{"error": "RecordInvalid", "description": "...", "details": {"base": [{"description": ...}]}}``
+* ``{"error": "invalid_grant", "error_description": "..."}`` (OAuth, RFC 6749 section 5.2)
 * plain text (rate limits, unknown accounts, proxies)
 
 Every exception here says what happened (HTTP status, method, path, Zendesk's own
@@ -81,8 +82,8 @@ class ZendeskHTTPError(ZendeskError):
             message += f": {said}"
         if self.details:
             message += " (" + "; ".join(self.details) + ")"
-        if self.hint:
-            message += f". {self.hint}"
+        if self.hint:  # Zendesk's own text may end with a full stop already
+            message = f"{message.removesuffix('.')}. {self.hint}"
         return message
 
     def with_hint(self, hint: str) -> ZendeskHTTPError:
@@ -200,7 +201,7 @@ def describe_error_document(body: Any) -> tuple[str | None, str, list[str]]:
         text = _text(error.get("message"))
     elif error is not None:
         code = _text(error)
-        text = _text(body.get("description"))
+        text = _text(body.get("description") or body.get("error_description"))
 
     errors = body.get("errors")
     if isinstance(errors, list):  # {"errors": [{"code", "title", "detail"}]}

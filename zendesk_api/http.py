@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -22,7 +22,9 @@ from zendesk_api.errors import (
     request_path,
 )
 from zendesk_api.retry import RetryBudget, RetryPolicy
-from zendesk_api.settings import ZendeskConnection
+
+if TYPE_CHECKING:  # settings builds OAuth credentials that use this module
+    from zendesk_api.settings import ZendeskConnection
 
 DISTRIBUTION = "zendesk-tickets-singer"
 logger = logging.getLogger(__name__)
@@ -146,8 +148,23 @@ class ZendeskClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
     ) -> requests.Response:
-        """One attempt. Returns any HTTP answer; raises ZendeskTransportError without one."""
+        """One attempt. Returns any HTTP answer; raises ZendeskTransportError without one.
+
+        A 401 to a renewable credential (OAuth client settings) is the one answer sent
+        again, once, with a renewed token: Zendesk did nothing with a request it refused
+        to authenticate, so even an import is safe to resend.
+        """
         url = path if path.startswith(("http://", "https://")) else self.connection.url(path)
+        response = self._send_once(method, url, params, body)
+        auth = self.connection.auth
+        if response.status_code == 401 and auth.renew_after_401(response.request):
+            response.close()
+            response = self._send_once(method, url, params, body)
+        return response
+
+    def _send_once(
+        self, method: str, url: str, params: dict[str, Any] | None, body: Any
+    ) -> requests.Response:
         try:
             response = self.session.request(
                 method,

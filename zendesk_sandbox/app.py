@@ -6,6 +6,8 @@ check role and scope (403) -> scripted fault, if one is queued for the route -> 
 are not counted against the limits (and a faulted request is never refused by them).
 Every API response carries the rate-limit headers of the buckets it belongs to.
 
+``POST /oauth/tokens`` (``oauth.py``) takes the same path without the sign-in and the
+rate limits: a token request carries its client's credentials in its body.
 ``/_sandbox/...`` is the admin API (no auth, see ``admin.py``).
 """
 
@@ -27,6 +29,7 @@ from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.export import handle_export
 from zendesk_sandbox.faults import Fault
+from zendesk_sandbox.oauth import handle_token_request
 from zendesk_sandbox.ratelimit import format_wait
 from zendesk_sandbox.requestlog import safe_query, safe_target
 from zendesk_sandbox.responses import error_response
@@ -49,6 +52,8 @@ class Endpoint:
     admin_only: bool = False
     scope: str = "read"
     buckets: tuple[str, ...] = ACCOUNT_ONLY
+    #: False for the token endpoint: the client signs in with the body, not a header.
+    signed_in: bool = True
 
 
 ENDPOINTS = {
@@ -59,6 +64,7 @@ ENDPOINTS = {
     "job_show": Endpoint(api.handle_job_show, "job_status"),
     "ticket_list": Endpoint(api.handle_ticket_list, "tickets"),
     "ticket_show": Endpoint(api.handle_ticket_show, "tickets"),
+    "oauth_tokens": Endpoint(handle_token_request, "oauth", buckets=(), signed_in=False),
 }
 
 # Paths without ".json"; the app strips the suffix before matching, so both forms work.
@@ -71,6 +77,7 @@ API_MAP = Map(
         Rule("/api/v2/job_statuses/<job_id>", endpoint="job_show", methods=["GET"]),
         Rule("/api/v2/tickets", endpoint="ticket_list", methods=["GET"]),
         Rule("/api/v2/tickets/<int:ticket_id>", endpoint="ticket_show", methods=["GET"]),
+        Rule("/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
     ]
 )
 
@@ -132,10 +139,15 @@ class SandboxApp:
             return response
         endpoint = ENDPOINTS[name]
         entry["route"] = endpoint.route
-        call = Call(request, sandbox.account, sandbox.base_url, request.path, values)
+        call = Call(request, sandbox.account, sandbox.base_url, request.path, values, sandbox.oauth)
         try:
-            caller = authenticate(request.headers.get("Authorization"), sandbox.config.credentials)
-            require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
+            if endpoint.signed_in:
+                caller = authenticate(
+                    request.headers.get("Authorization"),
+                    sandbox.config.credentials,
+                    sandbox.oauth.caller,
+                )
+                require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
             fault = sandbox.faults.take(endpoint.route)
             if fault is None:
                 sandbox.limiter.admit(endpoint.buckets, sandbox.account.now())

@@ -34,6 +34,10 @@ class Credentials:
     agent_token: str = "sandbox-agent-token"  # noqa: S105
     # An OAuth bearer token with only the read scope: export works, import is a 403.
     readonly_oauth_token: str = "sandbox-readonly-oauth-token"  # noqa: S105
+    # A confidential OAuth client made by the admin, allowed the read and write scopes:
+    # client credentials, and refresh tokens from Sandbox.issue_oauth_tokens().
+    oauth_client_id: str = "sandbox-oauth-client"
+    oauth_client_secret: str = "sandbox-oauth-client-secret"  # noqa: S105
 
     @property
     def admin_basic(self) -> tuple[str, str]:
@@ -65,3 +69,6 @@ class SandboxConfig:
     max_jobs: int = 30  # queued or working jobs at once before TooManyJobs; 0 = no cap
     page_limit: int = 1000  # the largest per_page the export honours
     credentials: Credentials = field(default_factory=Credentials)
+    # Seconds an OAuth token lives (Zendesk's defaults; tests set a second or two).
+    access_token_lifetime: float = 1800.0
+    refresh_token_lifetime: float = 2_592_000.0

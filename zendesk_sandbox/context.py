@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
 from zendesk_sandbox.account import Account
+
+if TYPE_CHECKING:
+    from zendesk_sandbox.oauth import OAuthServer
 
 
 @dataclass
@@ -18,3 +22,4 @@ class Call:
     base_url: str
     path: str  # the path as the client sent it, with or without ".json"
     values: dict = field(default_factory=dict)  # values taken from the URL path
+    oauth: OAuthServer | None = None  # the account's OAuth clients and tokens

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 
 from zendesk_sandbox.ratelimit import ACCOUNT_LIMIT_TEXT, EXPORT_LIMIT_BODY
 
-ROUTES = ("export", "import", "job_status", "tickets", "any")
+ROUTES = ("export", "import", "job_status", "tickets", "oauth", "any")
 KINDS = (
     "429",
     "500",

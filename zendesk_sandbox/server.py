@@ -21,6 +21,7 @@ from zendesk_sandbox.account import Account
 from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.faults import Fault, FaultQueue
+from zendesk_sandbox.oauth import OAuthServer
 from zendesk_sandbox.ratelimit import RateLimiter
 from zendesk_sandbox.requestlog import RequestLog
 
@@ -73,6 +74,7 @@ class Sandbox:
         config.rate_limits = dict(config.rate_limits)
         self.config = config
         self.account = Account(config)
+        self.oauth = OAuthServer(config, clock=self.account.now)
         self.limiter = RateLimiter(config.rate_limits)
         self.faults = FaultQueue()
         self.requests = RequestLog()
@@ -241,6 +243,28 @@ class Sandbox:
     def clear_request_log(self) -> None:
         self.requests.clear()
 
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def add_oauth_client(
+        self, identifier: str, secret: str, scopes: str = "read write", role: str = "admin"
+    ) -> dict:
+        """Create an OAuth client whose tokens act as a user of ``role``; returns it, no secret."""
+        return self.oauth.add_client(identifier, secret, scopes, role)
+
+    def issue_oauth_tokens(self, client_id: str | None = None, scopes: str | None = None) -> dict:
+        """A token pair as the authorization-code flow would give it (the default client)."""
+        return self.oauth.issue(client_id, scopes)
+
+    def revoke_oauth_tokens(
+        self, client_id: str | None = None, *, refresh_tokens: bool = False
+    ) -> int:
+        """Revoke live access tokens (and refresh tokens) of one client or all; the count."""
+        return self.oauth.revoke(client_id, refresh_tokens=refresh_tokens)
+
+    def oauth_stats(self) -> dict:
+        """Grants answered by type, refusals by error, and live tokens."""
+        return self.oauth.stats()
+
     # -- settings ------------------------------------------------------------------------
 
     def set_job_delay(self, seconds: float) -> None:
@@ -261,6 +285,8 @@ class Sandbox:
         rate_limits: dict | None = None,
         exclusion_window: float | None = None,
         max_jobs: int | None = None,
+        access_token_lifetime: float | None = None,
+        refresh_token_lifetime: float | None = None,
     ) -> None:
         """Change several settings at once (what ``POST /_sandbox/config`` does).
 
@@ -279,6 +305,18 @@ class Sandbox:
             if max_jobs < 0:
                 raise ValueError("max_jobs must not be negative")
             self.config.max_jobs = int(max_jobs)
+        for name, lifetime in (
+            ("access_token_lifetime", access_token_lifetime),
+            ("refresh_token_lifetime", refresh_token_lifetime),
+        ):
+            if lifetime is not None:  # applies to tokens issued from now on
+                if (
+                    isinstance(lifetime, bool)
+                    or not isinstance(lifetime, int | float)
+                    or lifetime <= 0
+                ):
+                    raise ValueError(f"{name} must be a number of seconds above 0")
+                setattr(self.config, name, float(lifetime))
 
     def settings(self) -> dict:
         """The current settings, without credentials."""
@@ -291,6 +329,8 @@ class Sandbox:
             "rate_limits": {name: list(limit) for name, limit in self.limiter.limits().items()},
             "max_jobs": config.max_jobs,
             "page_limit": config.page_limit,
+            "access_token_lifetime": config.access_token_lifetime,
+            "refresh_token_lifetime": config.refresh_token_lifetime,
         }
 
     def stats(self) -> dict:
