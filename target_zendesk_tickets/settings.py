@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
+from target_zendesk_tickets.copy_settings import COPY_PROPERTIES, CopySettings, read_copy_settings
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
     SettingsReader,
@@ -106,6 +107,7 @@ CONFIG_SCHEMA = th.PropertiesList(
             "duration). Also bounds the checks after an import call with no clear answer."
         ),
     ),
+    *COPY_PROPERTIES,
     *COMMON_PROPERTIES,
 )
 
@@ -119,6 +121,7 @@ class TargetSettings:
     max_jobs_in_flight: int
     job_poll_interval: float
     job_timeout: float
+    copy: CopySettings
 
 
 def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
@@ -142,6 +145,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
+        copy=read_copy_settings(config),
     )
 
 
