@@ -62,7 +62,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=False,
         title="Exclude deleted tickets",
         description=(
-            'Leave deleted tickets out. Otherwise they come through with `status: "deleted"`.'
+            "Leave deleted tickets out (Zendesk's `exclude_deleted`). Otherwise they come "
+            'through with `status: "deleted"` and `_sdc_deleted_at` set. With this on, a '
+            "deletion is never seen: a warehouse keeps the deleted ticket's last row for good."
         ),
     ),
     th.Property(
