@@ -53,9 +53,9 @@ class FieldsOutsideSchema:
 
     def changes(self, record: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         """The properties to add or widen before ``record`` goes out; empty when none."""
-        outside = record.keys() - self._declared
-        if not outside:
+        if self._declared.issuperset(record):  # the common case, without a new set
             return {}
+        outside = record.keys() - self._declared
         changed: dict[str, dict[str, Any]] = {}
         for name in sorted(outside):
             kind = json_type(record[name])
