@@ -65,7 +65,9 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=False,
         title="Exclude deleted tickets",
         description=(
-            'Leave deleted tickets out. Otherwise they come through with `status: "deleted"`.'
+            "Leave deleted tickets out (Zendesk's `exclude_deleted`). Otherwise they come "
+            'through with `status: "deleted"` and `_sdc_deleted_at` set. With this on, a '
+            "deletion is never seen: a warehouse keeps the deleted ticket's last row for good."
         ),
     ),
     th.Property(
@@ -121,6 +123,7 @@ def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
     polling_period = reader.duration("pollingPeriod", "6s")
     max_wait = reader.duration("maxRateLimitWait", "30m")
     start_time = reader.check(lambda: _read_start_time(config.get("startTime")))
+    reader.errors.extend(unsupported_settings(config))
     reader.raise_if_invalid("tap-zendesk-tickets")
     connection = cast(ZendeskConnection, connection)  # set: raise_if_invalid passed
     return TapSettings(
@@ -136,6 +139,26 @@ def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
             advice=RETRY_ADVICE,
         ),
     )
+
+
+#: singer-sdk settings the tap refuses when they are turned on, and why.
+UNSUPPORTED_SETTINGS = {
+    "emit_activate_version_messages": (
+        "the tickets stream is INCREMENTAL (a run sends only the tickets changed since its "
+        "STATE), so the tap never sends ACTIVATE_VERSION: a target would delete every row "
+        "the run did not send. Remove the setting"
+    ),
+    "batch_config": ("the tap sends RECORD messages only, not BATCH files. Remove the setting"),
+}
+
+
+def unsupported_settings(config: Mapping[str, Any]) -> list[str]:
+    """One problem for each refused setting that the config turns on."""
+    return [
+        f"{name}: not supported: {why}"
+        for name, why in UNSUPPORTED_SETTINGS.items()
+        if config.get(name)
+    ]
 
 
 def _read_start_time(value: Any) -> float:

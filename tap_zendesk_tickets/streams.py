@@ -10,6 +10,7 @@ from typing import Any
 from singer_sdk import Tap, metrics
 from singer_sdk.helpers import types
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib import Catalog
 
 from tap_zendesk_tickets.bookmarks import (
     InvalidBookmarkError,
@@ -22,18 +23,23 @@ from tap_zendesk_tickets.bookmarks import (
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
 from tap_zendesk_tickets.schemas import load_schema
-from tap_zendesk_tickets.sdk_hooks import TapStream, write_checkpoint
+from tap_zendesk_tickets.sdk_hooks import OwnBookmarkStream, write_checkpoint
 from tap_zendesk_tickets.settings import TapSettings
 
+REPLICATION_KEY = "generated_timestamp"
+INCREMENTAL = "INCREMENTAL"
+DELETED = "deleted"
 
-class TicketsStream(TapStream):
+
+class TicketsStream(OwnBookmarkStream):
     """Every ticket of the account, in the export's order (``generated_timestamp``, ``id``)."""
 
     name = "tickets"
     primary_keys = ("id",)
-    # The bookmark is the tap's own (see bookmarks.py), not an SDK replication key, so
-    # the catalog says FULL_TABLE; runs still resume from STATE.
-    replication_key = None
+    # The export's own order and filter field: the catalog says INCREMENTAL on it, sorted.
+    # The bookmark itself is the tap's (bookmarks.py: position and cursor), so that the
+    # STATE keeps the seed's shape (sdk_hooks.OwnBookmarkStream).
+    replication_key = REPLICATION_KEY
     # STATE goes out after every page instead (sdk_hooks.write_checkpoint).
     STATE_MSG_FREQUENCY = 10**12
     # Tickets go out exactly as Zendesk sent them; the SDK's recursive type conformance
@@ -45,6 +51,8 @@ class TicketsStream(TapStream):
     ) -> None:
         # Settings are read when the stream syncs, not here: discovery needs none.
         super().__init__(tap, schema=load_schema(self.name))
+        # Said in the catalog's metadata: the only method the tap supports.
+        self.forced_replication_method = INCREMENTAL
         self._read_settings = settings
         self._timing = timing
 
@@ -72,6 +80,8 @@ class TicketsStream(TapStream):
                         position = position_of(ticket)
                         if skip_through and position and skip_through.covers(position):
                             continue
+                        if ticket.get("status") == DELETED:
+                            mark_deleted(ticket)
                         yield ticket
                         last = position or last
                     # Every ticket of the page has been written by now: the SDK writes a
@@ -81,6 +91,27 @@ class TicketsStream(TapStream):
                 if not settings.follow:
                     return
                 first_pass = False
+
+    def apply_catalog(self, catalog: Catalog) -> None:
+        """Take selection and schema from the catalog, never another replication method.
+
+        FULL_TABLE would tell targets that each run sends every ticket (and, with
+        ``emit_activate_version_messages``, make them delete the rows a run did not send),
+        while a run resumes from STATE and sends only changes.
+        """
+        super().apply_catalog(catalog)
+        method, key = self.forced_replication_method, self.replication_key
+        if (method and method != INCREMENTAL) or key != REPLICATION_KEY:
+            self.logger.warning(
+                "The catalog asks for replication method %s on key %s for the tickets "
+                "stream; the tap supports only INCREMENTAL on %s (every run resumes from "
+                "STATE and sends the tickets changed since), so it keeps that",
+                method or "(unset)",
+                key or "(none)",
+                REPLICATION_KEY,
+            )
+        self.forced_replication_method = INCREMENTAL
+        self.replication_key = REPLICATION_KEY
 
     def _log_start(self, resume: ResumePoint, settings: TapSettings) -> None:
         if resume.cursor:
@@ -110,3 +141,16 @@ class TicketsStream(TapStream):
                 "follow is on with pollingPeriod 0s: the tap polls as often as the rate-limit "
                 "headers allow; set pollingPeriod to poll less often"
             )
+
+
+def mark_deleted(ticket: dict[str, Any]) -> None:
+    """``_sdc_deleted_at``: when the ticket was deleted, as SQL targets expect it.
+
+    Deleting a ticket is its last change, so that is its ``updated_at`` (else the export's
+    ``generated_timestamp``).
+    """
+    deleted_at = ticket.get("updated_at")
+    if not isinstance(deleted_at, str):
+        generated = ticket.get("generated_timestamp")
+        deleted_at = format_timestamp(generated) if isinstance(generated, int) else None
+    ticket["_sdc_deleted_at"] = deleted_at
