@@ -33,3 +33,15 @@ class ImportFailedError(TargetError):
 
 class ForcedStopError(TargetError):
     """A second termination signal: stop now, without waiting for the jobs in flight."""
+
+
+class StoppedByFailure(BaseException):
+    """A failure of another batch, found while a call waited, stops that call.
+
+    A BaseException, so that no handler of the waiting call (its retries, its look-ups,
+    the advice they add) takes it for one of its own errors; the pipeline unwraps it.
+    """
+
+    def __init__(self, failure: BaseException) -> None:
+        super().__init__(str(failure))
+        self.failure = failure

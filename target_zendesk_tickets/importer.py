@@ -22,9 +22,9 @@ import logging
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.jobs import parse_job_status
-from target_zendesk_tickets.recovery import Recovery
+from target_zendesk_tickets.recovery import LostAnswerCheck
 from zendesk_api.advice import with_advice
-from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskTransportError
+from zendesk_api.errors import Recovery, ZendeskError, ZendeskHTTPError, ZendeskTransportError
 from zendesk_api.http import ZendeskClient
 from zendesk_api.retry import Looked, RetriesExhaustedError, RetryBudget
 
@@ -39,7 +39,7 @@ class Importer:
     def __init__(
         self,
         client: ZendeskClient,
-        recovery: Recovery,
+        recovery: LostAnswerCheck,
         *,
         max_retries: int,
         archive_immediately: bool,
@@ -59,9 +59,17 @@ class Importer:
                 idempotent=False,
                 look_before_resending=lambda error: self._look(batch, error),
             )
-        except RetriesExhaustedError as exc:
+        except RetriesExhaustedError as exc:  # the import call's own retries
             raise ImportFailedError(_gave_up(batch, exc.error, exc.retries)) from None
+
+    def _send(self, batch: Batch) -> str:
+        """One import call. Its errors are classified here, so that only they are."""
+        body = {"tickets": batch.tickets}
+        try:
+            document = self.client.fetch("POST", IMPORT_PATH, params=self.params, body=body)
         except ZendeskHTTPError as exc:
+            if exc.recovery is not Recovery.FATAL:
+                raise  # retried by the policy, or looked up first
             if exc.status in (401, 403, 404):
                 raise with_advice(
                     exc, self.client.connection, operation="import tickets", scope="write"
@@ -71,15 +79,19 @@ class Importer:
                 "batch was imported. Fix the tickets Zendesk names (or the target's settings) "
                 "and run again from the last STATE"
             ) from None
-
-    def _send(self, batch: Batch) -> str:
-        body = {"tickets": batch.tickets}
-        document = self.client.fetch("POST", IMPORT_PATH, params=self.params, body=body)
         return parse_job_status(document).id  # unreadable: a lost answer, looked up
 
     def _look(self, batch: Batch, error: ZendeskError) -> Looked[str | None]:
         batch.in_doubt = True  # until recovery has decided
-        imported = self.recovery.already_imported(batch, error)
+        try:
+            imported = self.recovery.already_imported(batch, error)
+        except ZendeskError as exc:  # the look-up itself failed: nothing is known
+            raise ImportFailedError(
+                f"Could not tell whether {batch.describe()} was imported: Zendesk answered "
+                f"the import call with {error}, and checking failed: {exc}. The batch was not "
+                "sent again, so that no ticket is imported twice. Check its tickets in "
+                "Zendesk (by external_id) before running again from the last STATE"
+            ) from None
         batch.in_doubt = False
         if imported:
             logger.warning(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from target_zendesk_tickets.batches import Batch
-from target_zendesk_tickets.errors import ImportFailedError, TargetError
+from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
 from target_zendesk_tickets.jobs import KNOWN_STATUSES, JobStatus, outcome
 from target_zendesk_tickets.report import job_failure_message
 from target_zendesk_tickets.schedule import JobSlots, PollSchedule
@@ -35,6 +35,8 @@ from zendesk_api.retry import SETUP_TRIES, RetryPolicy, describe_wait
 logger = logging.getLogger(__name__)
 
 Poll = Callable[[list[str]], dict[str, JobStatus]]
+#: The longest wait before asking about the jobs again after a failed poll.
+POLL_ERROR_WAIT = 30.0
 
 
 class Submitter(Protocol):
@@ -96,6 +98,7 @@ class ImportPipeline:
         self._recent_jobs: deque[str] = deque(maxlen=4 * MAX_JOBS)
         self._submitted = 0
         self._failed_polls = 0
+        self._setup_failures = 0  # polls in a row that failed on TLS or a proxy
         self._last_poll_error: ZendeskError | None = None
         self.on_close: list[Callable[[], None]] = []
 
@@ -144,7 +147,11 @@ class ImportPipeline:
             self.poll_once()
 
     def wait(self, seconds: float) -> None:
-        """Let ``seconds`` pass, asking about jobs as they come due (raises a failure found)."""
+        """Let ``seconds`` pass, asking about jobs as they come due.
+
+        A failure found meanwhile is raised as :class:`StoppedByFailure`: the call that
+        waits must not take it for one of its own errors.
+        """
         end = self._policy.clock() + seconds
         while (now := self._policy.clock()) < end:
             due = self.schedule.due_at(urgent=True)
@@ -153,7 +160,12 @@ class ImportPipeline:
                 return
             if due > now:
                 self._policy.sleep(due - now)
-            self.poll_once()
+            try:
+                self.poll_once()
+            except BaseException as exc:
+                if exc is self.failure:
+                    raise StoppedByFailure(exc) from None
+                raise
 
     def finish(self) -> None:
         """Wait until every job has finished; raise the failure if there was one."""
@@ -203,15 +215,17 @@ class ImportPipeline:
         except ZendeskError as exc:
             self._poll_failed(exc, ids)
             return
-        self._failed_polls, self._last_poll_error = 0, None
+        self._failed_polls = self._setup_failures = 0
+        self._last_poll_error = None
         first_failure = self.failure is None
+        failures: list[tuple[BaseException, Batch]] = []
         # A job show_many leaves out is one Zendesk no longer knows, as a 404 says.
         gone = [job_id for job_id in ids if job_id not in statuses]
         if gone:
-            self._record(*self._jobs_unknown(gone, "show_many did not list them"))
+            failures.append(self._jobs_unknown(gone, "show_many did not list them"))
         running: list[str] = []
         finished: list[str] = []
-        # In batch order, so that a batch after a failed one is known to be after it.
+        completed: list[tuple[Batch, int, str]] = []
         for job_id in sorted(statuses, key=self._batch_number):
             open_job = self._open.get(job_id)
             if open_job is None:
@@ -226,13 +240,17 @@ class ImportPipeline:
             self.slots.job_finished()
             result = outcome(job, open_job.batch.size)
             if result.ok:
-                self._completed(open_job.batch, result.imported, job_id)
+                completed.append((open_job.batch, result.imported, job_id))
             else:
                 message = job_failure_message(open_job.batch, result)
-                self._record(ImportFailedError(message), open_job.batch)
+                failures.append((ImportFailedError(message), open_job.batch))
         self.schedule.polled(running, finished)
-        for failure in self._past_deadline():
+        failures += self._past_deadline()
+        # The earliest batch's failure is the run's; then completions know what is after it.
+        for failure in sorted(failures, key=lambda item: item[1].number):
             self._record(*failure)
+        for batch, created, job_id in completed:
+            self._completed(batch, created, job_id)
         self.gate.release()
         if first_failure:
             self._raise_if_failed()
@@ -256,10 +274,12 @@ class ImportPipeline:
 
     def _poll_failed(self, exc: ZendeskError, ids: list[str]) -> None:
         self._failed_polls += 1
-        setup = isinstance(exc, ZendeskSetupError)
-        if exc.recovery is Recovery.FATAL or (setup and self._failed_polls >= SETUP_TRIES):
+        # TLS and proxy failures rarely pass by themselves: a few in a row end the run.
+        self._setup_failures = self._setup_failures + 1 if isinstance(exc, ZendeskSetupError) else 0
+        if exc.recovery is Recovery.FATAL or self._setup_failures >= SETUP_TRIES:
             if isinstance(exc, ZendeskNotFoundError):
                 self._raise_first([self._jobs_unknown(ids, str(exc))])
+                return
             first = min((self._open[job_id].batch for job_id in ids), key=lambda b: b.number)
             for job_id in ids:  # asking again would fail the same way
                 self.progress.abandoned.append(self._open.pop(job_id).batch.describe())
@@ -274,7 +294,8 @@ class ImportPipeline:
                 format_duration(wait),
             )
         else:
-            wait = max(self.schedule.interval, self._policy.backoff_wait(self._failed_polls))
+            backoff = self._policy.backoff_wait(self._failed_polls)
+            wait = max(self.schedule.interval, min(backoff, POLL_ERROR_WAIT))
             logger.warning(
                 "%s; asking about the import jobs again in %s", exc, format_duration(wait)
             )
@@ -331,13 +352,14 @@ class ImportPipeline:
     def _send(self, batch: Batch) -> str | None:
         try:
             return self.importer.submit(batch)
-        except (ZendeskError, TargetError) as exc:
-            if exc is not self.failure:  # its own failure: the message is about it
-                self._raise_first([(exc, batch)])
-            elif batch.in_doubt:  # stopped by another failure while checking a lost answer
+        except StoppedByFailure:  # another batch failed while this one waited
+            if batch.in_doubt:  # while its lost answer was being checked
                 self.progress.in_doubt.append(batch.describe())
-            else:  # stopped by another failure while waiting to send it again
+            else:  # while it waited to be sent again
                 self.progress.not_sent.append(batch.describe())
+            raise
+        except (ZendeskError, TargetError) as exc:
+            self._raise_first([(exc, batch)])  # its own failure: the run's first
             raise
         except Exception as exc:  # a bug: must not pass for bad input upstream
             logger.exception("Internal error while sending %s", batch.describe())

@@ -99,7 +99,7 @@ class Presence:
     unknown: list[int] = field(default_factory=list)
 
 
-class Recovery:
+class LostAnswerCheck:
     """Finds out whether a batch whose import call got no clear answer is in Zendesk.
 
     Its waits are the client policy's (``pause`` and ``clock``): in the target they keep

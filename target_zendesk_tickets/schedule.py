@@ -86,8 +86,10 @@ class PollSchedule:
         if not self._next:
             return None
         due = min(self._next.values())
-        least_gap = MIN_GAP if urgent else self.interval / 2
-        return max(due, self._last_poll + least_gap)
+        # Waiting on jobs: ask when one is due, but not more often than a fifth of a job's
+        # typical time (jobs that finish close together are confirmed by one call).
+        least_gap = max(MIN_GAP, 0.2 * self.typical()) if urgent else self.interval / 2
+        return max(due, self._last_poll + min(least_gap, self.interval))
 
 
 class JobSlots:
@@ -98,16 +100,19 @@ class JobSlots:
         #: Free job slots of the account, from the last import answer's header (None:
         #: no header seen), counted up as this run's jobs finish.
         self.account_free: int | None = None
+        self._account_total: int | None = None
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read ``zendesk-ratelimit-inflight-jobs: total=30; remaining=29; resets=60``."""
         for bucket in parse_rate_limit_headers(headers):
             if bucket.name == INFLIGHT_BUCKET and bucket.remaining is not None:
                 self.account_free = bucket.remaining
+                self._account_total = bucket.total
 
     def job_finished(self) -> None:
         if self.account_free is not None:
-            self.account_free += 1
+            total = self._account_total
+            self.account_free = min(self.account_free + 1, total or self.account_free + 1)
 
     def can_start(self, open_jobs: int) -> bool:
         if open_jobs >= self.limit:

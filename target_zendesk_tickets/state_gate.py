@@ -10,7 +10,7 @@ kept (it carries everything the earlier one does), so what is held is bounded by
 batches in flight, not by how often the tap sends STATE. A STATE equal to the one before
 it is dropped, as the SDK does.
 
-Not thread-safe by itself: the pipeline calls it under its lock.
+It belongs to the pipeline, on the target's one thread.
 """
 
 from __future__ import annotations

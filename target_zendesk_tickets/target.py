@@ -10,14 +10,14 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabiliti
 
 from target_zendesk_tickets.copy_settings import AUTO, ON
 from target_zendesk_tickets.destination import Destination
-from target_zendesk_tickets.errors import ForcedStopError, TargetError
+from target_zendesk_tickets.errors import ForcedStopError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importer import Importer
 from target_zendesk_tickets.jobs import fetch_jobs
 from target_zendesk_tickets.mapper import TicketMapper
 from target_zendesk_tickets.mapping_report import MappingReport
 from target_zendesk_tickets.pipeline import ImportPipeline
 from target_zendesk_tickets.reader import LineNumberedReader
-from target_zendesk_tickets.recovery import Recovery, settle_period
+from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.references import REFERENCE_STREAMS, SourceReferences
 from target_zendesk_tickets.report import final_message
 from target_zendesk_tickets.schedule import JobSlots, PollSchedule
@@ -136,6 +136,8 @@ class TargetZendeskTickets(TargetHooks):
 
     def stopped_by(self, exc: BaseException) -> BaseException:
         """After ``exc`` stopped the run: wait for the jobs in flight, then say where it stands."""
+        if isinstance(exc, StoppedByFailure):
+            exc = exc.failure  # another batch's failure, found while a call waited
         try:
             if "pipeline" not in self.__dict__ or isinstance(exc, ForcedStopError):
                 return exc
@@ -224,7 +226,7 @@ def build_pipeline(settings: TargetSettings, sender: ZendeskClient) -> ImportPip
     poller = ZendeskClient(connection, COMPONENT)
     slots = JobSlots(settings.max_jobs_in_flight)
     sender.response_hooks.append(lambda response: slots.observe(response.headers))
-    recovery = Recovery(
+    recovery = LostAnswerCheck(
         sender,
         known_jobs=lambda: pipeline.known_jobs(),  # noqa: PLW0108 - defined below
         poll_interval=settings.job_poll_interval,

@@ -105,8 +105,8 @@ class RetryPolicy:
 
     def backoff_wait(self, attempt: int) -> float:
         """The wait before retry ``attempt`` (1, 2, ...) after a backoff error."""
-        base = min(self.backoff * 2 ** (attempt - 1), MAX_BACKOFF)
-        return base * (1 + JITTER * self._rng())
+        base = self.backoff * 2 ** min(attempt - 1, 30)  # bounded: no float overflow
+        return min(base * (1 + JITTER * self._rng()), MAX_BACKOFF)
 
     def told_wait(self, error: ZendeskError) -> float:
         """The wait Zendesk asked for, else ``defaultRetryAfter``; at least a second."""

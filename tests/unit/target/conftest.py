@@ -8,7 +8,7 @@ import requests_mock as rm
 from target_zendesk_tickets.batches import Batch, TicketRef
 from target_zendesk_tickets.convert import to_import
 from target_zendesk_tickets.importer import Importer
-from target_zendesk_tickets.recovery import Recovery, settle_period
+from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.settings import read_target_settings
 from tests.support.clock import FakeClock
 from tests.unit.target.messages import target_test_config, ticket
@@ -51,7 +51,7 @@ def make_importer(clock):
         )
         client = ZendeskClient(connection, "target-zendesk-tickets", policy=policy)
         clients.append(client)
-        recovery = Recovery(
+        recovery = LostAnswerCheck(
             client,
             known_jobs=lambda: set(known_jobs),
             poll_interval=settings.job_poll_interval,

@@ -580,3 +580,31 @@ def test_unknown_jobs_that_never_finish_end_at_job_timeout(mock, make_importer):
         make_importer(jobTimeout="1s", jobPollInterval="300ms").submit(make_batch(1))
     assert "Jobs this run did not start are still queued or working" in str(info.value)
     assert "other" in str(info.value)
+
+
+def test_a_look_up_that_gives_up_leaves_the_batch_in_doubt(mock, make_importer):
+    mock.post(IMPORT_URL, status_code=500, text="oops")
+    mock.get(JOB_LIST_URL, status_code=500, text="still oops")
+    batch = make_batch(2)
+    with pytest.raises(ImportFailedError) as info:
+        make_importer(jobTimeout="2s").submit(batch)
+    message = str(info.value)
+    assert message.startswith("Could not tell whether batch 1 (2 tickets")
+    assert "checking failed: HTTP 500 on GET /api/v2/job_statuses.json" in message
+    assert "(jobTimeout)" in message
+    assert "Nothing of this batch was imported" not in message  # it may well be
+    assert batch.in_doubt
+    assert len([r for r in mock.request_history if r.method == "POST"]) == 1
+
+
+def test_a_look_up_refused_by_zendesk_is_not_a_rejected_import(mock, make_importer):
+    mock.post(IMPORT_URL, status_code=500, text="oops")
+    mock.get(JOB_LIST_URL, json={"job_statuses": []})
+    mock.get(TICKETS_URL, status_code=403, json={"error": "Forbidden", "description": "no"})
+    with pytest.raises(ImportFailedError) as info:
+        make_importer().submit(make_batch(1))
+    message = str(info.value)
+    assert "Could not tell whether batch 1" in message
+    assert "HTTP 403 on GET /api/v2/tickets.json" in message
+    assert "may not look up tickets: Zendesk allows this to agents and admins" in message
+    assert "rejected the import" not in message

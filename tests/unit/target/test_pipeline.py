@@ -5,7 +5,7 @@ Time is a fake clock: sleeping advances it, and the fake Zendesk finishes jobs b
 
 import pytest
 
-from target_zendesk_tickets.errors import ImportFailedError, TargetError
+from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
 from target_zendesk_tickets.jobs import JobStatus
 from target_zendesk_tickets.pipeline import ImportPipeline
 from target_zendesk_tickets.report import final_message
@@ -102,9 +102,13 @@ def parts():
 
 
 def failure_of(call):
-    with pytest.raises((ImportFailedError, ZendeskAuthError, ZendeskSetupError)) as caught:
+    """The failure ``call`` stops at (a wait raises another batch's as StoppedByFailure)."""
+    with pytest.raises(
+        (ImportFailedError, ZendeskAuthError, ZendeskSetupError, StoppedByFailure)
+    ) as caught:
         call()
-    return caught.value
+    error = caught.value
+    return error.failure if isinstance(error, StoppedByFailure) else error
 
 
 def test_states_follow_input_order_while_jobs_finish_out_of_order(parts):
@@ -526,3 +530,58 @@ def test_a_batch_stopped_between_refused_calls_was_not_sent(parts):
     assert "Not imported (stopped before sending): batch 2" in final_message(
         error, pipeline, unsent=0
     )
+
+
+def test_a_404_while_winding_down_ends_the_wait_without_a_crash(parts):
+    build, _, zendesk, _, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+    pipeline.submit(make_batch(1))
+    zendesk.finish("j1", BAD_RESULT)
+    first = failure_of(pipeline.poll_once)
+    zendesk.error = ZendeskNotFoundError(
+        status=404, method="GET", path="/x", code="RecordNotFound", text="Not found"
+    )
+    pipeline.drain_after_failure()
+    assert pipeline.failure is first
+    assert any("batch 2" in entry for entry in pipeline.progress.abandoned)
+
+
+def test_only_setup_failures_in_a_row_count_towards_giving_up(parts):
+    build, _, zendesk, _, clock = parts
+    pipeline = build(job_timeout=100_000)
+    pipeline.submit(make_batch(1))
+    server = ZendeskServerError(status=500, method="GET", path="/x", code=None, text="oops")
+    for error in [
+        server,
+        server,
+        ZendeskSetupError("TLS failed"),
+        server,
+        ZendeskSetupError("TLS"),
+    ]:
+        zendesk.error = error
+        pipeline.poll_once()
+        clock.now += 3600
+    assert pipeline.failure is None  # never three TLS failures in a row
+    zendesk.error = None
+    zendesk.finish("j1")
+    pipeline.poll_once()
+    assert pipeline.progress.batches == 1
+
+
+def test_the_earliest_batch_s_failure_is_the_run_s(parts):
+    build, _, zendesk, written, _ = parts
+    pipeline = build()
+    for number in (1, 2, 3):
+        pipeline.submit(make_batch(1, first_id=number))
+        pipeline.add_state({"after": number})
+    zendesk.finish("j1", BAD_RESULT)
+    zendesk.forgotten.add("j3")  # gone, in the same poll
+    zendesk.finish("j2")
+    error = failure_of(pipeline.poll_once)
+    assert pipeline.progress.failed_batch == 1
+    assert "batch 1" in str(error)
+    assert pipeline.progress.after_failure == [
+        "batch 2 (1 tickets of stream 'tickets', input line 10)"
+    ]
+    assert written == []

@@ -27,7 +27,7 @@ def test_then_less_and_less_often_but_never_past_the_interval(clock):
         schedule.polled(["j1"], [])
         gaps.append(round(schedule.due_at(urgent=True) - before, 6))
     assert gaps == sorted(gaps)  # growing
-    assert gaps[0] == pytest.approx(0.1 * FIRST_CHECK)
+    assert gaps[0] == pytest.approx(0.2 * FIRST_CHECK)  # a fifth of a typical job at least
     assert max(gaps) == 1.0  # jobPollInterval
 
 
@@ -48,8 +48,8 @@ def test_unhurried_polls_are_half_an_interval_apart(clock):
     schedule.queued("j2")
     clock.now = 0.09
     schedule.polled(["j1", "j2"], [])
-    assert schedule.due_at(urgent=True) == pytest.approx(0.1)
-    assert schedule.due_at(urgent=False) == pytest.approx(0.59)  # a steady import: ~1 poll/s
+    assert schedule.due_at(urgent=True) == pytest.approx(0.09 + 0.2 * FIRST_CHECK)
+    assert schedule.due_at(urgent=False) == pytest.approx(0.59)  # a steady import: ~2 polls/s
     schedule.forget("j1")
     schedule.forget("j2")
     assert schedule.due_at(urgent=True) is None
