@@ -50,6 +50,20 @@ COPIED_FIELDS = (
     "ticket_form_id",
 )
 COPIED_LISTS = ("collaborator_ids", "follower_ids", "email_cc_ids", "tags")
+# What an import may set. Zendesk strips other keys (read-only ones such as id or url) and
+# says so in an X-Zendesk-API-Warn header (observed).
+IMPORT_KEYS = frozenset(
+    {
+        *COPIED_FIELDS,
+        *COPIED_LISTS,
+        *TIME_FIELDS,
+        "subject", "raw_subject", "description", "status", "custom_status_id",
+        "requester_id", "requester", "submitter_id", "brand_id", "custom_fields", "fields",
+        "comments", "comment", "collaborators", "email_ccs", "followers",
+        "sharing_agreement_ids", "via_id", "metadata", "macro_ids", "safe_update",
+        "updated_stamp", "assignee_email", "attribute_value_ids", "voice_comment",
+    }
+)  # fmt: skip
 
 
 def parse_batch(body: bytes) -> list:
@@ -68,6 +82,17 @@ def parse_batch(body: bytes) -> list:
             f"A bulk import takes at most {MAX_BATCH} tickets; this request has {len(tickets)}."
         )
     return tickets
+
+
+def restricted_keys(tickets: list, prefix: str) -> list[str]:
+    """``prefix.key`` for each key of ``tickets`` an import may not set, first seen first."""
+    found: dict[str, None] = {}
+    for raw in tickets:
+        if isinstance(raw, dict):
+            for key in raw:
+                if key not in IMPORT_KEYS:
+                    found[f"{prefix}.{key}"] = None
+    return list(found)
 
 
 def ticket_errors(raw: object) -> list[str]:
