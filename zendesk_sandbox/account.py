@@ -37,6 +37,7 @@ from zendesk_sandbox.reads import AccountReads
 from zendesk_sandbox.search import SearchHistory
 from zendesk_sandbox.store import Store
 from zendesk_sandbox.timefmt import iso, parse_iso
+from zendesk_sandbox.universe import MAX_ACCOUNTS
 from zendesk_sandbox.writes import TicketWrites
 
 # Encoded tickets are cached so that paging again is cheap; the cap bounds memory
@@ -49,6 +50,10 @@ class Account(TicketWrites, AccountReads, Persistence):
     """One Zendesk account's data, as the sandbox serves it."""
 
     def __init__(self, config: SandboxConfig, base_url: str = "http://127.0.0.1") -> None:
+        if not 0 <= config.account < MAX_ACCOUNTS:
+            raise ValueError(f"account must be 0..{MAX_ACCOUNTS - 1}; got {config.account}")
+        if not 0 <= config.overlap <= 1:
+            raise ValueError(f"overlap must be between 0 and 1; got {config.overlap}")
         self.lock = threading.RLock()
         self.config = config
         self._base_url = base_url

@@ -137,7 +137,8 @@ def handle_user_export(call: Call) -> Response:
         after = start_position(args, now, account.config.exclusion_window)
     cutoff = math.floor(now - account.config.exclusion_window)
     keys, users, more = account.user_export_slice(after, per_page, cutoff)
-    envelope = cursor_envelope(call, keys, cursor, more, per_page)
+    query = {"per_page": per_page} if "per_page" in args else {}
+    envelope = cursor_envelope(call, keys, cursor, more, query)
     return json_response({"users": users, **envelope})
 
 

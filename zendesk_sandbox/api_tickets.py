@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Response
 
 from zendesk_sandbox.context import Call
-from zendesk_sandbox.errors import invalid_value
+from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import MAX_BATCH, restricted_keys
 from zendesk_sandbox.responses import encoded_json_response, json_response, warn_header
 from zendesk_sandbox.search import parse_query
@@ -23,8 +23,12 @@ def handle_import_one(call: Call) -> Response:
     raw = call.json_body().get("ticket")
     if not isinstance(raw, dict):
         raise invalid_value('The request body needs a "ticket" object.')
-    ticket = call.account.import_ticket(raw, call.user_id)
     headers = warn_header(restricted_keys([raw], "ticket")) if call.account.strict else {}
+    try:
+        ticket = call.account.import_ticket(raw, call.user_id)
+    except ApiError as error:
+        error.headers.update(headers)  # the keys were stripped before the ticket was checked
+        raise
     return json_response({"ticket": ticket}, 201, headers)
 
 

@@ -21,9 +21,9 @@ from zendesk_sandbox.timefmt import parse_iso
 
 CLOSED = "Status: closed prevents ticket update"
 USER_LISTS = (
-    ("collaborator_ids", "Collaborators"),
-    ("email_cc_ids", "Email CCs"),
-    ("follower_ids", "Followers"),
+    ("collaborator_ids", "collaborators", "Collaborators"),
+    ("email_cc_ids", "email_ccs", "Email CCs"),
+    ("follower_ids", "followers", "Followers"),
 )
 UPDATABLE = frozenset(
     {
@@ -270,13 +270,13 @@ def _references(
             values[name] = default.id if default else None
         elif given is not None and given not in table:
             problems.add(name.removesuffix("_id"), f"{label}: is invalid")
-    for name, label in USER_LISTS:
+    for name, key, label in USER_LISTS:
         if name not in spec:
             continue
         ids = spec[name]
         users = [directory.user(i) for i in ids] if isinstance(ids, list) else [None]
         if any(user is None for user in users):
-            problems.add(name.removesuffix("_ids"), f"{label}: is invalid")
+            problems.add(key, f"{label}: is invalid")
         elif name == "follower_ids" and not all(user.is_agent for user in users):
             problems.add("followers", "Followers: is invalid")  # followers are agents
 
@@ -290,7 +290,6 @@ def _assignee_and_group(
     known_group = group_id is None or group_id in directory.structure.group_by_id
     if "group_id" in spec and not known_group:
         problems.add("group", "Group: is invalid")
-        return
     if assignee_id is None or not ("assignee_id" in spec or "group_id" in spec):
         return
     assignee = directory.user(assignee_id)
@@ -298,7 +297,7 @@ def _assignee_and_group(
         problems.add("assignee", "Assignee: is invalid")
     elif group_id is None:
         values["group_id"] = assignee.default_group_id  # an agent's default group
-    elif group_id not in assignee.group_ids:
+    elif known_group and group_id not in assignee.group_ids:
         problems.add("assignee", "Assignee: is not a member of the group")
 
 

@@ -20,9 +20,11 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from zendesk_sandbox.account import Account
 from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.directory import Directory
 from zendesk_sandbox.faults import Fault, FaultQueue
 from zendesk_sandbox.ratelimit import RateLimiter
 from zendesk_sandbox.requestlog import RequestLog
+from zendesk_sandbox.views import comment_json
 
 log = logging.getLogger("zendesk_sandbox")
 
@@ -138,6 +140,7 @@ class Sandbox:
             thread.join()
         server.server_close()
         self._server = self._thread = None
+        self.account.close_store()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -163,6 +166,18 @@ class Sandbox:
     def add_tickets(self, count: int) -> list[int]:
         """Create ``count`` tickets now; returns their ids."""
         return self.account.add_tickets(count)
+
+    def comments(self, ticket_id: int) -> list[dict]:
+        """A ticket's comments as ``GET /api/v2/tickets/{id}/comments`` shows them."""
+        return [
+            comment_json(comment, audit_id, self.account.base_url)
+            for comment, audit_id in self.account.comments(ticket_id)
+        ]
+
+    @property
+    def directory(self) -> Directory:
+        """The account's people and structure (empty with ``people=False``)."""
+        return self.account.directory
 
     def exported_ticket(self, ticket_id: int) -> dict:
         """A ticket as the export shows it now; KeyError if unknown."""
@@ -261,6 +276,7 @@ class Sandbox:
         rate_limits: dict | None = None,
         exclusion_window: float | None = None,
         max_jobs: int | None = None,
+        search_delay: float | None = None,
     ) -> None:
         """Change several settings at once (what ``POST /_sandbox/config`` does).
 
@@ -279,6 +295,10 @@ class Sandbox:
             if max_jobs < 0:
                 raise ValueError("max_jobs must not be negative")
             self.config.max_jobs = int(max_jobs)
+        if search_delay is not None:
+            if search_delay < 0:
+                raise ValueError("search_delay must not be negative")
+            self.config.search_delay = float(search_delay)
 
     def settings(self) -> dict:
         """The current settings, without credentials."""
@@ -291,6 +311,12 @@ class Sandbox:
             "rate_limits": {name: list(limit) for name, limit in self.limiter.limits().items()},
             "max_jobs": config.max_jobs,
             "page_limit": config.page_limit,
+            "people": config.people,
+            "account": config.account,
+            "universe": config.universe,
+            "overlap": config.overlap,
+            "search_delay": config.search_delay,
+            "state_dir": None if config.state_dir is None else str(config.state_dir),
         }
 
     def stats(self) -> dict:
