@@ -310,6 +310,9 @@ class People:
                     tags=["vip"] if rng.random() < 0.05 else [],
                 )
             )
+        customers = [user for user in users if user.role == "end-user"]
+        if not any(user.suspended for user in customers):
+            customers[-1].suspended = True  # every account has someone suspended
         return cls(users, users[0].id, users[1].id)
 
 

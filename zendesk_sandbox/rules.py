@@ -129,7 +129,16 @@ def check_import(
     values = plan.values
     values["requester_id"] = requester.id if requester else None
     _references(raw, directory, problems, values, requester=requester, current=None)
-    comments = _comments(raw, values["requester_id"], now, directory, problems, strict=True)
+    comments = _comments(
+        raw,
+        values["requester_id"],
+        now,
+        directory,
+        problems,
+        strict=True,
+        # No requester yet: one to be made, or one already reported as a problem.
+        new_requester=values["requester_id"] is None,
+    )
     if not comments and not _text(raw.get("description")):
         problems.add("description", "Description: cannot be blank", "BlankValue")
     submitter = raw.get("submitter_id")
@@ -330,6 +339,7 @@ def _comments(
     problems: Problems,
     *,
     strict: bool = False,
+    new_requester: bool = False,
 ) -> list[dict]:
     """The ``comments`` of ``raw``, normalised; in strict mode every author must exist.
 
@@ -346,7 +356,9 @@ def _comments(
             problems.add("comments", "Comment: must be a JSON object")
             continue
         author = comment.get("author_id", default_author)
-        if strict and directory.user(author) is None:
+        # A comment of a requester still to be made is theirs (author filled in later).
+        pending = new_requester and "author_id" not in comment
+        if strict and not pending and directory.user(author) is None:
             # Zendesk fails the ticket with a generic error (observed); the text is a guess.
             problems.add("base", "Comment: Author is invalid")
         created = parse_iso(comment.get("created_at"))

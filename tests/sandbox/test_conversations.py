@@ -22,8 +22,10 @@ def account_api(account, make_api) -> Api:
 
 
 def all_comments(api: Api, ticket_id: int, **params: object) -> list[dict]:
-    comments, response = [], api.get(f"/api/v2/tickets/{ticket_id}/comments.json",
-                                     params={"page[size]": 100, **params})  # fmt: skip
+    comments, response = (
+        [],
+        api.get(f"/api/v2/tickets/{ticket_id}/comments.json", params={"page[size]": 100, **params}),
+    )
     while True:
         assert response.status_code == 200, response.text
         page = response.json()
@@ -62,8 +64,19 @@ def test_conversations_are_realistic(account: Sandbox) -> None:
                 kinds["other people"] += 1
     assert counts[1] > counts[2] > counts[5] > 0, "a heavy tail"
     assert max(counts) >= 15
-    assert all(kinds[k] > 0 for k in ("public", "private", "agent", "end user", "html",
-                                      "plain", "attachments", "other people"))  # fmt: skip
+    assert all(
+        kinds[k] > 0
+        for k in (
+            "public",
+            "private",
+            "agent",
+            "end user",
+            "html",
+            "plain",
+            "attachments",
+            "other people",
+        )
+    )
 
 
 def test_comments_page_with_cursors_and_side_load_their_authors(account, account_api) -> None:
@@ -79,12 +92,24 @@ def test_comments_page_with_cursors_and_side_load_their_authors(account, account
     assert all_comments(account_api, ticket_id) == expected
     newest_first = all_comments(account_api, ticket_id, sort="-created_at")
     assert [c["id"] for c in newest_first] == [c["id"] for c in reversed(expected)]
-    offset = account_api.get(f"/api/v2/tickets/{ticket_id}/comments.json",
-                             params={"per_page": 2}).json()  # fmt: skip
+    offset = account_api.get(
+        f"/api/v2/tickets/{ticket_id}/comments.json", params={"per_page": 2}
+    ).json()
     assert offset["count"] == len(expected) and offset["next_page"].endswith("page=2")
     comment = expected[0]
-    assert set(comment) >= {"id", "type", "author_id", "body", "html_body", "plain_body",
-                            "public", "attachments", "audit_id", "via", "created_at"}  # fmt: skip
+    assert set(comment) >= {
+        "id",
+        "type",
+        "author_id",
+        "body",
+        "html_body",
+        "plain_body",
+        "public",
+        "attachments",
+        "audit_id",
+        "via",
+        "created_at",
+    }
 
 
 def test_page_size_is_at_most_100_and_bad_cursors_are_a_400(account, account_api) -> None:

@@ -54,8 +54,9 @@ def test_agents_belong_to_groups_and_end_users_to_organizations(account_api: Api
     memberships = everything(account_api, "/api/v2/group_memberships.json", "group_memberships")
     assert {m["group_id"] for m in memberships} == groups, "every group has agents"
     assert all(users[m["user_id"]]["role"] in ("agent", "admin") for m in memberships)
-    orgs = everything(account_api, "/api/v2/organization_memberships.json",
-                      "organization_memberships")  # fmt: skip
+    orgs = everything(
+        account_api, "/api/v2/organization_memberships.json", "organization_memberships"
+    )
     assert orgs and all(users[m["user_id"]]["role"] == "end-user" for m in orgs)
     defaults = [m for m in orgs if m["default"]]
     assert all(users[m["user_id"]]["organization_id"] == m["organization_id"] for m in defaults)
@@ -119,8 +120,14 @@ def test_two_accounts_never_share_ids_but_share_people_and_structure(make_pair) 
 
     def ids(directory) -> set[int]:
         s = directory.structure
-        everything_ = [*directory.people.users, *s.groups, *s.organizations, *s.brands,
-                       *s.forms, *s.fields]  # fmt: skip
+        everything_ = [
+            *directory.people.users,
+            *s.groups,
+            *s.organizations,
+            *s.brands,
+            *s.forms,
+            *s.fields,
+        ]
         return {item.id for item in everything_}
 
     assert not ids(a) & ids(b)

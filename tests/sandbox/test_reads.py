@@ -39,15 +39,22 @@ def test_export_side_loads_what_the_page_refers_to(account_api: Api) -> None:
     assert {o["id"] for o in page["organizations"]} == orgs
     assert "include=users" in page["after_url"]
     nothing = account_api.export(start_time=0, per_page=2, include="metric_sets").json()
-    assert set(nothing) == {"tickets", "after_url", "after_cursor", "before_url",
-                            "before_cursor", "end_of_stream"}  # fmt: skip
+    assert set(nothing) == {
+        "tickets",
+        "after_url",
+        "after_cursor",
+        "before_url",
+        "before_cursor",
+        "end_of_stream",
+    }
 
 
 def test_ticket_events_export_pages_by_time_and_repeats_the_boundary(account, account_api):
     seen: dict[int, dict] = {}
     repeated = 0
-    response = account_api.get(EVENTS, params={"start_time": 0, "per_page": 100,
-                                               "include": "comment_events"})  # fmt: skip
+    response = account_api.get(
+        EVENTS, params={"start_time": 0, "per_page": 100, "include": "comment_events"}
+    )
     pages = 0
     while True:
         assert response.status_code == 200, response.text
@@ -68,8 +75,16 @@ def test_ticket_events_export_pages_by_time_and_repeats_the_boundary(account, ac
     expected = sum(len(account.comments(i)) for i in range(1, 301))
     assert len(comments) == expected
     event = next(iter(seen.values()))
-    assert set(event) >= {"id", "ticket_id", "timestamp", "created_at", "updater_id", "via",
-                          "child_events", "event_type"}  # fmt: skip
+    assert set(event) >= {
+        "id",
+        "ticket_id",
+        "timestamp",
+        "created_at",
+        "updater_id",
+        "via",
+        "child_events",
+        "event_type",
+    }
     assert event["child_events"][0]["event_type"] == "Create"
 
 
@@ -92,13 +107,16 @@ def test_a_ticket_change_shows_in_the_events_export(account, account_api) -> Non
     ticket_id = next(
         i for i in account.visible_ticket_ids() if account.exported_ticket(i)["status"] == "open"
     )
-    response = account_api.put(f"/api/v2/tickets/{ticket_id}.json",
-                               json={"ticket": {"priority": "urgent", "comment": "On it."}})  # fmt: skip
+    response = account_api.put(
+        f"/api/v2/tickets/{ticket_id}.json",
+        json={"ticket": {"priority": "urgent", "comment": "On it."}},
+    )
     assert response.status_code == 200, response.text
     account.advance_clock(120)
     since = account.now() - 200
-    events = account_api.get(EVENTS, params={"start_time": int(since),
-                                             "include": "comment_events"}).json()  # fmt: skip
+    events = account_api.get(
+        EVENTS, params={"start_time": int(since), "include": "comment_events"}
+    ).json()
     [event] = [e for e in events["ticket_events"] if e["ticket_id"] == ticket_id]
     kinds = {c["event_type"] for c in event["child_events"]}
     assert kinds == {"Change", "Comment"}
@@ -126,14 +144,17 @@ def test_user_look_ups(account, account_api) -> None:
     people = account.directory.people
     user = next(u for u in people.end_users if u.external_id)
     other = people.end_users[-1]
-    by_ids = account_api.get("/api/v2/users/show_many.json",
-                             params={"ids": f"{user.id},{other.id},1"}).json()  # fmt: skip
+    by_ids = account_api.get(
+        "/api/v2/users/show_many.json", params={"ids": f"{user.id},{other.id},1"}
+    ).json()
     assert [u["id"] for u in by_ids["users"]] == [user.id, other.id]
-    by_external = account_api.get("/api/v2/users/show_many.json",
-                                  params={"external_ids": user.external_id}).json()  # fmt: skip
+    by_external = account_api.get(
+        "/api/v2/users/show_many.json", params={"external_ids": user.external_id}
+    ).json()
     assert [u["id"] for u in by_external["users"]] == [user.id]
-    found = account_api.get("/api/v2/users/search.json",
-                            params={"query": f"email:{user.email.upper()}"}).json()  # fmt: skip
+    found = account_api.get(
+        "/api/v2/users/search.json", params={"query": f"email:{user.email.upper()}"}
+    ).json()
     assert [u["id"] for u in found["users"]] == [user.id] and found["count"] == 1
     missing = account_api.get("/api/v2/users/search.json", params={"query": "email:no@one.org"})
     assert missing.json()["users"] == []
@@ -159,11 +180,16 @@ def test_create_or_update_creates_then_updates(account, account_api) -> None:
 
 def test_ticket_look_ups(account, account_api) -> None:
     deleted = next(i for i in range(1, 301) if account.exported_ticket(i)["status"] == "deleted")
-    shown = account_api.get("/api/v2/tickets/show_many.json",
-                            params={"ids": f"3,{deleted},2,9999"}).json()  # fmt: skip
+    shown = account_api.get(
+        "/api/v2/tickets/show_many.json", params={"ids": f"3,{deleted},2,9999"}
+    ).json()
     assert [t["id"] for t in shown["tickets"]] == [3, 2]
-    with_external = next(i for i in range(1, 301) if account.exported_ticket(i)["external_id"]
-                         and account.exported_ticket(i)["status"] != "deleted")  # fmt: skip
+    with_external = next(
+        i
+        for i in range(1, 301)
+        if account.exported_ticket(i)["external_id"]
+        and account.exported_ticket(i)["status"] != "deleted"
+    )
     external_id = account.exported_ticket(with_external)["external_id"]
     listed = account_api.get("/api/v2/tickets.json", params={"external_id": external_id}).json()
     assert [t["id"] for t in listed["tickets"]] == [with_external]
@@ -176,8 +202,9 @@ def test_ticket_look_ups(account, account_api) -> None:
 
 def test_organizations_are_found_by_name(account, account_api) -> None:
     org = account.directory.structure.organizations[3]
-    found = account_api.get("/api/v2/organizations/search.json",
-                            params={"name": org.name.upper()}).json()  # fmt: skip
+    found = account_api.get(
+        "/api/v2/organizations/search.json", params={"name": org.name.upper()}
+    ).json()
     assert [o["id"] for o in found["organizations"]] == [org.id]
     assert account_api.get("/api/v2/organizations/search.json").status_code == 400
     assert (
