@@ -4,7 +4,8 @@ A generated ticket's conversation is derived on demand from ``(seed, ticket id)`
 ticket itself, so a 50,000-ticket account costs nothing until someone reads comments:
 
 - ``plan`` (a cheap stream of its own) gives the number of comments, 1 to 30 with a heavy
-  tail, and their times: the first at the ticket's creation, the last at its last update;
+  tail, and their times: the first at the ticket's creation, the last at its last update
+  (a ticket never updated has only its description);
 - ``generated_audits`` adds authors, bodies and attachments: the first comment is the
   description by the submitter; later ones come from the requester, the CCs (other end
   users) and the agents on the ticket (assignee, followers); agents write private notes
@@ -70,14 +71,9 @@ def plan(seed: int, ticket_id: int, created: int, updated: int) -> list[int]:
     rng = _stream(seed, ticket_id, 1)
     count = min(MAX_GENERATED, int(rng.paretovariate(1.1)))
     if count == 1 or updated <= created:
-        return [created] * count
+        return [created]  # a ticket never updated has its description only
     middle = sorted(rng.randint(created, updated) for _ in range(count - 2))
     return [created, *middle, updated]
-
-
-def comment_count(seed: int, ticket_id: int) -> int:
-    rng = _stream(seed, ticket_id, 1)
-    return min(MAX_GENERATED, int(rng.paretovariate(1.1)))
 
 
 def generated_audit_id(account: int, ticket_id: int, index: int) -> int:
