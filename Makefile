@@ -1,6 +1,6 @@
 # make          installs what is missing, then runs the demo pipeline against two sandbox accounts
 # make test     runs every test (installs first when needed)
-# make lint     ruff check
+# make lint     ruff check and mypy
 # make bench    performance benchmarks against the sandbox
 # make readme   regenerate the README's settings tables from --about
 
@@ -31,6 +31,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+
+import requests
 
 from zendesk_api.durations import format_duration
 from zendesk_api.rate_limit import parse_rate_limit_headers, wait_for_capacity
@@ -67,7 +69,13 @@ class Pacer:
         self._capacity_at = None
         return wait
 
-    def after_response(self, headers: Mapping[str, str]) -> None:
-        """Remember when the buckets the answer reported run dry, if they did."""
-        wait = wait_for_capacity(parse_rate_limit_headers(headers), fallback=self.default_reset)
+    def after_response(self, response: requests.Response) -> None:
+        """Remember when the buckets the answer reported run dry, if they did.
+
+        A :attr:`ZendeskClient.response_hooks <zendesk_api.http.ZendeskClient>` hook: it
+        sees every answer, errors and retried ones included.
+        """
+        wait = wait_for_capacity(
+            parse_rate_limit_headers(response.headers), fallback=self.default_reset
+        )
         self._capacity_at = self._clock() + wait if wait > 0 else None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from singer_sdk.pagination import BaseAPIPaginator
 
 from zendesk_api.errors import ZendeskError
 
@@ -13,22 +12,29 @@ class RepeatedCursorError(ZendeskError):
     """Zendesk returned a cursor it had already returned, with more pages to come."""
 
 
-class ExportCursorPaginator(BaseAPIPaginator[str | None]):
-    """The token is ``after_cursor``; the stream ends with ``end_of_stream: true``.
+class ExportCursor:
+    """Where one pass through the export stands: the cursor to ask with next, if any.
 
-    A page with no tickets but ``end_of_stream: false`` is not the end. A cursor that
-    comes back again before the end would make the tap loop, so it is an error.
+    The pass ends with ``end_of_stream: true``; a page with no tickets but
+    ``end_of_stream: false`` is not the end. A cursor that comes back before the end
+    would make the tap loop, so it is an error.
     """
 
     def __init__(self, start_cursor: str | None = None) -> None:
-        super().__init__(start_cursor)
+        #: The cursor for the next request; None asks by ``start_time``.
+        self.current = start_cursor
+        #: Pages read so far in this pass.
+        self.count = 0
+        self.finished = False
         self._seen: set[str] = {start_cursor} if start_cursor else set()
 
-    def has_more(self, response: Any) -> bool:
-        return not _body(response).get("end_of_stream", True)
-
-    def get_next(self, response: Any) -> str | None:
-        cursor = _body(response).get("after_cursor")
+    def advance(self, page: Mapping[str, Any]) -> None:
+        """Take in a page's ``end_of_stream`` and ``after_cursor``; raise if it cannot go on."""
+        self.count += 1
+        if page.get("end_of_stream", True):
+            self.finished = True
+            return
+        cursor = page.get("after_cursor")
         if not cursor:
             raise ZendeskError(
                 "Zendesk answered end_of_stream: false without an after_cursor; "
@@ -41,12 +47,4 @@ class ExportCursorPaginator(BaseAPIPaginator[str | None]):
                 "Run the tap again: it resumes from its last STATE"
             )
         self._seen.add(cursor)
-        return cursor
-
-    def continue_if_empty(self, response: Any) -> bool:
-        return self.has_more(response)
-
-
-def _body(page: Any) -> dict[str, Any]:
-    # The stream decodes each page once and hands the paginator the decoded body.
-    return page if isinstance(page, dict) else {}
+        self.current = cursor

@@ -9,18 +9,23 @@ from typing import Any, cast
 from singer_sdk import typing as th
 
 from tap_zendesk_tickets.bookmarks import parse_start_time
-from tap_zendesk_tickets.retry import RetryPolicy
+from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
-    ZENDESK_PROPERTY,
     SettingsReader,
     ZendeskConnection,
+    zendesk_property,
 )
 
+#: The OAuth scopes the client settings ask for by default: the incremental export reads.
+OAUTH_SCOPES = "read"
+
 MAX_PAGE_SIZE = 1000
+#: Ends the message of a request given up on.
+RETRY_ADVICE = "check https://status.zendesk.com and run again: the tap resumes from its last STATE"
 
 CONFIG_SCHEMA = th.PropertiesList(
-    ZENDESK_PROPERTY,
+    zendesk_property(OAUTH_SCOPES),
     th.Property(
         "pollingPeriod",
         th.StringType,
@@ -89,8 +94,8 @@ CONFIG_SCHEMA = th.PropertiesList(
         default="30m",
         title="Max rate-limit wait",
         description=(
-            "How long one request may keep waiting out HTTP 429 answers in total before "
-            "the tap gives up (a Go duration)."
+            "How long one request may keep waiting out HTTP 429 answers (and 503 answers "
+            "with `Retry-After`) in total before the tap gives up (a Go duration)."
         ),
     ),
     *COMMON_PROPERTIES,
@@ -105,12 +110,13 @@ class TapSettings:
     page_size: int
     exclude_deleted: bool
     follow: bool
-    retry: RetryPolicy
+    #: What one export request may spend on retries (the shared policy does the waiting).
+    retry: RetryBudget
 
 
 def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    reader = SettingsReader(config)
+    reader = SettingsReader(config, default_scopes=OAUTH_SCOPES)
     connection = reader.connection()
     polling_period = reader.duration("pollingPeriod", "6s")
     max_wait = reader.duration("maxRateLimitWait", "30m")
@@ -124,11 +130,10 @@ def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
         page_size=int(config.get("pageSize") or MAX_PAGE_SIZE),
         exclude_deleted=bool(config.get("excludeDeleted", False)),
         follow=bool(config.get("follow", False)),
-        retry=RetryPolicy(
-            max_error_retries=int(config.get("maxErrorRetries", 6)),
-            max_rate_limit_wait=max_wait,
-            default_retry_after=connection.default_retry_after,
-            backoff=connection.retry_backoff,
+        retry=RetryBudget(
+            error_retries=int(config.get("maxErrorRetries", 6)),
+            wait_limit=max_wait,
+            advice=RETRY_ADVICE,
         ),
     )
 

@@ -9,6 +9,7 @@ from typing import Any
 from singer_sdk import Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_zendesk_tickets.export import Timing
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
 from tap_zendesk_tickets.streams import TicketsStream
@@ -37,8 +38,16 @@ class TapZendeskTickets(Tap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
-    def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        validate_config: bool = True,
+        timing: Timing | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``timing`` is the clock and sleep of every wait (tests pass a fake one)."""
         register_token_settings(kwargs.get("config"))  # before the SDK quotes any value
+        self._timing = timing or Timing()  # the SDK builds the streams in __init__
         super().__init__(*args, validate_config=validate_config, **kwargs)
         if validate_config:
             _ = self.settings  # fail now, with every wrong setting named
@@ -52,7 +61,7 @@ class TapZendeskTickets(Tap):
         return read_tap_settings(self.config)
 
     def discover_streams(self) -> list[TicketsStream]:
-        return [TicketsStream(tap=self)]
+        return [TicketsStream(self, settings=lambda: self.settings, timing=self._timing)]
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Also accept the seed connector's bare position ``{"last_modified_time", "id"}``."""
@@ -61,7 +70,7 @@ class TapZendeskTickets(Tap):
         super().load_state(state)
 
     @classmethod
-    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run the tap; a Zendesk failure ends in one clear line and exit code 1."""
         try:
             super().invoke(*args, **kwargs)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.batches import Batch
-from target_zendesk_tickets.reads import get_once, read_advice
+from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError, describe_details
 from zendesk_api.http import ZendeskClient
 
@@ -119,13 +119,16 @@ def parse_job_list(document: Any) -> list[JobStatus]:
 
 
 def fetch_jobs(client: ZendeskClient, ids: Iterable[str]) -> dict[str, JobStatus]:
-    """One request for the statuses of ``ids`` (show_many when there are several)."""
+    """One request for the statuses of ``ids`` (show_many when there are several).
+
+    One attempt: after a failure the pipeline asks again when the next poll is due.
+    """
     wanted = list(ids)
     try:
         if len(wanted) == 1:
-            job = parse_job_status(get_once(client, JOB_PATH.format(id=wanted[0])))
+            job = parse_job_status(client.fetch("GET", JOB_PATH.format(id=wanted[0])))
             return {job.id: job}
-        document = get_once(client, SHOW_MANY_PATH, {"ids": ",".join(wanted)})
+        document = client.fetch("GET", SHOW_MANY_PATH, params={"ids": ",".join(wanted)})
     except ZendeskAuthError as exc:
         raise read_advice(exc, client.connection, operation="read import job statuses") from None
     return {job.id: job for job in parse_job_list(document)}
@@ -205,7 +208,7 @@ def _failure_reason(entry: Mapping[str, Any]) -> str | None:
     )
     if not failed:
         return None
-    parts = []
+    parts: list[str] = []
     for key in ("error", "errors", "status"):
         value = entry.get(key)
         if value and (key != "status" or not parts):

@@ -1,19 +1,26 @@
-"""Reading Singer messages with line numbers, so bad input is named by its line.
+"""The target's main loop: Singer messages in, with line numbers; jobs polled while quiet.
 
-The SDK's reader knows no line numbers, logs a whole unparsable line at ERROR, and lets a
-RECORD whose ``record`` is not an object crash deep inside the SDK. This reader counts
-lines (blank ones are skipped but counted), checks each message's shape before the SDK
-sees it, and turns every input problem into one :class:`BadInputError` naming the line.
-Failures while sending to Zendesk (which happen inside the same callbacks, when a buffer
-fills up) pass through untouched: they are not bad input.
+The SDK's reader (its ``message_reader_class`` is the hook for this) knows no line numbers,
+logs a whole unparsable line at ERROR, and lets a RECORD whose ``record`` is not an object
+crash deep inside the SDK. This reader counts lines (blank ones are skipped but counted),
+checks each message's shape before the SDK sees it, and turns every input problem into one
+:class:`BadInputError` naming the line. Failures while sending to Zendesk (which happen
+inside the same callbacks, when a buffer fills up) pass through untouched: they are not
+bad input.
 
-It also stops between two messages when :mod:`interrupts` asks it to.
+A thread of its own (:class:`LineFeed`) only reads lines into a bounded queue. The main
+thread takes them from there, and between two lines - or while the input is quiet, as
+long as a tap in follow mode stays quiet - lets its :class:`LoopOwner` (the target) ask
+about import jobs and release STATE. A failure found that way stops the input at once; a
+termination signal stops it between two messages.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 import typing as t
 from collections import Counter
 
@@ -28,45 +35,111 @@ from singer_sdk.singerlib.exceptions import InvalidInputLine
 from singer_sdk.singerlib.json import deserialize_json
 
 from target_zendesk_tickets.errors import BadInputError, BadRecordError, TargetError
-from target_zendesk_tickets.interrupts import Interrupter, StopReading
 from zendesk_api.errors import ZendeskError
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED = ("SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION")
 _MAX_TEXT = 300
+#: Lines read ahead of the main thread at most (backpressure on the tap beyond that).
+QUEUED_LINES = 1000
+#: The longest the main thread waits for a line before looking at its owner again (a
+#: termination signal is seen within this time).
+IDLE_CHECK = 0.2
+
+
+class LoopOwner(t.Protocol):
+    """What the reader's loop asks of the target between two lines."""
+
+    @property
+    def stop_requested(self) -> bool: ...
+
+    def seconds_until_due(self) -> float | None:
+        """How long the input may stay quiet before :meth:`tick` has work (None: no work)."""
+
+    def tick(self) -> None:
+        """Do what is due (ask about jobs, release STATE); raises a failure found."""
+
+    def stopped_by(self, exc: BaseException) -> BaseException:
+        """What to raise once ``exc`` stopped the loop (after winding down)."""
+
+
+class LineFeed:
+    """Reads lines in a daemon thread into a bounded queue; the main thread takes them."""
+
+    END = object()  # the input is finished
+    QUIET = object()  # no line within the timeout
+
+    def __init__(self, lines: t.Iterable[str], *, size: int = QUEUED_LINES) -> None:
+        self._queue: queue.Queue[t.Any] = queue.Queue(maxsize=size)
+        self._thread = threading.Thread(
+            target=self._read, args=(lines,), name="input-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _read(self, lines: t.Iterable[str]) -> None:
+        try:
+            for line in lines:
+                self._queue.put(line)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self._queue.put(exc)
+        self._queue.put(self.END)
+
+    def next(self, timeout: float) -> t.Any:
+        """A line, :attr:`END`, or :attr:`QUIET` after ``timeout`` seconds without one."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return self.QUIET
+        if isinstance(item, BaseException):
+            raise item
+        return item
 
 
 class LineNumberedReader(SingerReader):
     def __init__(self) -> None:
         super().__init__()
         self.line_number = 0
-        self.interrupter = Interrupter()
+        self.owner: LoopOwner | None = None  # set by the target
 
     def process_lines(
         self,
         file_input: t.IO[str] | None,
         callbacks: dict[str, t.Callable[[dict], None]],
     ) -> t.Counter[str]:
+        owner = self.owner
+        if owner is None:
+            raise RuntimeError("the reader has no owner to run its loop")
+        try:
+            return self._loop(LineFeed(file_input or self.default_input), callbacks, owner)
+        except BaseException as exc:
+            final = owner.stopped_by(exc)
+            if final is exc:
+                raise
+            raise final from None
+
+    def _loop(
+        self,
+        feed: LineFeed,
+        callbacks: dict[str, t.Callable[[dict], None]],
+        owner: LoopOwner,
+    ) -> t.Counter[str]:
         stats: Counter[str] = Counter()
-        lines = iter(file_input or self.default_input)
-        while True:
-            try:
-                with self.interrupter.interruptible():
-                    line = next(lines, None)
-                if line is None:
-                    break
+        while not owner.stop_requested:
+            due = owner.seconds_until_due()
+            line = feed.next(IDLE_CHECK if due is None else min(due, IDLE_CHECK))
+            if line is LineFeed.END:
+                return stats
+            if line is not LineFeed.QUIET:
                 self.line_number += 1
                 if line.strip():
                     stats[self._process(line, callbacks)] += 1
-                self.interrupter.check()
-            except StopReading:
-                logger.info(
-                    "Termination signal: stopped reading input after line %d; finishing "
-                    "the import of what was read",
-                    self.line_number,
-                )
-                break
+            owner.tick()  # cheap when nothing is due
+        logger.info(
+            "Termination signal: stopped reading input after line %d; finishing the import "
+            "of what was read",
+            self.line_number,
+        )
         return stats
 
     def _process(self, line: str, callbacks: dict[str, t.Callable[[dict], None]]) -> str:
@@ -82,7 +155,7 @@ class LineNumberedReader(SingerReader):
             callback(message)
         except BadRecordError as exc:
             raise self._bad(str(exc)) from None
-        except (ZendeskError, TargetError, StopReading):
+        except (ZendeskError, TargetError):
             raise  # sending failed, or the run is stopping: not bad input
         except RecordsWithoutSchemaException:
             raise self._bad(

@@ -28,26 +28,32 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from target_zendesk_tickets.batches import Batch
 from target_zendesk_tickets.convert import external_id_text
 from target_zendesk_tickets.errors import ImportFailedError
-from target_zendesk_tickets.jobs import LIST_PATH, SHOW_MANY_PATH, is_finished, parse_job_list
-from target_zendesk_tickets.reads import SafeReader
+from target_zendesk_tickets.jobs import (
+    LIST_PATH,
+    SHOW_MANY_PATH,
+    is_finished,
+    parse_job_list,
+    parse_job_status,
+)
+from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskTransportError
+from zendesk_api.http import ZendeskClient
+from zendesk_api.pages import Pages
+from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import ZendeskConnection
 
 logger = logging.getLogger(__name__)
 
 TICKETS_PATH = "/api/v2/tickets.json"
 _LISTED = 10  # external_ids named per list in a message
-JOB_PAGE_SIZE = 100  # Zendesk's largest page
 #: Pages of the job list read at most: 5,000 jobs, far more than the 30 an account may
 #: have queued or running, and a day of jobs for all but the busiest accounts.
 MAX_JOB_PAGES = 50
@@ -58,6 +64,10 @@ MIN_SETTLE = 10.0
 NO_TIMEOUT_SETTLE = 120.0
 #: Answers that come from in front of Zendesk's application while it may still be working.
 _PROXY_STATUSES = (502, 504)
+#: The look-ups are GETs: asked again through any trouble until jobTimeout has passed.
+READ_BUDGET = RetryBudget(
+    advice="check https://status.zendesk.com, then run again from the last STATE"
+)
 
 
 def settle_period(connection: ZendeskConnection, job_timeout: float) -> float:
@@ -90,26 +100,40 @@ class Presence:
 
 
 class Recovery:
+    """Finds out whether a batch whose import call got no clear answer is in Zendesk.
+
+    Its waits are the client policy's (``pause`` and ``clock``): in the target they keep
+    the other jobs in flight polled meanwhile.
+    """
+
     def __init__(
         self,
-        reader: SafeReader,
+        client: ZendeskClient,
         *,
         known_jobs: Callable[[], set[str]],
         poll_interval: float,
         timeout: float,
         settle: float,
         archive_immediately: bool,
-        pause: Callable[[float], None],
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.reader = reader
+        self.client = client
         self._known_jobs = known_jobs
         self.poll_interval = poll_interval
         self.timeout = timeout
         self.settle = settle
         self.archive_immediately = archive_immediately
-        self._pause = pause
-        self._clock = clock
+        self._pause = client.policy.sleep
+        self._clock = client.policy.clock
+
+    def _get(
+        self, path: str, params: dict[str, Any], *, deadline: float, what: str, operation: str
+    ) -> Any:
+        try:
+            return self.client.get_json(
+                path, params, budget=READ_BUDGET, what=what, deadline=deadline
+            )
+        except ZendeskHTTPError as exc:  # not to be retried: say what to check
+            raise read_advice(exc, self.client.connection, operation=operation) from None
 
     def already_imported(self, batch: Batch, cause: ZendeskError) -> bool:
         """True when every ticket is in Zendesk, False when none is; raises otherwise."""
@@ -164,25 +188,20 @@ class Recovery:
         after a whole day of finished ones. So every page is read (cursor pagination),
         up to :data:`MAX_JOB_PAGES`.
         """
-        listed: dict[str, str] = {}
-        params: dict[str, Any] = {"page[size]": JOB_PAGE_SIZE}
-        cursors: set[str] = set()
-        for page in range(1, MAX_JOB_PAGES + 1):
-            document = self.reader.get_json(
-                LIST_PATH,
-                params,
-                deadline=deadline,
-                what=f"page {page} of the list of recent jobs",
-                operation="read job statuses",
-            )
-            for job in parse_job_list(document):
-                listed[job.id] = job.status
-            cursor = _next_cursor(document)
-            if cursor is None or cursor in cursors:
-                break
-            cursors.add(cursor)
-            params = {"page[size]": JOB_PAGE_SIZE, "page[after]": cursor}
-        else:
+        pages = Pages(
+            self.client,
+            LIST_PATH,
+            "job_statuses",
+            budget=READ_BUDGET,
+            max_pages=MAX_JOB_PAGES,
+            deadline=deadline,
+            what="the list of recent jobs",
+        )
+        try:
+            listed = {job.id: job.status for items in pages for job in map(parse_job_status, items)}
+        except ZendeskHTTPError as exc:  # not to be retried: say what to check
+            raise read_advice(exc, self.client.connection, operation="read job statuses") from None
+        if pages.truncated:
             logger.warning(
                 "The list of recent jobs goes on past %d pages (%d jobs); the rest was not "
                 "read, so a job still running further down would not be waited for",
@@ -213,7 +232,7 @@ class Recovery:
                 ", ".join(busy[:_LISTED]),
             )
             self._pause(self.poll_interval)
-            document = self.reader.get_json(
+            document = self._get(
                 SHOW_MANY_PATH,
                 {"ids": ",".join(busy)},
                 deadline=deadline,
@@ -231,7 +250,7 @@ class Recovery:
             if not external_id:
                 presence.unknown.append(index)
                 continue
-            document = self.reader.get_json(
+            document = self._get(
                 TICKETS_PATH,
                 {"external_id": external_id},
                 deadline=deadline,
@@ -246,23 +265,6 @@ class Recovery:
             else:
                 presence.missing.append(index)
         return presence
-
-
-def _next_cursor(document: Any) -> str | None:
-    """The cursor of the next page of a list, or None on the last page (or no pagination)."""
-    meta = document.get("meta") if isinstance(document, Mapping) else None
-    if not isinstance(meta, Mapping) or meta.get("has_more") is not True:
-        return None
-    cursor = meta.get("after_cursor")
-    if isinstance(cursor, str) and cursor:
-        return cursor
-    links = document.get("links")
-    following = links.get("next") if isinstance(links, Mapping) else None
-    if isinstance(following, str):  # only the cursor is taken from it: same host, same path
-        values = parse_qs(urlsplit(following).query).get("page[after]")
-        if values:
-            return values[0]
-    return None
 
 
 def _same_version(ours: Mapping[str, Any], theirs: Any) -> bool:

@@ -1,8 +1,15 @@
-"""The last message of a failed run: what went wrong, and what was and was not imported."""
+"""What a failed run says: the job that failed, ticket by ticket, and the last message,
+which also says what was and was not imported."""
 
 from __future__ import annotations
 
-from target_zendesk_tickets.pipeline import ImportPipeline
+from typing import TYPE_CHECKING
+
+from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.jobs import JobOutcome, describe_failures
+
+if TYPE_CHECKING:
+    from target_zendesk_tickets.pipeline import ImportPipeline
 
 
 def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: int) -> str:
@@ -47,3 +54,40 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
     if pipeline.failure is not None and pipeline.failure is not failure:
         message += f"\nWhile stopping, this failed too: {pipeline.failure}"  # a job, meanwhile
     return message
+
+
+def job_failure_message(batch: Batch, result: JobOutcome) -> str:
+    """What a job that did not import its whole batch did, ticket by ticket."""
+    job_id, failed, unconfirmed = result.job.id, result.failed, result.unconfirmed
+    if not any(failure.unconfirmed for failure in result.failures):
+        if failed:
+            head = (
+                f"Zendesk did not import {failed} of the {batch.size} tickets of "
+                f"{batch.describe()} (job {job_id}):"
+            )
+        else:
+            head = f"Zendesk's import job {job_id} for {batch.describe()} failed:"
+    elif failed or unconfirmed:
+        head = (
+            f"Zendesk did not confirm the import of {failed + unconfirmed} of the "
+            f"{batch.size} tickets of {batch.describe()} (job {job_id}, '{result.job.status}'): "
+            f"{failed} failed, {unconfirmed} not accounted for by the job's results:"
+        )
+    else:
+        head = f"Zendesk's import job {job_id} for {batch.describe()} did not say what it imported:"
+    lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
+    if result.imported:
+        lines.append(
+            f"The other {result.imported} ticket(s) of this batch were imported (a run from "
+            "the last STATE imports them again)."
+        )
+    elif not unconfirmed and not any(f.unconfirmed for f in result.failures):
+        lines.append("None of this batch's tickets were imported.")
+    if any(failure.unconfirmed for failure in result.failures):
+        lines.append(
+            "Tickets the job does not account for may or may not be in Zendesk: check them "
+            "(by external_id) before running again from the last STATE."
+        )
+    else:
+        lines.append("Fix or leave out the failing tickets, then run again from the last STATE.")
+    return "\n".join(lines)

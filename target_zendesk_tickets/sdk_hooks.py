@@ -1,9 +1,9 @@
-"""Every override of a private (or final) singer-sdk hook, in one place.
+"""Every override of a private singer-sdk hook, in one place.
 
 singer-sdk is pinned ``~=0.54.9``; each override below says why it exists and what it
-relies on in that version's ``target_base.py`` / ``plugin_base.py``. The unit tests in
-``tests/unit/target/test_sdk_hooks.py`` check those assumptions, so an SDK upgrade that
-breaks one fails there first.
+relies on in that version's ``target_base.py`` / ``plugin_base.py``. The tests in
+``tests/unit/target/test_sdk_hooks.py`` check those assumptions by their behaviour, so
+an SDK upgrade that breaks one fails there first.
 
 1. ``Target._process_state_message``. The SDK only remembers the latest STATE and writes
    it from ``drain_all`` (end of input, every 5 minutes while records arrive, signals)
@@ -17,37 +17,35 @@ breaks one fails there first.
    ``PluginBase.__init__``. The SDK drains from inside the signal handler and exits 0
    without waiting for anything; 0.54.9 has no re-entrancy guard (meltano/sdk#3775), so
    a signal during a submission could start the same drain again. Here the handler only
-   asks the reader to stop between two messages (:mod:`interrupts`); the normal
+   sets a flag that the reader's loop looks at between two messages; the normal
    end-of-input path then sends the partial buffers, waits for every job and writes the
    STATEs earned (exit 0). A second signal stops at once (exit 1).
-3. ``BaseSingerReader.listen``, marked final. Wrapped, with ``super()`` doing all the
-   work, so that whatever stops a run (bad input, a failed job, a rejected call) first
-   lets the jobs in flight finish and their STATEs out, and ends in one message saying
-   what was and was not imported.
 """
 
 from __future__ import annotations
 
-import typing as t
 from types import FrameType
+
+from singer_sdk import Target
 
 from target_zendesk_tickets.errors import ForcedStopError
 
-if t.TYPE_CHECKING:
-    from target_zendesk_tickets.target import TargetZendeskTickets
 
+class TargetHooks(Target):
+    """The SDK's ``Target`` with the two private hooks above replaced."""
 
-class TargetHooks:
-    """Mixed in before ``Target``; the rest of the target is public SDK API only."""
+    terminating = False
 
-    def _process_state_message(self: TargetZendeskTickets, message_dict: dict) -> None:
+    def state_received(self, state: dict) -> None:
+        """A STATE from the tap, once every record before it is in a batch that was sent."""
+        raise NotImplementedError
+
+    def _process_state_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"value"})
         self.drain_all()  # writes no state: _latest_state is never set
-        self.pipeline.add_state(message_dict["value"])
+        self.state_received(message_dict["value"])
 
-    def _handle_termination(
-        self: TargetZendeskTickets, signum: int, frame: FrameType | None
-    ) -> None:
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         if self.terminating:
             raise ForcedStopError(
                 f"Stopped by a second termination signal ({signum}) before the import jobs "
@@ -59,15 +57,3 @@ class TargetHooks:
             "import jobs in flight, then writing their STATEs (a second signal stops at once)",
             signum,
         )
-        self.interrupter.request_stop()
-
-    def listen(self: TargetZendeskTickets, file_input: t.IO[str] | None = None) -> None:
-        try:
-            super().listen(file_input)  # type: ignore[misc]
-        except BaseException as exc:
-            final = self.wind_down(exc)
-            if final is exc:
-                raise
-            raise final from None
-        finally:
-            self.close()

@@ -13,12 +13,16 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
+from target_zendesk_tickets.copy_settings import COPY_PROPERTIES, CopySettings, read_copy_settings
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
-    ZENDESK_PROPERTY,
     SettingsReader,
     ZendeskConnection,
+    zendesk_property,
 )
+
+#: The OAuth scopes the client settings ask for by default: imports write, job reads read.
+OAUTH_SCOPES = "read write"
 
 #: Zendesk's limit for one bulk import call.
 MAX_BATCH = 100
@@ -29,13 +33,13 @@ DEFAULTS: dict[str, Any] = {
     "bufferSize": MAX_BATCH,
     "maxRetries": 3,
     "archiveImmediately": False,
-    "maxJobsInFlight": 6,
+    "maxJobsInFlight": 10,
     "jobPollInterval": "1s",
     "jobTimeout": "30m",
 }
 
 CONFIG_SCHEMA = th.PropertiesList(
-    ZENDESK_PROPERTY,
+    zendesk_property(OAUTH_SCOPES),
     th.Property(
         "bufferSize",
         th.IntegerType(minimum=1, maximum=MAX_BATCH),
@@ -74,9 +78,11 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=DEFAULTS["maxJobsInFlight"],
         title="Max jobs in flight",
         description=(
-            "Import jobs that may be queued or running at once, 1 to 30 (Zendesk allows "
-            "30 per account, shared with every other client). More jobs in flight make "
-            "a large import faster; STATE still follows input order."
+            "Import jobs of this target that may be queued or running at once, 1 to 30. "
+            "Zendesk allows 30 per account, shared with every other client; the default "
+            "takes a third, and the target never starts more than the account has free "
+            "(`zendesk-ratelimit-inflight-jobs`). More jobs in flight make a large import "
+            "faster; STATE still follows input order."
         ),
     ),
     th.Property(
@@ -85,8 +91,10 @@ CONFIG_SCHEMA = th.PropertiesList(
         default=DEFAULTS["jobPollInterval"],
         title="Job poll interval",
         description=(
-            "How often to ask Zendesk about the import jobs in flight (a Go duration "
-            "such as `1s` or `500ms`)."
+            "The longest wait between two questions to Zendesk about a running import job "
+            "(a Go duration such as `1s` or `500ms`). A job is first asked about when this "
+            "run's jobs typically finish, then less and less often up to this interval; "
+            "one call asks about every job in flight."
         ),
     ),
     th.Property(
@@ -99,6 +107,7 @@ CONFIG_SCHEMA = th.PropertiesList(
             "duration). Also bounds the checks after an import call with no clear answer."
         ),
     ),
+    *COPY_PROPERTIES,
     *COMMON_PROPERTIES,
 )
 
@@ -112,11 +121,12 @@ class TargetSettings:
     max_jobs_in_flight: int
     job_poll_interval: float
     job_timeout: float
+    copy: CopySettings
 
 
 def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
     """Check every setting; one ConfigValidationError lists all that are wrong."""
-    reader = SettingsReader(config)
+    reader = SettingsReader(config, default_scopes=OAUTH_SCOPES)
     connection = reader.connection()
     poll_interval = reader.duration(
         "jobPollInterval",
@@ -135,6 +145,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
+        copy=read_copy_settings(config),
     )
 
 

@@ -13,6 +13,7 @@ from target_zendesk_tickets.batches import Batch, TicketRef
 from target_zendesk_tickets.convert import ConversionError, is_deleted, to_import, to_json_value
 from target_zendesk_tickets.errors import BadRecordError
 from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
+from target_zendesk_tickets.references import USERS
 from target_zendesk_tickets.settings import MAX_BATCH
 from target_zendesk_tickets.validation import compile_schema
 
@@ -62,8 +63,13 @@ class TicketSink(BatchSink):
             raise BadRecordError(
                 f"the RECORD of stream '{self.stream_name}' holds no importable ticket: {exc}"
             ) from None
+        ref = TicketRef(source_id, body.get("external_id"), line)
+        target = self.zendesk_target
+        if target.mapping_active:
+            comments = target.references.take_comments(source_id)
+            body = target.ticket_mapper.map(body, comments, ref.describe())
         self._tickets.append(body)
-        self._refs.append(TicketRef(source_id, body.get("external_id"), line))
+        self._refs.append(ref)
 
     def process_batch(self, context: dict) -> None:
         # The buffer is taken before submitting, so even a re-entrant call (the SDK drains
@@ -72,7 +78,30 @@ class TicketSink(BatchSink):
             return
         batch = Batch(self.stream_name, self._tickets, self._refs)
         self._tickets, self._refs = [], []
+        if self.zendesk_target.settings.copy.dry_run:
+            self.zendesk_target.dry_run_tickets += batch.size  # mapped, never sent
+            return
         self.zendesk_target.pipeline.submit(batch)
+
+
+class ReferenceSink(BatchSink):
+    """A stream the tickets refer to (users, groups, comments...): kept for the mapping."""
+
+    def __init__(self, target: TargetZendeskTickets, *args: Any, **kwargs: Any) -> None:
+        super().__init__(target, *args, **kwargs)
+        self.zendesk_target = target
+        if self.stream_name == USERS:
+            target.references.has_people = True
+
+    def process_record(self, record: dict, context: dict) -> None:
+        try:
+            plain = to_json_value(record, self.stream_name)
+        except ConversionError as exc:
+            raise BadRecordError(f"a RECORD of stream '{self.stream_name}': {exc}") from None
+        self.zendesk_target.references.add(self.stream_name, plain)
+
+    def process_batch(self, context: dict) -> None:
+        """Nothing to send: the records were kept as they came."""
 
 
 class _ReportingValidator(BaseJSONSchemaValidator):

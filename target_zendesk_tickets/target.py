@@ -6,24 +6,34 @@ import sys
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Target
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
+from target_zendesk_tickets.copy_settings import AUTO, ON
+from target_zendesk_tickets.destination import Destination
 from target_zendesk_tickets.errors import ForcedStopError, TargetError
-from target_zendesk_tickets.interrupts import Interrupter
-from target_zendesk_tickets.pipeline import ImportPipeline, build_pipeline
+from target_zendesk_tickets.importer import Importer
+from target_zendesk_tickets.jobs import fetch_jobs
+from target_zendesk_tickets.mapper import TicketMapper
+from target_zendesk_tickets.mapping_report import MappingReport
+from target_zendesk_tickets.pipeline import ImportPipeline
 from target_zendesk_tickets.reader import LineNumberedReader
+from target_zendesk_tickets.recovery import Recovery, settle_period
+from target_zendesk_tickets.references import REFERENCE_STREAMS, SourceReferences
 from target_zendesk_tickets.report import final_message
+from target_zendesk_tickets.schedule import JobSlots, PollSchedule
 from target_zendesk_tickets.sdk_hooks import TargetHooks
 from target_zendesk_tickets.settings import CONFIG_SCHEMA, TargetSettings, read_target_settings
-from target_zendesk_tickets.sink import TicketSink
+from target_zendesk_tickets.sink import ReferenceSink, TicketSink
 from target_zendesk_tickets.state_gate import write_state_line
 from zendesk_api.errors import ZendeskError
-from zendesk_api.http import package_version
+from zendesk_api.http import ZendeskClient, package_version
+from zendesk_api.retry import RetryPolicy
 from zendesk_api.settings import register_token_settings
 
+COMPONENT = "target-zendesk-tickets"
 
-class TargetZendeskTickets(TargetHooks, Target):
+
+class TargetZendeskTickets(TargetHooks):
     """Zendesk bulk ticket import; each STATE passed on once the tickets before it are in."""
 
     name = "target-zendesk-tickets"
@@ -38,16 +48,21 @@ class TargetZendeskTickets(TargetHooks, Target):
         TargetCapabilities.VALIDATE_RECORDS,
     ]
 
+    def get_sink_class(self, stream_name: str) -> type[TicketSink] | type[ReferenceSink]:
+        """Streams a ticket refers to (``users``, ``ticket_comments``...) are kept for the
+        mapping; every other stream's records are tickets."""
+        return ReferenceSink if stream_name in REFERENCE_STREAMS else TicketSink
+
     def __init__(self, *args: Any, validate_config: bool = True, **kwargs: Any) -> None:
         register_token_settings(kwargs.get("config"))  # before the SDK quotes any value
         super().__init__(*args, validate_config=validate_config, **kwargs)
         self.max_parallelism = 1  # drain sinks one by one, so batch numbers follow the input
         if validate_config:
             _ = self.settings  # fail now, with every wrong setting named
-        self.interrupter: Interrupter = getattr(self.message_reader, "interrupter", Interrupter())
-        self.interrupter.install()
-        self.terminating = False
         self.ticket_sinks: list[TicketSink] = []  # every sink made, for the counts
+        self.dry_run_tickets = 0
+        if isinstance(self.message_reader, LineNumberedReader):
+            self.message_reader.owner = self
 
     @classmethod
     def get_plugin_version(cls) -> str:
@@ -58,60 +73,182 @@ class TargetZendeskTickets(TargetHooks, Target):
         return read_target_settings(self.config)
 
     @cached_property
-    def pipeline(self) -> ImportPipeline:
-        return build_pipeline(
-            self.settings,
-            write_state=write_state_line,
-            on_failure=self.interrupter.interrupt,
-            wake=self.interrupter.nudge,
+    def sender(self) -> ZendeskClient:
+        """The client of every call that writes, and of the look-ups around them.
+
+        Its waits (Retry-After, backoff, the checks after a lost answer) are the pipeline's,
+        so the jobs in flight are still asked about while it waits.
+        """
+        connection = self.settings.connection
+        return ZendeskClient(
+            connection,
+            COMPONENT,
+            policy=RetryPolicy(
+                backoff=connection.retry_backoff,
+                default_retry_after=connection.default_retry_after,
+                sleep=lambda seconds: self.pipeline.wait(seconds),  # noqa: PLW0108 - built later
+            ),
         )
+
+    @cached_property
+    def pipeline(self) -> ImportPipeline:
+        return build_pipeline(self.settings, self.sender)
+
+    @cached_property
+    def references(self) -> SourceReferences:
+        return SourceReferences()
+
+    @cached_property
+    def mapping_report(self) -> MappingReport:
+        return MappingReport()
+
+    @cached_property
+    def destination(self) -> Destination:
+        return Destination(self.sender, dry_run=self.settings.copy.dry_run)
+
+    @cached_property
+    def ticket_mapper(self) -> TicketMapper:
+        return TicketMapper(
+            self.references, self.destination, self.settings.copy.rules, self.mapping_report
+        )
+
+    @property
+    def mapping_active(self) -> bool:
+        mode = self.settings.copy.map_references
+        return mode == ON or (mode == AUTO and self.references.has_people)
 
     @property
     def input_line(self) -> int:
         return getattr(self.message_reader, "line_number", 0)  # for the tickets' references
 
+    # The reader's loop owner (reader.LoopOwner) -----------------------------------------
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.terminating
+
+    def seconds_until_due(self) -> float | None:
+        return self.pipeline.seconds_until_due() if "pipeline" in self.__dict__ else None
+
+    def tick(self) -> None:
+        if "pipeline" in self.__dict__:
+            self.pipeline.tick()
+
+    def stopped_by(self, exc: BaseException) -> BaseException:
+        """After ``exc`` stopped the run: wait for the jobs in flight, then say where it stands."""
+        try:
+            if "pipeline" not in self.__dict__ or isinstance(exc, ForcedStopError):
+                return exc
+            try:
+                self.pipeline.drain_after_failure()
+            except ForcedStopError as forced:
+                return forced
+            self.log_mapping_summary()
+            unsent = sum(sink.current_size for sink in self.ticket_sinks)
+            message = final_message(exc, self.pipeline, unsent=unsent)
+            if not isinstance(exc, TargetError | ZendeskError):
+                self.logger.error("%s", message)
+                return exc  # a bug: keep its traceback
+            return TargetError(message)
+        finally:
+            self.close()
+
+    # ----------------------------------------------------------------------------------
+
+    def state_received(self, state: dict) -> None:
+        if self.settings.copy.dry_run:
+            return  # nothing was written, so no STATE may say it was
+        self.pipeline.add_state(state)
+
     def process_endofpipe(self) -> None:
-        super().process_endofpipe()  # the partial buffers go out
-        self.pipeline.finish()
+        try:
+            super().process_endofpipe()  # the partial buffers go out
+            self.pipeline.finish()
+        except BaseException as exc:
+            final = self.stopped_by(exc)
+            if final is exc:
+                raise
+            raise final from None
         progress = self.pipeline.progress
-        self.logger.info(
-            "Imported %d tickets in %d batches; skipped %d deleted tickets; "
-            "wrote %d STATE messages",
-            progress.tickets,
-            progress.batches,
-            sum(sink.deleted_skipped for sink in self.ticket_sinks),
-            self.pipeline.gate.written,
-        )
+        deleted = sum(sink.deleted_skipped for sink in self.ticket_sinks)
+        if self.settings.copy.dry_run:
+            self.logger.info(
+                "Dry run: %d tickets mapped and not imported; skipped %d deleted tickets; "
+                "nothing was written to Zendesk and no STATE was written",
+                self.dry_run_tickets,
+                deleted,
+            )
+        else:
+            self.logger.info(
+                "Imported %d tickets in %d batches; skipped %d deleted tickets; "
+                "wrote %d STATE messages; asked about import jobs %d times",
+                progress.tickets,
+                progress.batches,
+                deleted,
+                self.pipeline.gate.written,
+                self.pipeline.schedule.polls,
+            )
+        self.log_mapping_summary()
         self.close()
 
-    def wind_down(self, exc: BaseException) -> BaseException:
-        """After ``exc`` stopped the run: wait for the jobs in flight, then say where it stands."""
-        self.interrupter.taken()  # the main thread is stopping: no more wake-up signals
-        if "pipeline" not in self.__dict__ or isinstance(exc, ForcedStopError):
-            return exc
-        try:
-            self.pipeline.drain_after_failure()
-        except ForcedStopError as forced:
-            return forced
-        unsent = sum(sink.current_size for sink in self.ticket_sinks)
-        message = final_message(exc, self.pipeline, unsent=unsent)
-        if not isinstance(exc, TargetError | ZendeskError):
-            self.logger.error("%s", message)
-            return exc  # a bug: keep its traceback
-        return TargetError(message)
+    def log_mapping_summary(self) -> None:
+        if "ticket_mapper" not in self.__dict__:
+            return
+        tickets = self.dry_run_tickets or self.pipeline.progress.tickets
+        per_ticket = self.destination.requests / tickets if tickets else 0.0
+        self.logger.info(
+            "Mapping summary (%d look-ups and creations in the destination, %.2f per ticket):",
+            self.destination.requests,
+            per_ticket,
+        )
+        for line in self.mapping_report.lines():
+            self.logger.info("  %s", line)
 
     def close(self) -> None:
         if "pipeline" in self.__dict__:
             self.pipeline.close()
 
     @classmethod
-    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:
         """Run the target; a failure ends in one clear message and exit code 1."""
         try:
             super().invoke(*args, **kwargs)
         except (TargetError, ZendeskError) as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
+
+
+def build_pipeline(settings: TargetSettings, sender: ZendeskClient) -> ImportPipeline:
+    """The pipeline: ``sender`` sends batches, a client of its own asks about jobs."""
+    connection = settings.connection
+    poller = ZendeskClient(connection, COMPONENT)
+    slots = JobSlots(settings.max_jobs_in_flight)
+    sender.response_hooks.append(lambda response: slots.observe(response.headers))
+    recovery = Recovery(
+        sender,
+        known_jobs=lambda: pipeline.known_jobs(),  # noqa: PLW0108 - defined below
+        poll_interval=settings.job_poll_interval,
+        timeout=settings.job_timeout,
+        settle=settle_period(connection, settings.job_timeout),
+        archive_immediately=settings.archive_immediately,
+    )
+    importer = Importer(
+        sender,
+        recovery,
+        max_retries=settings.max_retries,
+        archive_immediately=settings.archive_immediately,
+    )
+    pipeline = ImportPipeline(
+        importer,
+        lambda ids: fetch_jobs(poller, ids),
+        write_state_line,
+        slots=slots,
+        schedule=PollSchedule(interval=settings.job_poll_interval, clock=poller.policy.clock),
+        policy=poller.policy,
+        job_timeout=settings.job_timeout,
+    )
+    pipeline.on_close += [sender.session.close, poller.session.close]
+    return pipeline
 
 
 if __name__ == "__main__":

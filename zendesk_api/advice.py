@@ -21,10 +21,18 @@ def with_advice(
             f"Authentication failed for {connection.base_url} with the {auth.mode}: "
             f"check {auth.settings}"
         )
+        if isinstance(auth, OAuthTokenAuth) and not auth.renewable:
+            hint += (
+                "; a fixed OAuth access token is not renewed, and tokens of new OAuth clients "
+                "expire (30 minutes by default): zendesk.oauthClientId and "
+                "zendesk.oauthClientSecret renew tokens as they go"
+            )
     elif error.status == 403:
         hint = f"The {auth.mode} may not {operation}: Zendesk allows this to admins only"
         if isinstance(auth, OAuthTokenAuth):
             hint += f", and the OAuth token needs the '{scope}' scope"
+            if auth.renewable:
+                hint += " (zendesk.oauthScopes)"
         hint += "; use an admin's credentials"
     elif error.status == 404:
         hint = (
@@ -34,3 +42,21 @@ def with_advice(
     else:
         return error
     return error.with_hint(hint)
+
+
+def read_advice(
+    error: ZendeskHTTPError, connection: ZendeskConnection, *, operation: str
+) -> ZendeskHTTPError:
+    """:func:`with_advice` for reads agents may do too (job statuses, ticket look-ups).
+
+    A 403 there is not the admins-only one of the export and import: it is a role without
+    ticket access, or an OAuth token without the 'read' scope.
+    """
+    if error.status != 403:
+        return with_advice(error, connection, operation=operation, scope="read")
+    hint = (
+        f"The {connection.auth.mode} may not {operation}: Zendesk allows this to agents and admins"
+    )
+    if isinstance(connection.auth, OAuthTokenAuth):
+        hint += ", and the OAuth token needs the 'read' scope"
+    return error.with_hint(hint + "; check the user's role")

@@ -1,7 +1,9 @@
-"""The two ways to authenticate: an API token (HTTP Basic) or an OAuth access token (Bearer).
+"""The fixed credentials: an API token (HTTP Basic) or an OAuth access token (Bearer).
 
 Both are ``requests`` auth objects. Their ``repr`` and ``str`` never show the token,
-so an auth object that ends up in a log line or an exception leaks nothing.
+so an auth object that ends up in a log line or an exception leaks nothing. OAuth
+credentials that renew themselves (client credentials, refresh tokens) build on
+``OAuthTokenAuth`` in :mod:`zendesk_api.oauth`.
 """
 
 from __future__ import annotations
@@ -18,15 +20,29 @@ class ZendeskAuth(requests.auth.AuthBase):
 
     #: Which settings hold this credential, for error messages.
     settings: str = ""
+    #: Whether a new token can be had when Zendesk refuses this one (see renew_after_401).
+    renewable: bool = False
 
-    def __init__(self, header_value: str) -> None:
-        self.__header_value = header_value
+    def __init__(self, header_value: str | None = None) -> None:
+        if header_value is not None:
+            self._use_header(header_value)
+
+    def _use_header(self, header_value: str) -> None:
+        """Send ``header_value`` from now on; a renewed token replaces the one before."""
         register_secret(header_value)
         register_secret(header_value.split(" ", 1)[-1])
+        self.__header_value = header_value
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = self.__header_value
         return request
+
+    def renew_after_401(self, request: requests.PreparedRequest) -> bool:
+        """Zendesk answered ``request`` with 401: may it be sent again with a new token?
+
+        A fixed credential cannot be renewed, so no.
+        """
+        return False
 
     @property
     def mode(self) -> str:
@@ -60,7 +76,11 @@ class OAuthTokenAuth(ZendeskAuth):
 
     settings = "zendesk.oauthToken"
 
-    def __init__(self, access_token: str) -> None:
+    def __init__(self, access_token: str | None = None) -> None:
+        """``None``: a subclass obtains the token later."""
+        if access_token is None:
+            super().__init__()
+            return
         register_secret(access_token)
         super().__init__(f"Bearer {access_token}")
 

@@ -7,6 +7,7 @@ and observed bodies):
 * ``{"error": {"title": "Forbidden", "message": "You do not have access ..."}}``
 * ``{"errors": [{"code": "...", "title": "...", "detail": "..."}]}``
 * ``{"error": "RecordInvalid", "description": "...", "details": {"base": [{"description": ...}]}}``
+* ``{"error": "invalid_grant", "error_description": "..."}`` (OAuth, RFC 6749 section 5.2)
 * plain text (rate limits, unknown accounts, proxies)
 
 Every exception here says what happened (HTTP status, method, path, Zendesk's own
@@ -15,6 +16,7 @@ text) and, where we know, what to do about it.
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +28,26 @@ from zendesk_api.rate_limit import parse_retry_after
 _MAX_TEXT = 300  # an HTML error page is not worth more than this in a log line
 
 
+class Recovery(enum.Enum):
+    """How a failed request can be recovered from; each error class says which applies."""
+
+    #: Ask again after an exponential backoff (the request did not get through).
+    BACKOFF = "backoff"
+    #: Ask again after the wait Zendesk gave (``Retry-After``), or ``defaultRetryAfter``.
+    WAIT = "wait"
+    #: Zendesk may have acted on the request: an idempotent one is asked again after a
+    #: backoff; any other must first be looked up, so it is not done twice.
+    MAYBE_SENT = "maybe-sent"
+    #: Asking again would fail the same way.
+    FATAL = "fatal"
+
+
 class ZendeskError(Exception):
     """Any failure talking to Zendesk. ``str()`` is the full user-facing message."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.FATAL
 
 
 class ZendeskHTTPError(ZendeskError):
@@ -62,8 +82,8 @@ class ZendeskHTTPError(ZendeskError):
             message += f": {said}"
         if self.details:
             message += " (" + "; ".join(self.details) + ")"
-        if self.hint:
-            message += f". {self.hint}"
+        if self.hint:  # Zendesk's own text may end with a full stop already
+            message = f"{message.removesuffix('.')}. {self.hint}"
         return message
 
     def with_hint(self, hint: str) -> ZendeskHTTPError:
@@ -91,13 +111,32 @@ class ZendeskNotFoundError(ZendeskHTTPError):
 class ZendeskRateLimitError(ZendeskHTTPError):
     """429: wait ``retry_after`` seconds (when Zendesk said) and ask again."""
 
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.WAIT
+
 
 class ZendeskServerError(ZendeskHTTPError):
-    """5xx: trouble on Zendesk's side; usually worth retrying."""
+    """5xx: trouble on Zendesk's side; usually worth retrying.
+
+    A 503 with ``Retry-After`` is maintenance: Zendesk did not take the request and says
+    when to come back. Any other 5xx (including a 503 without ``Retry-After``, which a
+    proxy may send after the request went through) may hide a request Zendesk acted on.
+    """
+
+    @property
+    def recovery(self) -> Recovery:
+        if self.status == 503 and self.retry_after is not None:
+            return Recovery.WAIT
+        return Recovery.MAYBE_SENT
 
 
 class ZendeskClientError(ZendeskHTTPError):
-    """Any other 4xx: the request itself is wrong."""
+    """Any other 4xx: the request itself is wrong (a 409 conflict is worth asking again)."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.BACKOFF if self.status == 409 else Recovery.FATAL
 
 
 class ZendeskTransportError(ZendeskError):
@@ -108,9 +147,28 @@ class ZendeskTransportError(ZendeskError):
         self.sent = sent
         super().__init__(message)
 
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.MAYBE_SENT if self.sent else Recovery.BACKOFF
+
+
+class ZendeskSetupError(ZendeskTransportError):
+    """No connection to Zendesk could be set up: TLS handshake or certificate, or a proxy.
+
+    The request never left (``sent`` is False), and asking again rarely helps: the cause is
+    usually the settings (``zendesk.domain``, the proxy, the CA bundle), not Zendesk.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, sent=False)
+
 
 class ZendeskResponseError(ZendeskError):
     """A 2xx answer whose body is not the JSON we expect (malformed or truncated)."""
+
+    @property
+    def recovery(self) -> Recovery:
+        return Recovery.MAYBE_SENT
 
 
 def request_path(url: str) -> str:
@@ -143,7 +201,7 @@ def describe_error_document(body: Any) -> tuple[str | None, str, list[str]]:
         text = _text(error.get("message"))
     elif error is not None:
         code = _text(error)
-        text = _text(body.get("description"))
+        text = _text(body.get("description") or body.get("error_description"))
 
     errors = body.get("errors")
     if isinstance(errors, list):  # {"errors": [{"code", "title", "detail"}]}

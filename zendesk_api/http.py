@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from zendesk_api.errors import (
+    ZendeskError,
     ZendeskResponseError,
+    ZendeskSetupError,
     ZendeskTransportError,
     error_from_response,
     request_path,
 )
-from zendesk_api.settings import ZendeskConnection
+from zendesk_api.retry import RetryBudget, RetryPolicy
+
+if TYPE_CHECKING:  # settings builds OAuth credentials that use this module
+    from zendesk_api.settings import ZendeskConnection
 
 DISTRIBUTION = "zendesk-tickets-singer"
 logger = logging.getLogger(__name__)
@@ -40,17 +46,6 @@ def new_session(component: str) -> requests.Session:
     session = requests.Session()
     session.headers.update({"User-Agent": user_agent(component), "Accept": "application/json"})
     return session
-
-
-class ZendeskSetupError(ZendeskTransportError):
-    """No connection to Zendesk could be set up: TLS handshake or certificate, or a proxy.
-
-    The request never left (``sent`` is False), and asking again rarely helps: the cause is
-    usually the settings (``zendesk.domain``, the proxy, the CA bundle), not Zendesk.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, sent=False)
 
 
 def transport_error(exc: requests.RequestException, method: str, url: str) -> ZendeskTransportError:
@@ -99,10 +94,13 @@ def _reason(exc: BaseException) -> str:
     return text.split("): ", 1)[-1] if "): " in text else text
 
 
-def decode_json(response: requests.Response) -> Any:
-    """The body as JSON, or ZendeskResponseError when it is malformed or cut short."""
+def decode_json(response: requests.Response, loads: Callable[[bytes], Any] = json.loads) -> Any:
+    """The body as JSON, or ZendeskResponseError when it is malformed or cut short.
+
+    ``loads`` parses the bytes (any ValueError means malformed), ``json.loads`` by default.
+    """
     try:
-        return json.loads(response.content)
+        return loads(response.content)
     except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for a body cut mid-character
         detail = (
             f"{exc.msg} at position {exc.pos}"
@@ -117,16 +115,30 @@ def decode_json(response: requests.Response) -> Any:
 
 
 class ZendeskClient:
-    """Sends single requests to one account. Retrying is the caller's policy."""
+    """The one request path to one account: single attempts, and calls retried by its policy.
+
+    ``response_hooks`` see every HTTP answer (errors included) before it is read: the
+    tap paces itself on the rate-limit headers there, the target counts free job slots.
+    """
 
     def __init__(
         self,
         connection: ZendeskConnection,
         component: str,
         session: requests.Session | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        loads: Callable[[bytes], Any] = json.loads,
     ) -> None:
+        """``loads`` parses the JSON bodies that :meth:`fetch` returns (see decode_json)."""
         self.connection = connection
+        self.loads = loads
         self.session = session or new_session(component)
+        self.policy = policy or RetryPolicy(
+            backoff=connection.retry_backoff,
+            default_retry_after=connection.default_retry_after,
+        )
+        self.response_hooks: list[Callable[[requests.Response], None]] = []
 
     def send(
         self,
@@ -136,8 +148,23 @@ class ZendeskClient:
         params: dict[str, Any] | None = None,
         body: Any = None,
     ) -> requests.Response:
-        """One attempt. Returns any HTTP answer; raises ZendeskTransportError without one."""
+        """One attempt. Returns any HTTP answer; raises ZendeskTransportError without one.
+
+        A 401 to a renewable credential (OAuth client settings) is the one answer sent
+        again, once, with a renewed token: Zendesk did nothing with a request it refused
+        to authenticate, so even an import is safe to resend.
+        """
         url = path if path.startswith(("http://", "https://")) else self.connection.url(path)
+        response = self._send_once(method, url, params, body)
+        auth = self.connection.auth
+        if response.status_code == 401 and auth.renew_after_401(response.request):
+            response.close()
+            response = self._send_once(method, url, params, body)
+        return response
+
+    def _send_once(
+        self, method: str, url: str, params: dict[str, Any] | None, body: Any
+    ) -> requests.Response:
         try:
             response = self.session.request(
                 method,
@@ -156,9 +183,40 @@ class ZendeskClient:
             response.status_code,
             response.elapsed.total_seconds(),
         )
+        for hook in self.response_hooks:
+            hook(response)
         return response
 
-    @staticmethod
-    def raise_for_status(response: requests.Response, *, hint: str | None = None) -> None:
-        if response.status_code >= 400:
-            raise error_from_response(response, hint=hint)
+    def fetch(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        """One attempt: the JSON body of a 2xx answer; any failure as a ZendeskError."""
+        response = self.send(method, path, params=params, body=body)
+        with response:
+            if response.status_code >= 400:
+                raise error_from_response(response)
+            return decode_json(response, self.loads)
+
+    def get_json(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        budget: RetryBudget,
+        what: str | None = None,
+        deadline: float | None = None,
+        on_retry: Callable[[ZendeskError], None] | None = None,
+    ) -> Any:
+        """``GET path`` retried by the policy within ``budget``: a GET is always safe to repeat."""
+        return self.policy.call(
+            lambda: self.fetch("GET", path, params=params),
+            what=what or f"GET {path}",
+            budget=budget,
+            deadline=deadline,
+            on_retry=on_retry,
+        )

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -20,61 +21,135 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from zendesk_api.auth import ApiTokenAuth, OAuthTokenAuth, ZendeskAuth
 from zendesk_api.durations import DurationError, parse_duration
+from zendesk_api.oauth import ClientCredentialsGrant, RefreshTokenGrant, RenewingOAuthAuth
 from zendesk_api.redaction import register_secret
+from zendesk_api.token_file import TokenFile
 
 T = TypeVar("T")
 GROUP = "zendesk"
 _SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
 _CONNECT_TIMEOUT = 10.0
 
-ZENDESK_PROPERTY = th.Property(
-    GROUP,
-    th.ObjectType(
-        th.Property(
-            "domain",
-            th.StringType,
-            title="Zendesk domain",
-            description=(
-                "Your Zendesk account: a subdomain (`acme`), a host (`acme.zendesk.com`) "
-                "or a base URL (`https://acme.zendesk.com`). Plain `http://` is accepted "
-                "only for loopback addresses, such as the local sandbox."
-            ),
-            examples=["acme", "acme.zendesk.com", "http://127.0.0.1:8123"],
-        ),
-        th.Property(
-            "userName",
-            th.StringType,
-            title="User e-mail",
-            description=(
-                "E-mail address of the admin whose API token is used (with `zendesk.apiToken`)."
-            ),
-        ),
-        th.Property(
-            "apiToken",
-            th.StringType,
-            secret=True,
-            title="API token",
-            description=(
-                "Zendesk API token (Admin Center > Apps and integrations > Zendesk API). "
-                "Zendesk stops accepting API tokens on 30 April 2027: prefer "
-                "`zendesk.oauthToken`. Set this or `zendesk.oauthToken`, not both."
-            ),
-        ),
-        th.Property(
-            "oauthToken",
-            th.StringType,
-            secret=True,
-            title="OAuth access token",
-            description=(
-                "OAuth access token, sent as `Authorization: Bearer`. Needs the `read` "
-                "scope for the export and `write` for the import. Set this or "
-                "`zendesk.apiToken`, not both."
-            ),
-        ),
-    ),
-    title="Zendesk connection",
-    description="Where the Zendesk account is and how to sign in.",
+#: Scopes the OAuth client settings ask for unless a plugin says otherwise.
+DEFAULT_SCOPES = "read"
+_SIGN_IN_MODES = (
+    "client credentials: zendesk.oauthClientId and zendesk.oauthClientSecret (recommended); "
+    "the refresh-token grant: those two with zendesk.oauthRefreshToken and "
+    "zendesk.oauthTokenFile; a fixed OAuth access token: zendesk.oauthToken; an API token: "
+    "zendesk.userName and zendesk.apiToken"
 )
+
+
+def zendesk_property(default_scopes: str) -> th.Property:
+    """The ``zendesk`` settings group; ``default_scopes`` is what the plugin needs."""
+    return th.Property(
+        GROUP,
+        th.ObjectType(
+            th.Property(
+                "domain",
+                th.StringType,
+                title="Zendesk domain",
+                description=(
+                    "Your Zendesk account: a subdomain (`acme`), a host (`acme.zendesk.com`) "
+                    "or a base URL (`https://acme.zendesk.com`). Plain `http://` is accepted "
+                    "only for loopback addresses, such as the local sandbox."
+                ),
+                examples=["acme", "acme.zendesk.com", "http://127.0.0.1:8123"],
+            ),
+            th.Property(
+                "oauthClientId",
+                th.StringType,
+                title="OAuth client ID",
+                description=(
+                    "Unique identifier of a confidential OAuth client of the account, made "
+                    "by an admin (Admin Center > Apps and integrations > APIs > OAuth "
+                    "clients). With `zendesk.oauthClientSecret` alone: the client-credentials "
+                    "grant, which Zendesk recommends for data pipelines; access tokens are "
+                    "obtained and renewed before they expire."
+                ),
+            ),
+            th.Property(
+                "oauthClientSecret",
+                th.StringType,
+                secret=True,
+                title="OAuth client secret",
+                description=(
+                    "Secret of the OAuth client (Zendesk shows it once, when the client is made)."
+                ),
+            ),
+            th.Property(
+                "oauthRefreshToken",
+                th.StringType,
+                secret=True,
+                title="OAuth refresh token",
+                description=(
+                    "A refresh token issued to the OAuth client through the "
+                    "authorization-code flow. With the client ID and secret: the "
+                    "refresh-token grant. Each refresh replaces it; the newest is kept in "
+                    "`zendesk.oauthTokenFile`, so this setting can stay as it is."
+                ),
+            ),
+            th.Property(
+                "oauthTokenFile",
+                th.StringType,
+                title="OAuth token file",
+                description=(
+                    "Where the refresh-token grant keeps the newest token pair: a JSON file, "
+                    "mode 0600, replaced atomically, in a folder that exists. Required with "
+                    "`zendesk.oauthRefreshToken`; one file for each plugin and refresh token."
+                ),
+            ),
+            th.Property(
+                "oauthScopes",
+                th.StringType,
+                default=default_scopes,
+                title="OAuth scopes",
+                description=(
+                    "Scopes the OAuth client settings ask for, separated by spaces. The "
+                    "default is what this plugin needs."
+                ),
+            ),
+            th.Property(
+                "oauthToken",
+                th.StringType,
+                secret=True,
+                title="OAuth access token",
+                description=(
+                    "A fixed OAuth access token, sent as `Authorization: Bearer`; it is not "
+                    "renewed, and tokens of new OAuth clients expire (30 minutes by default): "
+                    "for long runs use `zendesk.oauthClientId` and "
+                    "`zendesk.oauthClientSecret`. Needs the `read` scope for the export and "
+                    "`write` for the import."
+                ),
+            ),
+            th.Property(
+                "userName",
+                th.StringType,
+                title="User e-mail",
+                description=(
+                    "E-mail address of the admin whose API token is used (with `zendesk.apiToken`)."
+                ),
+            ),
+            th.Property(
+                "apiToken",
+                th.StringType,
+                secret=True,
+                title="API token",
+                description=(
+                    "Zendesk API token (Admin Center > Apps and integrations > Zendesk API). "
+                    "Zendesk makes no new API tokens from 27 October 2026 and stops "
+                    "accepting them on 30 April 2027: prefer the OAuth client settings."
+                ),
+            ),
+        ),
+        title="Zendesk connection",
+        description=(
+            "Where the Zendesk account is and how to sign in: with an OAuth client (client "
+            "credentials, or a refresh token), a fixed OAuth access token, or an API token; "
+            "exactly one of these."
+        ),
+    )
+
 
 COMMON_PROPERTIES = (
     th.Property(
@@ -117,12 +192,13 @@ class ZendeskConnection:
     base_url: str
     auth: ZendeskAuth
     connect_timeout: float
-    read_timeout: float
+    #: None: no read timeout (``requestTimeout`` is ``0s``).
+    read_timeout: float | None
     default_retry_after: float
     retry_backoff: float
 
     @property
-    def timeout(self) -> tuple[float, float]:
+    def timeout(self) -> tuple[float, float | None]:
         return (self.connect_timeout, self.read_timeout)
 
     def url(self, path: str) -> str:
@@ -140,10 +216,13 @@ def zendesk_setting(config: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def read_connection(config: Mapping[str, Any]) -> ZendeskConnection:
+def read_connection(
+    config: Mapping[str, Any], *, default_scopes: str = DEFAULT_SCOPES
+) -> ZendeskConnection:
     """Check the connection settings and build a :class:`ZendeskConnection`.
 
-    Raises ConfigValidationError naming every setting that is wrong.
+    ``default_scopes`` are asked for when ``zendesk.oauthScopes`` is not set. Raises
+    ConfigValidationError naming every setting that is wrong.
     """
     errors: list[str] = []
     base_url = None
@@ -161,20 +240,20 @@ def read_connection(config: Mapping[str, Any]) -> ZendeskConnection:
 
     auth = None
     try:
-        auth = auth_from_config(config)
+        auth = auth_from_config(config, default_scopes=default_scopes)
     except ValueError as exc:
         errors.append(str(exc))
 
     durations = {}
     for prop in COMMON_PROPERTIES:
         try:
-            durations[prop.name] = read_duration(config, prop.name, prop.default)
+            durations[prop.name] = read_duration(config, prop.name, str(prop.default))
         except ValueError as exc:
             errors.append(str(exc))
 
     if errors or base_url is None or auth is None:
         raise ConfigValidationError("Zendesk connection settings are not valid", errors=errors)
-    return ZendeskConnection(
+    connection = ZendeskConnection(
         base_url=base_url,
         auth=auth,
         connect_timeout=min(_CONNECT_TIMEOUT, durations["requestTimeout"] or _CONNECT_TIMEOUT),
@@ -182,32 +261,89 @@ def read_connection(config: Mapping[str, Any]) -> ZendeskConnection:
         default_retry_after=durations["defaultRetryAfter"],
         retry_backoff=durations["retryBackoff"],
     )
+    if isinstance(auth, RenewingOAuthAuth):
+        auth.connect(connection)  # tokens come from the same account, with the same waits
+    return connection
 
 
-def auth_from_config(config: Mapping[str, Any]) -> ZendeskAuth:
-    """Exactly one credential: an API token with its user, or an OAuth token."""
-    user_name = zendesk_setting(config, "userName")
-    api_token = zendesk_setting(config, "apiToken")
-    oauth_token = zendesk_setting(config, "oauthToken")
-
-    if api_token and oauth_token:
+def auth_from_config(
+    config: Mapping[str, Any], *, default_scopes: str = DEFAULT_SCOPES
+) -> ZendeskAuth:
+    """Exactly one way to sign in; a ValueError names what was combined or is missing."""
+    given = {name: zendesk_setting(config, name) for name in _CREDENTIAL_SETTINGS}
+    modes = [
+        [f"{GROUP}.{name}" for name in names if given[name]]
+        for names in (("apiToken",), ("oauthToken",), _CLIENT_SETTINGS)
+    ]
+    combined = [settings for settings in modes if settings]
+    if len(combined) > 1:
+        named = [
+            first + (f" (with {', '.join(rest)})" if rest else "") for first, *rest in combined
+        ]
+        both = "both" if len(named) == 2 else "all"
         raise ValueError(
-            "zendesk.apiToken and zendesk.oauthToken are both set: configure exactly one "
-            "(an OAuth token is the way forward; API tokens stop working on 30 April 2027)"
+            f"{', '.join(named[:-1])} and {named[-1]} are {both} set: configure exactly one "
+            f"way to sign in ({_SIGN_IN_MODES})"
         )
-    if oauth_token:
-        return OAuthTokenAuth(oauth_token)
-    if api_token:
-        if not user_name:
+    if given["oauthToken"]:
+        return OAuthTokenAuth(given["oauthToken"])
+    if given["apiToken"]:
+        if not given["userName"]:
             raise ValueError(
                 "zendesk.userName is required with zendesk.apiToken: the e-mail address "
                 "of the admin who owns the token"
             )
-        return ApiTokenAuth(user_name, api_token)
-    raise ValueError(
-        "no credentials: set zendesk.userName and zendesk.apiToken (API token), "
-        "or zendesk.oauthToken (OAuth access token)"
+        return ApiTokenAuth(given["userName"], given["apiToken"])
+    if combined:
+        return _client_auth(config, given, default_scopes)
+    raise ValueError(f"no credentials: set one way to sign in ({_SIGN_IN_MODES})")
+
+
+_CLIENT_SETTINGS = ("oauthClientId", "oauthClientSecret", "oauthRefreshToken", "oauthTokenFile")
+_CREDENTIAL_SETTINGS = ("userName", "apiToken", "oauthToken", *_CLIENT_SETTINGS)
+
+
+def _client_auth(
+    config: Mapping[str, Any], given: dict[str, str | None], default_scopes: str
+) -> RenewingOAuthAuth:
+    """The client-credentials or the refresh-token grant, from the OAuth client settings."""
+    client_id, secret = given["oauthClientId"], given["oauthClientSecret"]
+    refresh_token, token_file = given["oauthRefreshToken"], given["oauthTokenFile"]
+    missing = [
+        f"{GROUP}.{name}"
+        for name, value in (("oauthClientId", client_id), ("oauthClientSecret", secret))
+        if not value
+    ]
+    if missing:
+        what = "the refresh-token grant" if refresh_token else "client credentials"
+        raise ValueError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required for "
+            f"{what}: the OAuth client's unique identifier and its secret"
+        )
+    if token_file and not refresh_token:
+        raise ValueError(
+            "zendesk.oauthTokenFile is set without zendesk.oauthRefreshToken: the file keeps "
+            "the tokens of the refresh-token grant; leave it out for client credentials"
+        )
+    scopes = " ".join((zendesk_setting(config, "oauthScopes") or default_scopes).split())
+    assert client_id  # checked above
+    assert secret
+    if refresh_token is None:
+        return RenewingOAuthAuth(ClientCredentialsGrant(client_id, secret, scopes))
+    if not token_file:
+        raise ValueError(
+            "zendesk.oauthTokenFile is required with zendesk.oauthRefreshToken: each refresh "
+            "replaces the refresh token, so the newest must be kept for the next run"
+        )
+    path = Path(token_file).expanduser()
+    if path.is_dir() or not path.parent.is_dir():
+        raise ValueError(
+            f"zendesk.oauthTokenFile '{token_file}' must name a file in a folder that exists"
+        )
+    grant = RefreshTokenGrant(
+        client_id, secret, scopes, refresh_token=refresh_token, token_file=TokenFile(path)
     )
+    return RenewingOAuthAuth(grant)
 
 
 def base_url_from_domain(domain: str) -> str:
@@ -244,7 +380,7 @@ def read_duration(config: Mapping[str, Any], name: str, default: str) -> float:
     if _is_blank(value):
         value = default
     try:
-        return parse_duration(value)
+        return parse_duration(value)  # type: ignore[arg-type]  # parse_duration checks the type
     except DurationError as exc:
         raise ValueError(f"{name}: {exc}") from None
 
@@ -266,13 +402,14 @@ class SettingsReader:
     """Reads a plugin's settings and collects every problem, so that one
     ConfigValidationError names all the wrong settings at once."""
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+    def __init__(self, config: Mapping[str, Any], *, default_scopes: str = DEFAULT_SCOPES) -> None:
         self.config = config
+        self.default_scopes = default_scopes
         self.errors: list[str] = []
 
     def connection(self) -> ZendeskConnection | None:
         try:
-            return read_connection(self.config)
+            return read_connection(self.config, default_scopes=self.default_scopes)
         except ConfigValidationError as exc:
             self.errors.extend(exc.errors)
             return None
@@ -297,6 +434,10 @@ class SettingsReader:
             raise ConfigValidationError(f"{plugin} settings are not valid", errors=self.errors)
 
 
+#: The settings that hold secrets, masked from the start.
+SECRET_SETTINGS = ("apiToken", "oauthToken", "oauthClientSecret", "oauthRefreshToken")
+
+
 def register_token_settings(config: Any) -> None:
     """Mask the configured tokens in every log line before anything validates them.
 
@@ -308,9 +449,9 @@ def register_token_settings(config: Any) -> None:
     nested = config.get(GROUP)
     if isinstance(nested, str):  # the whole group given as one string: treat it as secret
         register_secret(nested)
-    candidates = [config.get(f"{GROUP}.{name}") for name in ("apiToken", "oauthToken")]
+    candidates = [config.get(f"{GROUP}.{name}") for name in SECRET_SETTINGS]
     if isinstance(nested, Mapping):
-        candidates += [nested.get(name) for name in ("apiToken", "oauthToken")]
+        candidates += [nested.get(name) for name in SECRET_SETTINGS]
     for value in candidates:
         for text in _leaf_texts(value):
             register_secret(text)

@@ -35,6 +35,10 @@ ADMIN_MAP = Map(
         Rule("/_sandbox/jobs", endpoint="jobs", methods=["GET"]),
         Rule("/_sandbox/config", endpoint="config", methods=["GET", "POST"]),
         Rule("/_sandbox/stats", endpoint="stats", methods=["GET"]),
+        Rule("/_sandbox/oauth", endpoint="oauth", methods=["GET"]),
+        Rule("/_sandbox/oauth/clients", endpoint="oauth_clients", methods=["GET", "POST"]),
+        Rule("/_sandbox/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
+        Rule("/_sandbox/oauth/revoke", endpoint="oauth_revoke", methods=["POST"]),
     ]
 )
 
@@ -155,6 +159,35 @@ def _stats(sandbox: Sandbox, _request: Request) -> dict:
     return sandbox.stats()
 
 
+def _oauth(sandbox: Sandbox, _request: Request) -> dict:
+    return {**sandbox.oauth_stats(), "clients": sandbox.oauth.clients()}
+
+
+def _oauth_clients(sandbox: Sandbox, request: Request) -> dict:
+    if request.method == "POST":
+        body = _body(request)
+        sandbox.add_oauth_client(
+            body.get("identifier"),  # type: ignore[arg-type]  # add_client checks the types
+            body.get("secret"),  # type: ignore[arg-type]
+            body.get("scopes", "read write"),
+            body.get("role", "admin"),
+        )
+    return {"clients": sandbox.oauth.clients()}
+
+
+def _oauth_tokens(sandbox: Sandbox, request: Request) -> dict:
+    body = _body(request)
+    return sandbox.issue_oauth_tokens(body.get("client_id"), body.get("scopes"))
+
+
+def _oauth_revoke(sandbox: Sandbox, request: Request) -> dict:
+    body = _body(request)
+    refresh = body.get("refresh_tokens", False)
+    if not isinstance(refresh, bool):
+        raise ValueError('"refresh_tokens" must be true or false')
+    return {"revoked": sandbox.revoke_oauth_tokens(body.get("client_id"), refresh_tokens=refresh)}
+
+
 HANDLERS: dict[str, Callable[..., dict]] = {
     "faults": _faults,
     "update": _update,
@@ -168,4 +201,8 @@ HANDLERS: dict[str, Callable[..., dict]] = {
     "jobs": _jobs,
     "config": _config,
     "stats": _stats,
+    "oauth": _oauth,
+    "oauth_clients": _oauth_clients,
+    "oauth_tokens": _oauth_tokens,
+    "oauth_revoke": _oauth_revoke,
 }

@@ -6,6 +6,8 @@ check role and scope (403) -> scripted fault, if one is queued for the route -> 
 are not counted against the limits (and a faulted request is never refused by them).
 Every API response carries the rate-limit headers of the buckets it belongs to.
 
+``POST /oauth/tokens`` (``oauth.py``) takes the same path without the sign-in and the
+rate limits: a token request carries its client's credentials in its body.
 ``/_sandbox/...`` is the admin API (no auth, see ``admin.py``).
 """
 
@@ -33,6 +35,7 @@ from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.export import handle_export
 from zendesk_sandbox.faults import Fault
+from zendesk_sandbox.oauth import handle_token_request
 from zendesk_sandbox.ratelimit import format_wait
 from zendesk_sandbox.requestlog import safe_query, safe_target
 from zendesk_sandbox.responses import error_response
@@ -55,6 +58,8 @@ class Endpoint:
     admin_only: bool = False
     scope: str = "read"
     buckets: tuple[str, ...] = ACCOUNT_ONLY
+    #: False for the token endpoint: the client signs in with the body, not a header.
+    signed_in: bool = True
 
 
 EXPORTS = (ACCOUNT_BUCKET, EXPORT_BUCKET)
@@ -103,6 +108,7 @@ ENDPOINTS = {
     "organization_memberships": Endpoint(api_people.handle_organization_memberships, "users"),
     "organization_search": Endpoint(api_structure.handle_organization_search, "structure"),
     "ticket_field_create": Endpoint(api_structure.handle_field_create, "structure", True, "write"),
+    "oauth_tokens": Endpoint(handle_token_request, "oauth", buckets=(), signed_in=False),
 }
 for _kind in api_structure.KINDS:
     ENDPOINTS[f"{_kind}_list"], ENDPOINTS[f"{_kind}_show"] = _structure(_kind)
@@ -167,6 +173,7 @@ API_MAP = Map(
                 Rule(f"/api/v2/{kind}/<int:record_id>", endpoint=f"{kind}_show", methods=["GET"]),
             )
         ],
+        Rule("/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
     ]
 )
 
@@ -228,15 +235,21 @@ class SandboxApp:
             return response
         endpoint = ENDPOINTS[name]
         entry["route"] = endpoint.route
-        call = Call(request, sandbox.account, sandbox.base_url, request.path, values)
+        call = Call(request, sandbox.account, sandbox.base_url, request.path, values, sandbox.oauth)
         try:
-            caller = authenticate(request.headers.get("Authorization"), sandbox.config.credentials)
-            require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
-            call.caller = caller
+            caller = None
+            if endpoint.signed_in:
+                caller = authenticate(
+                    request.headers.get("Authorization"),
+                    sandbox.config.credentials,
+                    sandbox.oauth.caller,
+                )
+                require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
+                call.caller = caller
             fault = sandbox.faults.take(endpoint.route)
             if fault is None:
                 # Per-ticket update windows are kept per user and ticket.
-                key = (caller.role, values.get("ticket_id"))
+                key = (caller.role if caller else None, values.get("ticket_id"))
                 sandbox.limiter.admit(endpoint.buckets, sandbox.account.now(), key)
                 response = endpoint.handler(call)
             else:
@@ -244,7 +257,7 @@ class SandboxApp:
                 response = self._act_out(fault, endpoint, call)
         except ApiError as error:
             response = error_response(error)
-        self._add_limit_headers(response, endpoint.route, endpoint.buckets)
+        self._add_limit_headers(response, endpoint.route, endpoint.buckets or ACCOUNT_ONLY)
         entry["status"] = response.status_code
         return response
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from zendesk_sandbox.config import Credentials
@@ -46,9 +47,16 @@ def auth_mode(header: str | None) -> str:
     return scheme if scheme in ("basic", "bearer") else "other"
 
 
-def authenticate(header: str | None, credentials: Credentials) -> Caller:
+#: Looks up a bearer token the OAuth server issued (see ``oauth.py``): its caller, None
+#: when unknown, or the 401 ApiError when it expired or was revoked.
+IssuedTokens = Callable[[str], "Caller | None"]
+
+
+def authenticate(
+    header: str | None, credentials: Credentials, issued: IssuedTokens | None = None
+) -> Caller:
     """Return the caller named by an Authorization header, or raise the 401 ApiError."""
-    caller = _identify(header or "", credentials)
+    caller = _identify(header or "", credentials, issued)
     if caller is None:
         raise ApiError(401, NOT_AUTHENTICATED)
     return caller
@@ -68,10 +76,13 @@ def require(caller: Caller, *, admin: bool, scope: str) -> None:
         )
 
 
-def _identify(header: str, credentials: Credentials) -> Caller | None:
+def _identify(header: str, credentials: Credentials, issued: IssuedTokens | None) -> Caller | None:
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() == "bearer":
-        return _bearer_caller(value.strip(), credentials)
+        caller = _bearer_caller(value.strip(), credentials)
+        if caller is None and issued is not None:
+            caller = issued(value.strip())
+        return caller
     if scheme.lower() == "basic":
         return _basic_caller(value.strip(), credentials)
     return None

@@ -31,6 +31,15 @@ def parse_rate_limit(text: str) -> tuple[str, tuple[int, float]]:
     return bucket, (limit, window)
 
 
+def parse_oauth_client(text: str) -> tuple[str, str, str]:
+    """``ID:SECRET[:SCOPES]`` (scopes separated by commas) -> (id, secret, "read write")."""
+    identifier, _, rest = text.partition(":")
+    secret, _, scopes = rest.partition(":")
+    if not identifier or not secret:
+        raise argparse.ArgumentTypeError(f"expected ID:SECRET[:SCOPES], got {identifier!r}:...")
+    return identifier, secret, " ".join(scopes.split(",")) if scopes else "read write"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zendesk-sandbox",
@@ -85,6 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--state-dir", default=None, help="keep the account's changes in this directory"
     )
+    parser.add_argument(
+        "--oauth-client",
+        type=parse_oauth_client,
+        action="append",
+        default=[],
+        metavar="ID:SECRET[:SCOPES]",
+        help="add a confidential OAuth client (scopes comma-separated; default read,write)",
+    )
+    parser.add_argument(
+        "--access-token-lifetime",
+        type=float,
+        default=1800.0,
+        help="seconds an OAuth access token lives (1800)",
+    )
+    parser.add_argument(
+        "--refresh-token-lifetime",
+        type=float,
+        default=2_592_000.0,
+        help="seconds an OAuth refresh token lives (2592000, 30 days)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -114,15 +143,20 @@ def main(argv: list[str] | None = None) -> int:
         overlap=args.overlap,
         search_delay=args.search_delay,
         state_dir=args.state_dir,
+        access_token_lifetime=args.access_token_lifetime,
+        refresh_token_lifetime=args.refresh_token_lifetime,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        sandbox = Sandbox(config).start(poll_interval=0.1)
+        sandbox = Sandbox(config)
     except ValueError as error:  # a state directory of another account, a bad account number
         print(f"zendesk-sandbox: {error}", file=sys.stderr)
         return 2
+    for identifier, secret, scopes in args.oauth_client:
+        sandbox.add_oauth_client(identifier, secret, scopes)
+    sandbox.start(poll_interval=0.1)
     try:
         print(sandbox.base_url, flush=True)
         print(

@@ -55,6 +55,10 @@ class Credentials:
     agent_token: str = "sandbox-agent-token"  # noqa: S105
     # An OAuth bearer token with only the read scope: export works, import is a 403.
     readonly_oauth_token: str = "sandbox-readonly-oauth-token"  # noqa: S105
+    # A confidential OAuth client made by the admin, allowed the read and write scopes:
+    # client credentials, and refresh tokens from Sandbox.issue_oauth_tokens().
+    oauth_client_id: str = "sandbox-oauth-client"
+    oauth_client_secret: str = "sandbox-oauth-client-secret"  # noqa: S105
 
     @property
     def admin_basic(self) -> tuple[str, str]:
@@ -102,3 +106,6 @@ class SandboxConfig:
     overlap: float = 0.8  # share of people and structure that exists in the other account
     search_delay: float = 60.0  # seconds before a ticket change shows in search
     state_dir: str | Path | None = None  # keep the account's changes here between runs
+    # Seconds an OAuth token lives (Zendesk's defaults; tests set a second or two).
+    access_token_lifetime: float = 1800.0
+    refresh_token_lifetime: float = 2_592_000.0

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
 from zendesk_sandbox.account import Account
 from zendesk_sandbox.auth import Caller
 from zendesk_sandbox.errors import invalid_value
+
+if TYPE_CHECKING:
+    from zendesk_sandbox.oauth import OAuthServer
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Call:
     base_url: str
     path: str  # the path as the client sent it, with or without ".json"
     values: dict = field(default_factory=dict)  # values taken from the URL path
+    oauth: OAuthServer | None = None  # the account's OAuth clients and tokens
     caller: Caller | None = None  # set once the request is authenticated
 
     @property

@@ -27,6 +27,7 @@ ROUTES = (
     "user_export",
     "users",
     "structure",
+    "oauth",
     "any",
 )
 KINDS = (

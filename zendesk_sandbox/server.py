@@ -22,6 +22,7 @@ from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.directory import Directory
 from zendesk_sandbox.faults import Fault, FaultQueue
+from zendesk_sandbox.oauth import OAuthServer
 from zendesk_sandbox.ratelimit import RateLimiter
 from zendesk_sandbox.requestlog import RequestLog
 from zendesk_sandbox.views import comment_json
@@ -75,6 +76,7 @@ class Sandbox:
         config.rate_limits = dict(config.rate_limits)
         self.config = config
         self.account = Account(config)
+        self.oauth = OAuthServer(config, clock=self.account.now)
         self.limiter = RateLimiter(config.rate_limits)
         self.faults = FaultQueue()
         self.requests = RequestLog()
@@ -256,6 +258,28 @@ class Sandbox:
     def clear_request_log(self) -> None:
         self.requests.clear()
 
+    # -- OAuth ---------------------------------------------------------------------------
+
+    def add_oauth_client(
+        self, identifier: str, secret: str, scopes: str = "read write", role: str = "admin"
+    ) -> dict:
+        """Create an OAuth client whose tokens act as a user of ``role``; returns it, no secret."""
+        return self.oauth.add_client(identifier, secret, scopes, role)
+
+    def issue_oauth_tokens(self, client_id: str | None = None, scopes: str | None = None) -> dict:
+        """A token pair as the authorization-code flow would give it (the default client)."""
+        return self.oauth.issue(client_id, scopes)
+
+    def revoke_oauth_tokens(
+        self, client_id: str | None = None, *, refresh_tokens: bool = False
+    ) -> int:
+        """Revoke live access tokens (and refresh tokens) of one client or all; the count."""
+        return self.oauth.revoke(client_id, refresh_tokens=refresh_tokens)
+
+    def oauth_stats(self) -> dict:
+        """Grants answered by type, refusals by error, and live tokens."""
+        return self.oauth.stats()
+
     # -- settings ------------------------------------------------------------------------
 
     def set_job_delay(self, seconds: float) -> None:
@@ -277,6 +301,8 @@ class Sandbox:
         exclusion_window: float | None = None,
         max_jobs: int | None = None,
         search_delay: float | None = None,
+        access_token_lifetime: float | None = None,
+        refresh_token_lifetime: float | None = None,
     ) -> None:
         """Change several settings at once (what ``POST /_sandbox/config`` does).
 
@@ -299,6 +325,18 @@ class Sandbox:
             if search_delay < 0:
                 raise ValueError("search_delay must not be negative")
             self.config.search_delay = float(search_delay)
+        for name, lifetime in (
+            ("access_token_lifetime", access_token_lifetime),
+            ("refresh_token_lifetime", refresh_token_lifetime),
+        ):
+            if lifetime is not None:  # applies to tokens issued from now on
+                if (
+                    isinstance(lifetime, bool)
+                    or not isinstance(lifetime, int | float)
+                    or lifetime <= 0
+                ):
+                    raise ValueError(f"{name} must be a number of seconds above 0")
+                setattr(self.config, name, float(lifetime))
 
     def settings(self) -> dict:
         """The current settings, without credentials."""
@@ -317,6 +355,8 @@ class Sandbox:
             "overlap": config.overlap,
             "search_delay": config.search_delay,
             "state_dir": None if config.state_dir is None else str(config.state_dir),
+            "access_token_lifetime": config.access_token_lifetime,
+            "refresh_token_lifetime": config.refresh_token_lifetime,
         }
 
     def stats(self) -> dict:

@@ -118,6 +118,8 @@ def test_config_can_be_read_and_changed(api: Api, sandbox: Sandbox) -> None:
         "overlap": 0.8,
         "search_delay": 60.0,
         "state_dir": None,
+        "access_token_lifetime": 1800.0,
+        "refresh_token_lifetime": 2_592_000.0,
     }
     changed = admin(
         sandbox,
@@ -139,7 +141,16 @@ def test_config_can_be_read_and_changed(api: Api, sandbox: Sandbox) -> None:
     assert off.json()["rate_limits"] == {"account": [50, 1.0]}
     assert admin(sandbox, "POST", "config", {"job_delay": -1}).status_code == 400
     assert admin(sandbox, "POST", "config", {"colour": "red"}).status_code == 400
-    assert "token" not in repr(admin(sandbox, "GET", "config").json())
+    shown = repr(admin(sandbox, "GET", "config").json())
+    credentials = sandbox.config.credentials
+    for secret in (
+        credentials.admin_token,
+        credentials.oauth_token,
+        credentials.agent_token,
+        credentials.readonly_oauth_token,
+        credentials.oauth_client_secret,
+    ):
+        assert secret not in shown
 
 
 def test_stats_count_things(api: Api, sandbox: Sandbox) -> None:

@@ -2,8 +2,9 @@
 
 The source's requesters, agents, groups, brands and forms have ids the destination does
 not know, so Zendesk refuses each ticket (``Assignee: is invalid`` and more). This is the
-gap the target closes when it maps references between accounts (issue 11); until then the
-same pipeline succeeds only into the idealised account.
+gap the target closes when it maps references between accounts (issue 11, its
+``mapReferences`` setting); the target here passes ids through unchanged
+(``mapReferences: off``), and the same pipeline succeeds only into the idealised account.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tests.support.processes import write_json
 from zendesk_sandbox import Credentials
 
 
-def target_config(tmp_path, base_url):
+def target_config(tmp_path, base_url, **settings):
     return write_json(
         tmp_path / "target.json",
         {
@@ -27,15 +28,15 @@ def target_config(tmp_path, base_url):
             "defaultRetryAfter": "20ms",
             "retryBackoff": "5ms",
             "requestTimeout": "10s",
+            **settings,
         },
     )
 
 
 def test_tap_into_target_between_two_strict_accounts_fails_like_zendesk(make_pair, tmp_path):
     source, destination = make_pair(tickets=60, overlap=0.8)
-    run = run_pipeline(
-        tap_config(tmp_path, source.base_url), target_config(tmp_path, destination.base_url)
-    )
+    unchanged = target_config(tmp_path, destination.base_url, mapReferences="off")
+    run = run_pipeline(tap_config(tmp_path, source.base_url), unchanged)
     assert run.target_returncode == 1, run.target_stderr
     assert "Zendesk did not import" in run.target_stderr
     assert "TicketCreateFailed" in run.target_stderr

@@ -9,7 +9,7 @@ import requests_mock as rm
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_zendesk_tickets.tap import TapZendeskTickets
-from tests.support.tap_pages import EXPORT_URL, base_config, full_ticket, page
+from tests.support.tap_pages import EXPORT_URL, full_ticket, page, unit_tap_config
 
 
 def _tickets(start, count, timestamp):
@@ -38,7 +38,7 @@ def mocked_export():
 
 TestTapZendeskTickets = get_tap_test_class(
     tap_class=TapZendeskTickets,
-    config=base_config(),
+    config=unit_tap_config(),
     parse_env_config=False,
     suite_config=SuiteConfig(max_records_limit=None),
 )

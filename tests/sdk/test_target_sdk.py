@@ -42,7 +42,7 @@ from singer_sdk.testing.templates import TargetFileTestTemplate
 from target_zendesk_tickets.errors import BadInputError
 from target_zendesk_tickets.target import TargetZendeskTickets
 from tests.unit.target.fake_zendesk import FakeZendesk
-from tests.unit.target.messages import base_config
+from tests.unit.target.messages import target_test_config
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -120,7 +120,7 @@ STANDARD_TESTS = SingerTestSuite(
 
 TestTargetZendeskTickets = get_target_test_class(
     TargetZendeskTickets,
-    config=base_config(),
+    config=target_test_config(),
     custom_suites=[STANDARD_TESTS],
     include_target_tests=False,
     parse_env_config=False,

@@ -28,3 +28,20 @@ def tap_config(tmp_path: Path, base_url: str, *, name: str = "tap.json", **overr
     }
     config.update(overrides)
     return write_json(tmp_path / name, config)
+
+
+def oauth_client_settings(base_url: str, **extra: Any) -> dict[str, Any]:
+    """The sandbox's default OAuth client: the client-credentials grant."""
+    return {
+        "domain": base_url,
+        "oauthClientId": Credentials.oauth_client_id,
+        "oauthClientSecret": Credentials.oauth_client_secret,
+        **extra,
+    }
+
+
+def refresh_token_settings(base_url: str, refresh_token: str, token_file: Path) -> dict[str, Any]:
+    """The refresh-token grant of the sandbox's default client, keeping tokens in ``token_file``."""
+    return oauth_client_settings(
+        base_url, oauthRefreshToken=refresh_token, oauthTokenFile=str(token_file)
+    )

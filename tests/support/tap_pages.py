@@ -1,6 +1,10 @@
 """Building export pages and running the tap in-process, for unit tests."""
 
 import base64
+import json
+
+from tap_zendesk_tickets.export import Timing
+from tests.support.clock import FakeClock
 
 BASE = "https://acme.zendesk.com"
 EXPORT_URL = f"{BASE}/api/v2/incremental/tickets/cursor.json"
@@ -33,7 +37,8 @@ def page(tickets, *, end, cursor=None):
     }
 
 
-def base_config(**overrides):
+def unit_tap_config(**overrides):
+    """Settings for in-process tap runs against requests-mock (``acme``, no pacing)."""
     config = {
         "zendesk": {"domain": "acme", "userName": "admin@acme.test", "apiToken": TOKEN},
         "pollingPeriod": "0s",
@@ -42,6 +47,29 @@ def base_config(**overrides):
     }
     config.update(overrides)
     return config
+
+
+def sync_in_process(capsys, config=None, state=None, clock=None):
+    """Run a sync in-process on a fake clock; return the Singer messages it printed, parsed.
+
+    Every wait (pacing, rate limits, backoff) goes to ``clock`` (a new FakeClock by default)
+    instead of sleeping.
+    """
+    from tap_zendesk_tickets.tap import TapZendeskTickets
+
+    clock = clock or FakeClock()
+    tap = TapZendeskTickets(
+        config=config or unit_tap_config(),
+        state=state,
+        timing=Timing(clock=clock, sleep=clock.sleep),
+    )
+    tap.sync_all()
+    return parse_output(capsys)
+
+
+def parse_output(capsys):
+    """The Singer messages printed so far, parsed."""
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
 
 
 def records(messages):

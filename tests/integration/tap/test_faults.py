@@ -2,8 +2,9 @@
 
 import pytest
 
-from tests.support.configs import tap_config
+from tests.support.configs import oauth_client_settings, tap_config
 from tests.support.processes import clean_env, run_tap
+from tests.support.secrets import assert_no_secret
 from zendesk_sandbox import Credentials
 
 
@@ -55,7 +56,11 @@ def test_503_retry_after_is_honoured(small, tmp_path):
     small.add_fault("503", route="export", retry_after="0.3")
     run = run_tap(tap_config(tmp_path, small.base_url))
     assert run.returncode == 0, run.stderr
-    assert "retrying GET /api/v2/incremental/tickets/cursor.json in 0.3s" in run.stderr
+    # A 503 with Retry-After is maintenance: waited out as told, like a 429 (shared policy).
+    assert (
+        "Zendesk is unavailable (HTTP 503) on GET /api/v2/incremental/tickets/cursor.json: "
+        "waiting 0.3s (Retry-After)" in run.stderr
+    )
 
 
 def test_a_slow_answer_times_out_and_is_retried(small, tmp_path):
@@ -159,6 +164,22 @@ def test_tokens_never_appear_in_any_output_even_at_debug_level(small, tmp_path):
         env=env,
     )
     assert failing.returncode == 1
-    for run in (ok, failing):
+    small.configure(access_token_lifetime=0.2)
+    small.add_fault("503", route="oauth", retry_after="0.01")
+    renewing = run_tap(
+        tap_config(
+            tmp_path,
+            small.base_url,
+            name="client.json",
+            zendesk=oauth_client_settings(small.base_url),
+            pageSize=20,
+            pollingPeriod="100ms",
+        ),
+        env=env,
+    )
+    assert renewing.returncode == 0, renewing.stderr
+    assert "Renewed the OAuth access token" in renewing.stderr
+    for run in (ok, failing, renewing):
         for secret in (Credentials.admin_token, "sandbox-oauth-token-but-wrong"):
             assert secret not in run.output
+        assert_no_secret(run.output, small)

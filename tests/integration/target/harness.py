@@ -10,18 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.processes import TARGET, clean_env, write_json
+from tests.support.secrets import FIXED_SECRETS
 from zendesk_sandbox import Credentials, Sandbox
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "target"
 TAP_SCHEMA = json.loads(
     (Path(__file__).resolve().parents[3] / "tap_zendesk_tickets/schemas/tickets.json").read_text()
 )
-SECRETS = (
-    Credentials.admin_token,
-    Credentials.oauth_token,
-    Credentials.agent_token,
-    Credentials.readonly_oauth_token,
-)
+SECRETS = FIXED_SECRETS
 
 
 def target_config(

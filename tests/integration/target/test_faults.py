@@ -1,8 +1,10 @@
 """Rate limits, server errors, lost answers and refused credentials, against the sandbox."""
 
 import copy
+import itertools
 
 import pytest
+import requests
 
 from tests.integration.target.harness import (
     TAP_SCHEMA,
@@ -39,7 +41,7 @@ def test_429_twice_then_success(source, destination, tmp_path):
     assert import_statuses(destination) == [429, 429, 200]
     assert len(imported_by_external_id(destination)) == 10
     waits = [
-        line for line in result.stderr.splitlines() if "rate limited by Zendesk (HTTP 429)" in line
+        line for line in result.stderr.splitlines() if "Rate limited by Zendesk (HTTP 429)" in line
     ]
     assert len(waits) == 2
     assert all("| INFO" in line and "waiting 0.05s" in line for line in waits)
@@ -77,15 +79,38 @@ def test_429_past_max_retries_fails_with_the_http_details(source, destination, t
     assert "Traceback" not in result.stderr
 
 
-def test_too_many_jobs_is_waited_out(make_sandbox, source, tmp_path):
+def test_the_account_s_free_job_slots_are_respected(make_sandbox, source, tmp_path):
+    # One slot on the account: the header on each import answer says it is taken, so the
+    # target waits for its job to finish before starting the next, instead of a 429.
     destination = make_sandbox(tickets=0, job_delay=0.3, rate_limits={}, max_jobs=1)
     tickets = exported_tickets(source, 15)
-    config = target_config(tmp_path, destination, bufferSize=5, maxJobsInFlight=3, maxRetries=10)
+    config = target_config(tmp_path, destination, bufferSize=5, maxJobsInFlight=3)
     result = run_target(config, singer_input(tickets))
     assert result.returncode == 0, result.stderr
-    assert 429 in import_statuses(destination)
-    assert "TooManyJobs" in result.stderr
+    assert import_statuses(destination) == [200, 200, 200]
+    times = [request["time"] for request in destination.import_requests()]
+    assert all(b - a >= 0.3 for a, b in itertools.pairwise(times))  # one job at a time
     assert len(imported_by_external_id(destination)) == 15
+
+
+def test_too_many_jobs_is_waited_out(make_sandbox, source, tmp_path):
+    # Another client holds the account's only job slot when the target starts (its job
+    # takes longer than the target needs to start).
+    destination = make_sandbox(tickets=0, job_delay=3.0, rate_limits={}, max_jobs=1)
+    other = requests.post(
+        destination.base_url + "/api/v2/imports/tickets/create_many.json",
+        json={"tickets": [{"subject": "theirs", "requester_id": 1, "description": "x"}]},
+        auth=Credentials().admin_basic,
+        timeout=10,
+    )
+    assert other.status_code == 200, other.text
+    tickets = exported_tickets(source, 5)
+    config = target_config(tmp_path, destination, maxRetries=10)
+    result = run_target(config, singer_input(tickets))
+    assert result.returncode == 0, result.stderr
+    assert import_statuses(destination)[:2] == [200, 429]
+    assert "(TooManyJobs, HTTP 429)" in result.stderr
+    assert len(imported_by_external_id(destination)) == 6  # theirs and the target's 5
 
 
 def test_503_with_retry_after_is_retried(source, destination, tmp_path):

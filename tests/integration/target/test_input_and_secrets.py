@@ -11,7 +11,9 @@ from tests.integration.target.harness import (
     singer_input,
     target_config,
 )
+from tests.support.configs import oauth_client_settings, refresh_token_settings
 from tests.support.processes import clean_env
+from tests.support.secrets import assert_no_secret
 from zendesk_sandbox import Credentials
 
 
@@ -75,16 +77,23 @@ def test_tokens_never_show_in_a_failing_run(make_sandbox, tmp_path):
 
 
 @pytest.mark.parametrize("level_variable", ["TARGET_ZENDESK_TICKETS_LOGLEVEL", "LOGLEVEL"])
-@pytest.mark.parametrize("auth", ["api_token", "oauth"])
+@pytest.mark.parametrize("auth", ["api_token", "oauth", "oauth_client", "refresh_token"])
 def test_tokens_never_show_at_debug_level(make_sandbox, tmp_path, level_variable, auth):
     source = make_sandbox(tickets=50, rate_limits={})
     destination = make_sandbox(tickets=0, job_delay=0.05, rate_limits={})
     destination.add_fault("429", route="import", retry_after="0.01")
     destination.add_fault("500", route="import", after=True)
     destination.add_fault("500", route="job_status")
+    destination.add_fault("503", route="oauth", retry_after="0.01")
+    destination.configure(access_token_lifetime=0.3)  # renewed, and logged, several times
     zendesk = {"domain": destination.base_url}
     if auth == "oauth":
         zendesk["oauthToken"] = Credentials.oauth_token
+    elif auth == "oauth_client":
+        zendesk.update(oauth_client_settings(destination.base_url))
+    elif auth == "refresh_token":
+        refresh = destination.issue_oauth_tokens()["refresh_token"]
+        zendesk.update(refresh_token_settings(destination.base_url, refresh, tmp_path / "t.json"))
     else:
         zendesk.update(userName=Credentials.admin_email, apiToken=Credentials.admin_token)
     config = target_config(tmp_path, destination, zendesk=zendesk)
@@ -96,3 +105,5 @@ def test_tokens_never_show_at_debug_level(make_sandbox, tmp_path, level_variable
     assert result.returncode == 0, result.stderr
     assert "| DEBUG" in result.stderr  # the level took effect
     _scan(result, "YWRtaW5AZXhhbXBsZS5jb20vdG9rZW46c2FuZGJveC1hcGktdG9rZW4=")  # the Basic header
+    # Every token the account handed out, old and new, the spent refresh token included.
+    assert_no_secret(result.output, source, destination)

@@ -81,7 +81,10 @@ def test_oauth_auth_header():
 @pytest.mark.parametrize(
     ("zendesk", "expected"),
     [
-        ({"domain": "acme"}, "no credentials: set zendesk.userName and zendesk.apiToken"),
+        (
+            {"domain": "acme"},
+            "no credentials: set one way to sign in (client credentials: zendesk.oauthClientId and zendesk.oauthClientSecret",
+        ),
         (
             {"domain": "acme", "apiToken": TOKEN},
             "zendesk.userName is required with zendesk.apiToken",
@@ -91,6 +94,69 @@ def test_oauth_auth_header():
             "zendesk.apiToken and zendesk.oauthToken are both set",
         ),
         ({"userName": "a@b.c", "apiToken": TOKEN}, "zendesk.domain is required"),
+        (
+            {
+                "domain": "acme",
+                "oauthToken": TOKEN,
+                "oauthClientId": "c",
+                "oauthClientSecret": TOKEN + "s",
+            },
+            "zendesk.oauthToken and zendesk.oauthClientId (with zendesk.oauthClientSecret) are "
+            "both set: configure exactly one way to sign in (client credentials: "
+            "zendesk.oauthClientId and zendesk.oauthClientSecret (recommended); the "
+            "refresh-token grant: those two with zendesk.oauthRefreshToken and "
+            "zendesk.oauthTokenFile; a fixed OAuth access token: zendesk.oauthToken; an API "
+            "token: zendesk.userName and zendesk.apiToken)",
+        ),
+        (
+            {
+                "domain": "acme",
+                "userName": "a@b.c",
+                "apiToken": TOKEN,
+                "oauthToken": TOKEN + "x",
+                "oauthRefreshToken": TOKEN + "r",
+            },
+            "zendesk.apiToken, zendesk.oauthToken and zendesk.oauthRefreshToken are all set",
+        ),
+        (
+            {"domain": "acme", "oauthClientId": "c"},
+            "zendesk.oauthClientSecret is required for client credentials: the OAuth client's "
+            "unique identifier and its secret",
+        ),
+        (
+            {"domain": "acme", "oauthRefreshToken": TOKEN, "oauthTokenFile": "/tmp/t.json"},
+            "zendesk.oauthClientId and zendesk.oauthClientSecret are required for the "
+            "refresh-token grant",
+        ),
+        (
+            {
+                "domain": "acme",
+                "oauthClientId": "c",
+                "oauthClientSecret": TOKEN,
+                "oauthRefreshToken": TOKEN + "r",
+            },
+            "zendesk.oauthTokenFile is required with zendesk.oauthRefreshToken: each refresh "
+            "replaces the refresh token, so the newest must be kept for the next run",
+        ),
+        (
+            {
+                "domain": "acme",
+                "oauthClientId": "c",
+                "oauthClientSecret": TOKEN,
+                "oauthTokenFile": "/tmp/t.json",
+            },
+            "zendesk.oauthTokenFile is set without zendesk.oauthRefreshToken",
+        ),
+        (
+            {
+                "domain": "acme",
+                "oauthClientId": "c",
+                "oauthClientSecret": TOKEN,
+                "oauthRefreshToken": TOKEN + "r",
+                "oauthTokenFile": "/no/such/folder/t.json",
+            },
+            "zendesk.oauthTokenFile '/no/such/folder/t.json' must name a file in a folder that exists",
+        ),
     ],
 )
 def test_credential_problems_name_the_settings(zendesk, expected):
@@ -128,3 +194,47 @@ def test_auth_objects_never_show_their_token():
         for text in (repr(auth), str(auth), f"{auth}", auth.mode):
             assert TOKEN not in text
         assert "redacted" in repr(auth)
+
+
+def test_oauth_client_settings_choose_the_grant_and_the_scopes(tmp_path):
+    from zendesk_api.oauth import ClientCredentialsGrant, RefreshTokenGrant, RenewingOAuthAuth
+
+    client = {"domain": "acme", "oauthClientId": "c", "oauthClientSecret": TOKEN}
+    connection = read_connection({"zendesk": client}, default_scopes="read write")
+    assert isinstance(connection.auth, RenewingOAuthAuth)
+    assert isinstance(connection.auth, OAuthTokenAuth)  # the scope advice of 403s applies
+    assert isinstance(connection.auth.grant, ClientCredentialsGrant)
+    assert connection.auth.grant.scopes == "read write"
+    assert connection.auth.settings == "zendesk.oauthClientId and zendesk.oauthClientSecret"
+    flat = read_connection(
+        {
+            "zendesk.domain": "acme",
+            "zendesk.oauthClientId": "c",
+            "zendesk.oauthClientSecret": TOKEN,
+            "zendesk.oauthRefreshToken": TOKEN + "r",
+            "zendesk.oauthTokenFile": str(tmp_path / "t.json"),
+            "zendesk.oauthScopes": "  read\tstuff:read ",
+        }
+    )
+    grant = flat.auth.grant
+    assert isinstance(grant, RefreshTokenGrant)
+    assert grant.scopes == "read stuff:read"
+    assert grant.token_file.path == tmp_path / "t.json"
+    for shown in (repr(connection.auth), repr(flat.auth), flat.auth.mode):
+        assert TOKEN not in shown
+
+
+def test_the_oauth_secrets_are_masked_before_validation(caplog):
+    import logging
+
+    from zendesk_api.settings import register_token_settings
+
+    register_token_settings(
+        {
+            "zendesk": {"oauthClientSecret": "client-secret-4242"},
+            "zendesk.oauthRefreshToken": "refresh-4242",
+        }
+    )
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("x").info("client-secret-4242 refresh-4242")
+    assert "4242" not in caplog.text

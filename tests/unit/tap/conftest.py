@@ -1,19 +1,21 @@
-import json
-
 import pytest
 
-from tap_zendesk_tickets.tap import TapZendeskTickets
-from tests.support.tap_pages import base_config
+from tests.support.clock import FakeClock
+from tests.support.tap_pages import sync_in_process
 
 
 @pytest.fixture
-def run_tap(capsys):
-    """Run a sync in-process; return the Singer messages it printed, parsed."""
+def clock():
+    """The fake clock in-process syncs wait on: ``clock.sleeps`` lists every wait."""
+    return FakeClock()
+
+
+@pytest.fixture
+def sync_tap(capsys, clock):
+    """``sync_tap(config=None, state=None)``: run a sync in-process on ``clock``; return
+    the Singer messages it printed, parsed."""
 
     def run(config=None, state=None):
-        tap = TapZendeskTickets(config=config or base_config(), state=state)
-        tap.sync_all()
-        out = capsys.readouterr().out
-        return [json.loads(line) for line in out.splitlines() if line.strip()]
+        return sync_in_process(capsys, config, state, clock)
 
     return run

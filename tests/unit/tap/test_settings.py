@@ -7,7 +7,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from tap_zendesk_tickets.settings import read_tap_settings
 from tap_zendesk_tickets.tap import TapZendeskTickets
-from tests.support.tap_pages import base_config
+from tests.support.tap_pages import unit_tap_config
 
 
 def test_defaults_are_the_seeds():
@@ -17,7 +17,14 @@ def test_defaults_are_the_seeds():
     assert settings.page_size == 1000
     assert settings.exclude_deleted is False
     assert settings.follow is False
-    assert settings.retry.default_retry_after == 60.0
+    assert settings.connection.default_retry_after == 60.0
+    assert settings.connection.retry_backoff == 2.0
+    # The shared policy's budget for one export request, under the seed's setting names.
+    assert settings.retry.error_retries == 6
+    assert settings.retry.error_setting == "maxErrorRetries"
+    assert settings.retry.wait_limit == 30 * 60
+    assert settings.retry.wait_setting == "maxRateLimitWait"
+    assert settings.retry.retries is None
 
 
 @pytest.mark.parametrize(
@@ -35,7 +42,7 @@ def test_defaults_are_the_seeds():
 )
 def test_bad_values_are_config_errors_naming_setting_and_value(overrides, message):
     with pytest.raises(ConfigValidationError) as info:
-        TapZendeskTickets(config=base_config(**overrides))
+        TapZendeskTickets(config=unit_tap_config(**overrides))
     assert any(message in error for error in info.value.errors), info.value.errors
 
 
@@ -45,7 +52,7 @@ def test_bad_values_are_config_errors_naming_setting_and_value(overrides, messag
 )
 def test_page_size_bounds(page_size, fragment):
     with pytest.raises(ConfigValidationError) as info:
-        TapZendeskTickets(config=base_config(pageSize=page_size))
+        TapZendeskTickets(config=unit_tap_config(pageSize=page_size))
     assert any(fragment in error and "pageSize" in error for error in info.value.errors)
 
 

@@ -8,12 +8,12 @@ import requests_mock as rm
 from tap_zendesk_tickets.pagination import RepeatedCursorError
 from tests.support.tap_pages import (
     EXPORT_URL,
-    base_config,
     cursor_for,
     page,
     records,
     states,
     ticket,
+    unit_tap_config,
 )
 from zendesk_api.errors import ZendeskAuthError, ZendeskClientError
 
@@ -22,7 +22,7 @@ def query(request):
     return {key: values[0] for key, values in parse_qs(urlsplit(request.url).query).items()}
 
 
-def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(run_tap):
+def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(sync_tap):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -31,8 +31,8 @@ def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(run_ta
                 page([ticket(3, 101)], end=True),
             ],
         )
-        messages = run_tap(
-            base_config(pageSize=2, excludeDeleted=True, startTime="2024-03-07T09:01:44Z")
+        messages = sync_tap(
+            unit_tap_config(pageSize=2, excludeDeleted=True, startTime="2024-03-07T09:01:44Z")
         )
         history = mock.request_history
     assert [query(r) for r in history] == [
@@ -52,13 +52,13 @@ def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(run_ta
     assert [r["id"] for r in records(messages)] == [1, 2, 3]
 
 
-def test_state_follows_each_page_and_holds_position_and_cursor(run_tap):
+def test_state_follows_each_page_and_holds_position_and_cursor(sync_tap):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
             [page([ticket(1, 100), ticket(2, 100)], end=False), page([ticket(3, 101)], end=True)],
         )
-        messages = run_tap()
+        messages = sync_tap()
     kinds = [m["type"] for m in messages]
     assert kinds == ["SCHEMA", "RECORD", "RECORD", "STATE", "RECORD", "STATE"]
     assert states(messages) == [
@@ -83,7 +83,7 @@ def test_state_follows_each_page_and_holds_position_and_cursor(run_tap):
     ]
 
 
-def test_records_are_unchanged_and_new_fields_pass_through(run_tap):
+def test_records_are_unchanged_and_new_fields_pass_through(sync_tap):
     full = ticket(
         1,
         100,
@@ -100,13 +100,13 @@ def test_records_are_unchanged_and_new_fields_pass_through(run_tap):
     )
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([full], end=True)])
-        messages = run_tap()
+        messages = sync_tap()
     assert records(messages) == [full]
     record_message = next(m for m in messages if m["type"] == "RECORD")
     assert record_message["time_extracted"]
 
 
-def test_an_empty_page_that_is_not_the_end_is_not_the_end(run_tap):
+def test_an_empty_page_that_is_not_the_end_is_not_the_end(sync_tap):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -116,13 +116,13 @@ def test_an_empty_page_that_is_not_the_end_is_not_the_end(run_tap):
                 page([ticket(51, 102)], end=True),
             ],
         )
-        messages = run_tap()
+        messages = sync_tap()
         assert mock.call_count == 3
     assert [r["id"] for r in records(messages)] == [1, 51]
     assert states(messages)[1]["bookmarks"]["tickets"]["cursor"] == cursor_for(100, 50)
 
 
-def test_a_repeated_cursor_is_an_error_not_a_loop(run_tap, capsys):
+def test_a_repeated_cursor_is_an_error_not_a_loop(sync_tap, capsys):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -133,14 +133,14 @@ def test_a_repeated_cursor_is_an_error_not_a_loop(run_tap, capsys):
             ],
         )
         with pytest.raises(RepeatedCursorError, match="a second time"):
-            run_tap()
+            sync_tap()
     # The page that repeated a cursor was not emitted: nothing after the last STATE.
     messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [m["record"]["id"] for m in messages if m["type"] == "RECORD"] == [1, 2]
     assert states(messages)[-1]["bookmarks"]["tickets"]["id"] == 2
 
 
-def test_resume_from_cursor(run_tap):
+def test_resume_from_cursor(sync_tap):
     state = {
         "bookmarks": {
             "tickets": {"last_modified_time": "1970-01-01T00:01:40Z", "id": 2, "cursor": "CUR+/="}
@@ -148,7 +148,7 @@ def test_resume_from_cursor(run_tap):
     }
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([ticket(3, 101)], end=True)])
-        messages = run_tap(state=state)
+        messages = sync_tap(state=state)
         assert query(mock.request_history[0]) == {
             "cursor": "CUR+/=",
             "per_page": "1000",
@@ -158,29 +158,29 @@ def test_resume_from_cursor(run_tap):
     assert [r["id"] for r in records(messages)] == [3]
 
 
-def test_resume_from_seed_position_restarts_in_that_second_and_skips_what_was_emitted(run_tap):
+def test_resume_from_seed_position_restarts_in_that_second_and_skips_what_was_emitted(sync_tap):
     state = {"bookmarks": {"tickets": {"last_modified_time": "1970-01-01T02:01:40+02:00", "id": 2}}}
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
             [page([ticket(1, 100), ticket(2, 100), ticket(3, 100), ticket(4, 101)], end=True)],
         )
-        messages = run_tap(state=state)
+        messages = sync_tap(state=state)
         assert query(mock.request_history[0])["start_time"] == "100"
     assert [r["id"] for r in records(messages)] == [3, 4]
 
 
-def test_bare_seed_position_as_state_file(run_tap):
+def test_bare_seed_position_as_state_file(sync_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([ticket(1, 100), ticket(2, 100)], end=True)])
-        messages = run_tap(
+        messages = sync_tap(
             state={"last_modified_time": "1970-01-01T00:01:40Z", "id": 1, "mode": "cdc"}
         )
     assert [r["id"] for r in records(messages)] == [2]
     assert "mode" not in states(messages)[-1]["bookmarks"]["tickets"]
 
 
-def test_rejected_cursor_falls_back_to_the_position_with_a_warning(run_tap, caplog):
+def test_rejected_cursor_falls_back_to_the_position_with_a_warning(sync_tap, caplog):
     state = {
         "bookmarks": {
             "tickets": {"last_modified_time": "1970-01-01T00:01:40Z", "id": 2, "cursor": "stale"}
@@ -201,14 +201,14 @@ def test_rejected_cursor_falls_back_to_the_position_with_a_warning(run_tap, capl
             ],
         )
         with caplog.at_level(logging.WARNING):
-            messages = run_tap(state=state)
+            messages = sync_tap(state=state)
         assert query(mock.request_history[1])["start_time"] == "100"
     assert [r["id"] for r in records(messages)] == [3]
     assert "Zendesk rejected the cursor stored in STATE" in caplog.text
     assert states(messages)[-1]["bookmarks"]["tickets"]["cursor"] == cursor_for(100, 3)
 
 
-def test_a_cursor_rejected_later_in_the_run_is_fatal(run_tap):
+def test_a_cursor_rejected_later_in_the_run_is_fatal(sync_tap):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -218,18 +218,18 @@ def test_a_cursor_rejected_later_in_the_run_is_fatal(run_tap):
             ],
         )
         with pytest.raises(ZendeskClientError, match="HTTP 400"):
-            run_tap()
+            sync_tap()
 
 
-def test_start_time_request_without_results_keeps_the_start_time(run_tap):
+def test_start_time_request_without_results_keeps_the_start_time(sync_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([], end=True, cursor=None)])
-        messages = run_tap(base_config(startTime=1600000000))
+        messages = sync_tap(unit_tap_config(startTime=1600000000))
     assert records(messages) == []
     assert all(s["bookmarks"].get("tickets", {}) == {} for s in states(messages))
 
 
-def test_429_is_waited_out_and_the_same_request_repeated(run_tap):
+def test_429_is_waited_out_and_the_same_request_repeated(sync_tap):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -243,13 +243,13 @@ def test_429_is_waited_out_and_the_same_request_repeated(run_tap):
                 page([ticket(1, 100)], end=True),
             ],
         )
-        messages = run_tap()
+        messages = sync_tap()
         urls = [r.url for r in mock.request_history]
     assert len(set(urls)) == 1
     assert [r["id"] for r in records(messages)] == [1]
 
 
-def test_504_shrinks_the_page_then_grows_it_back_after_a_few_good_pages(run_tap):
+def test_504_shrinks_the_page_then_grows_it_back_after_a_few_good_pages(sync_tap):
     timeout = {"status_code": 504, "text": "upstream request timeout"}
     with rm.Mocker() as mock:
         mock.get(
@@ -258,16 +258,16 @@ def test_504_shrinks_the_page_then_grows_it_back_after_a_few_good_pages(run_tap)
             + [page([ticket(i, 100 + i)], end=False) for i in range(1, 7)]
             + [page([ticket(7, 107)], end=True)],
         )
-        run_tap(base_config(pageSize=1000))
+        sync_tap(unit_tap_config(pageSize=1000))
         sizes = [int(query(r)["per_page"]) for r in mock.request_history]
     assert sizes == [1000, 500, 250, 250, 250, 500, 500, 500, 1000]
 
 
-def test_auth_failure_is_fatal_at_once_and_names_domain_and_auth_mode(run_tap):
+def test_auth_failure_is_fatal_at_once_and_names_domain_and_auth_mode(sync_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, status_code=401, json={"error": "Couldn't authenticate you"})
         with pytest.raises(ZendeskAuthError) as info:
-            run_tap()
+            sync_tap()
         assert mock.call_count == 1
     message = str(info.value)
     assert "https://acme.zendesk.com" in message
@@ -275,7 +275,7 @@ def test_auth_failure_is_fatal_at_once_and_names_domain_and_auth_mode(run_tap):
     assert "zendesk.userName and zendesk.apiToken" in message
 
 
-def test_no_state_is_emitted_for_a_page_that_failed(run_tap, capsys):
+def test_no_state_is_emitted_for_a_page_that_failed(sync_tap, capsys):
     with rm.Mocker() as mock:
         mock.get(
             EXPORT_URL,
@@ -285,8 +285,8 @@ def test_no_state_is_emitted_for_a_page_that_failed(run_tap, capsys):
             ],
         )
         with pytest.raises(ZendeskAuthError):
-            run_tap()
-    # run_tap raised before reading the output; read what was printed
+            sync_tap()
+    # sync_tap raised before reading the output; read what was printed
     messages = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [m["type"] for m in messages] == ["SCHEMA", "RECORD", "STATE"]
     assert states(messages)[-1]["bookmarks"]["tickets"]["id"] == 1

@@ -8,26 +8,12 @@ import requests_mock as rm
 from target_zendesk_tickets.batches import Batch, TicketRef
 from target_zendesk_tickets.convert import to_import
 from target_zendesk_tickets.importer import Importer
-from target_zendesk_tickets.reads import SafeReader
 from target_zendesk_tickets.recovery import Recovery, settle_period
 from target_zendesk_tickets.settings import read_target_settings
-from tests.unit.target.messages import base_config, ticket
+from tests.support.clock import FakeClock
+from tests.unit.target.messages import target_test_config, ticket
 from zendesk_api.http import ZendeskClient
-
-
-class Clock:
-    """A fake monotonic clock that pauses advance."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.pauses: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def pause(self, seconds: float) -> None:
-        self.pauses.append(seconds)
-        self.now += seconds
+from zendesk_api.retry import RetryPolicy
 
 
 def make_batch(count: int = 3, *, first_id: int = 1, number: int = 1, **fields) -> Batch:
@@ -46,7 +32,7 @@ def mock():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock()
 
 
 @pytest.fixture
@@ -54,25 +40,30 @@ def make_importer(clock):
     clients = []
 
     def build(known_jobs=frozenset(), **overrides):
-        settings = read_target_settings(base_config(**overrides))
-        client = ZendeskClient(settings.connection, "target-zendesk-tickets")
+        settings = read_target_settings(target_test_config(**overrides))
+        connection = settings.connection
+        policy = RetryPolicy(
+            backoff=connection.retry_backoff,
+            default_retry_after=connection.default_retry_after,
+            clock=clock,
+            sleep=clock.sleep,
+            rng=lambda: 0.0,  # no jitter: the waits are exact
+        )
+        client = ZendeskClient(connection, "target-zendesk-tickets", policy=policy)
         clients.append(client)
         recovery = Recovery(
-            SafeReader(client, pause=clock.pause, clock=clock),
+            client,
             known_jobs=lambda: set(known_jobs),
             poll_interval=settings.job_poll_interval,
             timeout=settings.job_timeout,
             settle=settle_period(settings.connection, settings.job_timeout),
             archive_immediately=settings.archive_immediately,
-            pause=clock.pause,
-            clock=clock,
         )
         return Importer(
             client,
             recovery,
             max_retries=settings.max_retries,
             archive_immediately=settings.archive_immediately,
-            pause=clock.pause,
         )
 
     yield build

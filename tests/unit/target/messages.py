@@ -27,7 +27,7 @@ SCHEMA = {
 }
 
 
-def base_config(**overrides: Any) -> dict[str, Any]:
+def target_test_config(**overrides: Any) -> dict[str, Any]:
     config = {
         "zendesk": {"domain": "acme", "userName": "admin@acme.test", "apiToken": TOKEN},
         "defaultRetryAfter": "1ms",

@@ -59,11 +59,11 @@ def test_429_twice_then_success_waits_retry_after_each_time(mock, make_importer,
     with caplog.at_level(logging.INFO):
         assert make_importer().submit(make_batch()) == "job-1"
     assert mock.call_count == 3
-    assert clock.pauses == [7.0, 7.0]
+    assert clock.sleeps == [7.0, 7.0]
     waits = [
         r.getMessage()
         for r in caplog.records
-        if "rate limited by Zendesk (HTTP 429)" in r.getMessage()
+        if "Rate limited by Zendesk (HTTP 429)" in r.getMessage()
     ]
     assert len(waits) == 2
     assert "retry 1 of 3" in waits[0] and "waiting 7s" in waits[0] and "Retry-After" in waits[0]
@@ -76,7 +76,7 @@ def test_missing_or_unreadable_retry_after_waits_default_retry_after(
     headers = {"Retry-After": header} if header else {}
     mock.post(IMPORT_URL, [{"status_code": 429, "text": "slow down", "headers": headers}, QUEUED])
     make_importer(defaultRetryAfter="2s").submit(make_batch())
-    assert clock.pauses == [2.0]
+    assert clock.sleeps == [2.0]
 
 
 def test_429_past_max_retries_fails_with_the_count_and_the_http_details(mock, make_importer, clock):
@@ -90,7 +90,7 @@ def test_429_past_max_retries_fails_with_the_count_and_the_http_details(mock, ma
     assert "batch 1 (3 tickets of stream 'tickets', input lines 10-12)" in message
     assert "Nothing of this batch was imported" in message
     assert mock.call_count == 3
-    assert clock.pauses == [7.0, 7.0]
+    assert clock.sleeps == [7.0, 7.0]
 
 
 def test_max_retries_zero_means_one_attempt(mock, make_importer):
@@ -116,7 +116,7 @@ def test_too_many_jobs_is_waited_out(mock, make_importer, clock, caplog):
     mock.post(IMPORT_URL, [TOO_MANY_JOBS, QUEUED])
     with caplog.at_level(logging.INFO):
         assert make_importer().submit(make_batch()) == "job-1"
-    assert clock.pauses == [3.0]
+    assert clock.sleeps == [3.0]
     assert any("TooManyJobs" in r.getMessage() for r in caplog.records)
 
 
@@ -133,7 +133,7 @@ def test_503_with_retry_after_is_retried(mock, make_importer, clock):
     unavailable = {"status_code": 503, "text": "Maintenance", "headers": {"Retry-After": "5"}}
     mock.post(IMPORT_URL, [unavailable, QUEUED])
     assert make_importer().submit(make_batch()) == "job-1"
-    assert clock.pauses == [5.0]
+    assert clock.sleeps == [5.0]
 
 
 def test_503_past_max_retries(mock, make_importer):
@@ -154,7 +154,7 @@ def test_503_without_retry_after_is_an_unclear_answer(mock, make_importer, clock
     importer = make_importer(requestTimeout="30s", jobTimeout="10m")
     assert importer.submit(make_batch(2)) is None  # it was there
     assert [r.method for r in mock.request_history].count("POST") == 1
-    assert clock.pauses == [30.0]  # the settle period: the request may still be running
+    assert clock.sleeps == [30.0]  # the settle period: the request may still be running
 
 
 def test_503_without_retry_after_sent_again_once_proved_absent(mock, make_importer):
@@ -170,7 +170,7 @@ def test_503_without_retry_after_sent_again_once_proved_absent(mock, make_import
 def test_refused_connection_is_retried_with_backoff(mock, make_importer, clock):
     mock.post(IMPORT_URL, [REFUSED, REFUSED, QUEUED])
     assert make_importer(retryBackoff="1s").submit(make_batch()) == "job-1"
-    assert clock.pauses == [1.0, 2.0]
+    assert clock.sleeps == [1.0, 2.0]
 
 
 def test_a_tls_failure_on_import_is_not_a_lost_answer(mock, make_importer, clock):
@@ -182,7 +182,7 @@ def test_a_tls_failure_on_import_is_not_a_lost_answer(mock, make_importer, clock
     assert "Zendesk could not be reached after 2 retries" in message
     assert "does not speak TLS" in message and "zendesk.domain" in message
     assert [r.method for r in mock.request_history] == ["POST"] * 3  # no recovery look-ups
-    assert clock.pauses == [1.0, 2.0]  # no settle period either
+    assert clock.sleeps == [1.0, 2.0]  # no settle period either
 
 
 def test_refused_connection_past_max_retries(mock, make_importer):
@@ -280,7 +280,7 @@ def test_unclear_answer_waits_for_unknown_jobs_before_looking(mock, make_importe
     mock.get(SHOW_MANY_URL, json={"job_statuses": [{"id": "lost", "status": "completed"}]})
     _lookup(mock, {"1": "2024-03-07T09:01:44Z"})
     assert make_importer(known_jobs={"known"}).submit(make_batch(1)) is None
-    assert clock.pauses == [0.01]  # one jobPollInterval while 'lost' was working
+    assert clock.sleeps == [0.01]  # one jobPollInterval while 'lost' was working
     paths = [r.path for r in mock.request_history]
     assert paths.index("/api/v2/tickets.json") > paths.index("/api/v2/job_statuses/show_many.json")
     assert mock.request_history[2].qs == {"ids": ["lost"]}  # only the unknown busy job
@@ -302,7 +302,7 @@ def test_a_call_zendesk_may_still_be_running_is_given_time_before_the_look(
     mock.get(JOB_LIST_URL, json={"job_statuses": []})
     _lookup(mock, {})
     make_importer(requestTimeout="45s", jobTimeout="10m").submit(make_batch(1))
-    assert clock.pauses == [45.0, 0.0]  # requestTimeout before anything is asked; none after
+    assert clock.sleeps == [45.0]  # requestTimeout before anything is asked; none after
     assert mock.request_history[1].path == "/api/v2/job_statuses.json"
 
 
@@ -321,7 +321,7 @@ def test_the_settle_period_is_request_timeout_within_bounds(
     mock.get(JOB_LIST_URL, json={"job_statuses": []})
     _lookup(mock, {})
     make_importer(**{"jobTimeout": "10m", **overrides}).submit(make_batch(1))
-    assert clock.pauses == [settle, 0.0]
+    assert clock.sleeps == [settle]
 
 
 def test_an_answer_from_zendesk_itself_is_checked_without_settling(mock, make_importer, clock):
@@ -329,7 +329,7 @@ def test_an_answer_from_zendesk_itself_is_checked_without_settling(mock, make_im
     mock.get(JOB_LIST_URL, json={"job_statuses": []})
     _lookup(mock, {})
     make_importer(requestTimeout="45s").submit(make_batch(1))
-    assert clock.pauses == [0.0]  # sent again at once: the job list was just read
+    assert clock.sleeps == []  # sent again at once: the job list was just read
 
 
 def test_a_batch_is_in_doubt_only_while_its_lost_call_is_checked(mock, make_importer):
@@ -371,7 +371,7 @@ def test_a_job_that_appears_during_the_look_up_means_looking_again(mock, make_im
     )
     assert make_importer().submit(make_batch(1)) is None
     assert len([r for r in mock.request_history if r.method == "POST"]) == 1
-    assert clock.pauses == [5.0, 0.01]  # settle (jobTimeout); a jobPollInterval, then look again
+    assert clock.sleeps == [5.0, 0.01]  # settle (jobTimeout); a jobPollInterval, then look again
     assert [r.path for r in mock.request_history[1:]] == [
         "/api/v2/job_statuses.json",
         "/api/v2/tickets.json",
@@ -443,7 +443,7 @@ def test_a_running_job_past_the_first_page_of_the_list_is_waited_for(mock, make_
     assert lists[0].qs == {"page[size]": ["100"]}
     assert lists[1].qs == {"page[size]": ["100"], "page[after]": ["c1"]}
     assert mock.request_history[3].qs == {"ids": ["lost"]}  # waited for the job on page 2
-    assert clock.pauses == [0.01]
+    assert clock.sleeps == [0.01]
 
 
 def test_the_next_page_may_come_from_links_next_alone(mock, make_importer):
@@ -569,7 +569,7 @@ def test_lookups_ride_out_rate_limits_and_server_errors(mock, make_importer, clo
     )
     _lookup(mock, {"1": "2024-03-07T09:01:44Z"})
     assert make_importer().submit(make_batch(1)) is None
-    assert clock.pauses == [4.0, 0.001]
+    assert clock.sleeps == [4.0, 0.001]
 
 
 def test_unknown_jobs_that_never_finish_end_at_job_timeout(mock, make_importer):

@@ -10,7 +10,7 @@ from target_zendesk_tickets.jobs import (
 )
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.conftest import make_batch
-from tests.unit.target.messages import JOB_URL, SHOW_MANY_URL, base_config, created
+from tests.unit.target.messages import JOB_URL, SHOW_MANY_URL, created, target_test_config
 from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError
 from zendesk_api.http import ZendeskClient
 
@@ -200,7 +200,7 @@ def test_failure_lines_are_capped():
 
 @pytest.fixture
 def client():
-    client = ZendeskClient(read_target_settings(base_config()).connection, "test")
+    client = ZendeskClient(read_target_settings(target_test_config()).connection, "test")
     yield client
     client.session.close()
 
@@ -226,7 +226,7 @@ def test_several_open_jobs_are_fetched_with_show_many(mock, client):
     "auth", [{"apiToken": "t", "userName": "agent@acme.test"}, {"oauthToken": "o"}]
 )
 def test_a_403_on_job_statuses_does_not_say_admins_only(mock, auth):
-    config = base_config()
+    config = target_test_config()
     config["zendesk"] = {"domain": "acme", **auth}
     client = ZendeskClient(read_target_settings(config).connection, "test")
     mock.get(

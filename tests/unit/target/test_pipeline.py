@@ -1,16 +1,27 @@
-import threading
-import time
+"""The import pipeline on one thread: slots, polls, STATE order, failures, winding down.
+
+Time is a fake clock: sleeping advances it, and the fake Zendesk finishes jobs by it.
+"""
 
 import pytest
 
 from target_zendesk_tickets.errors import ImportFailedError, TargetError
 from target_zendesk_tickets.jobs import JobStatus
 from target_zendesk_tickets.pipeline import ImportPipeline
-from target_zendesk_tickets.reads import SETUP_TRIES
 from target_zendesk_tickets.report import final_message
-from tests.unit.target.conftest import Clock, make_batch
-from zendesk_api.errors import ZendeskAuthError, ZendeskNotFoundError, ZendeskServerError
-from zendesk_api.http import ZendeskSetupError
+from target_zendesk_tickets.schedule import JobSlots, PollSchedule
+from tests.support.clock import FakeClock
+from tests.unit.target.conftest import make_batch
+from zendesk_api.errors import (
+    ZendeskAuthError,
+    ZendeskNotFoundError,
+    ZendeskRateLimitError,
+    ZendeskServerError,
+    ZendeskSetupError,
+)
+from zendesk_api.retry import SETUP_TRIES, RetryPolicy
+
+BAD_RESULT = [{"index": 0, "success": False, "error": "RecordInvalid"}]
 
 
 class FakeImporter:
@@ -34,11 +45,13 @@ class FakeImporter:
 
 
 class FakeZendesk:
-    """Job statuses the test sets; each poll answers from them."""
+    """Job statuses the test sets, or that come due on the clock; each poll answers from them."""
 
-    def __init__(self, importer):
+    def __init__(self, importer, clock):
         self.importer = importer
+        self.clock = clock
         self.statuses = {}
+        self.done_at = {}  # job id -> when it completes by itself
         self.polls = []
         self.error = None
         self.forgotten = set()  # left out of the answers, as show_many does with unknown ids
@@ -49,51 +62,53 @@ class FakeZendesk:
             results = [{"index": i, "id": 500 + i} for i in range(self.importer.sizes[job_id])]
         self.statuses[job_id] = JobStatus(job_id, status, results)
 
+    def finish_later(self, job_id, seconds, results=None):
+        self.done_at[job_id] = (self.clock.now + seconds, results)
+
     def poll(self, ids):
         self.polls.append(list(ids))
         if self.error is not None:
             raise self.error
+        for job_id, (when, results) in list(self.done_at.items()):
+            if self.clock.now >= when:
+                del self.done_at[job_id]
+                self.finish(job_id, results)
         known = [i for i in ids if i not in self.forgotten]
         return {i: self.statuses.get(i, JobStatus(i, "working")) for i in known}
 
 
-def _eventually(condition, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
 @pytest.fixture
 def parts():
-    importer, written, failures, clock = FakeImporter(), [], [], Clock()
-    zendesk = FakeZendesk(importer)
-    pipelines = []
+    clock = FakeClock()
+    importer = FakeImporter()
+    zendesk = FakeZendesk(importer, clock)
+    written = []
 
-    def build(max_in_flight=4, poll_interval=3600.0, job_timeout=60.0, wake=lambda: None):
-        pipeline = ImportPipeline(
+    def build(max_in_flight=4, poll_interval=1.0, job_timeout=60.0):
+        policy = RetryPolicy(
+            backoff=1.0, default_retry_after=5.0, clock=clock, sleep=clock.sleep, rng=lambda: 0.0
+        )
+        return ImportPipeline(
             importer,
             zendesk.poll,
             written.append,
-            max_in_flight=max_in_flight,
-            poll_interval=poll_interval,
+            slots=JobSlots(max_in_flight),
+            schedule=PollSchedule(interval=poll_interval, clock=clock),
+            policy=policy,
             job_timeout=job_timeout,
-            on_failure=failures.append,
-            wake=wake,
-            clock=clock,
         )
-        pipelines.append(pipeline)
-        return pipeline
 
-    yield build, importer, zendesk, written, failures, clock
-    for pipeline in pipelines:
-        pipeline.close()
+    return build, importer, zendesk, written, clock
+
+
+def failure_of(call):
+    with pytest.raises((ImportFailedError, ZendeskAuthError, ZendeskSetupError)) as caught:
+        call()
+    return caught.value
 
 
 def test_states_follow_input_order_while_jobs_finish_out_of_order(parts):
-    build, _, zendesk, written, _, _ = parts
+    build, _, zendesk, written, _ = parts
     pipeline = build()
     for number in (1, 2, 3, 4):
         pipeline.submit(make_batch(2, first_id=number * 10))
@@ -109,8 +124,8 @@ def test_states_follow_input_order_while_jobs_finish_out_of_order(parts):
     assert pipeline.progress.batches == 4 and pipeline.progress.tickets == 8
 
 
-def test_show_many_asks_about_every_open_job(parts):
-    build, _, zendesk, _, _, _ = parts
+def test_one_call_asks_about_every_open_job(parts):
+    build, _, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(1))
     pipeline.submit(make_batch(1))
@@ -119,7 +134,7 @@ def test_show_many_asks_about_every_open_job(parts):
 
 
 def test_a_batch_found_already_imported_completes_at_once(parts):
-    build, importer, _, written, _, _ = parts
+    build, importer, _, written, _ = parts
     importer.already_imported = True
     pipeline = build()
     pipeline.submit(make_batch(3))
@@ -128,20 +143,29 @@ def test_a_batch_found_already_imported_completes_at_once(parts):
     assert pipeline.progress.tickets == 3
 
 
-def test_submit_waits_while_max_jobs_are_in_flight(parts):
-    build, _, zendesk, _, _, _ = parts
+def test_submit_waits_for_a_free_slot_asking_about_jobs_meanwhile(parts):
+    build, _, zendesk, _, clock = parts
     pipeline = build(max_in_flight=2)
     pipeline.submit(make_batch(1))
     pipeline.submit(make_batch(1))
-    third = threading.Thread(target=pipeline.submit, args=(make_batch(1),))
-    third.start()
-    third.join(0.2)
-    assert third.is_alive()  # blocked: two jobs open
-    zendesk.finish("j1")
-    pipeline.poll_once()
-    third.join(5)
-    assert not third.is_alive()
+    zendesk.finish_later("j1", 5.0)
+    started = clock.now
+    pipeline.submit(make_batch(1))  # returns once j1 was seen finished
+    assert clock.now - started >= 5.0
+    assert zendesk.polls and all(ids[:2] == ["j1", "j2"] for ids in zendesk.polls)
     assert sorted(pipeline.known_jobs()) == ["j1", "j2", "j3"]
+
+
+def test_no_job_starts_while_the_account_has_no_free_slot(parts):
+    build, _, zendesk, _, clock = parts
+    pipeline = build(max_in_flight=10)
+    pipeline.submit(make_batch(1))
+    pipeline.slots.observe({"zendesk-ratelimit-inflight-jobs": "total=30; remaining=0; resets=3"})
+    zendesk.finish_later("j1", 3.0)
+    started = clock.now
+    pipeline.submit(make_batch(1))
+    assert clock.now - started >= 3.0  # waited for its own job to free a slot
+    assert pipeline.known_jobs() == {"j1", "j2"}
 
 
 def test_a_batch_is_never_submitted_twice(parts):
@@ -154,7 +178,7 @@ def test_a_batch_is_never_submitted_twice(parts):
 
 
 def test_failing_tickets_stop_the_import_and_no_later_state_is_written(parts):
-    build, _, zendesk, written, failures, _ = parts
+    build, _, zendesk, written, _ = parts
     pipeline = build()
     for number in (1, 2, 3):
         pipeline.submit(make_batch(2, first_id=number * 10))
@@ -171,10 +195,10 @@ def test_failing_tickets_stop_the_import_and_no_later_state_is_written(parts):
     ]
     zendesk.finish("j2", bad)
     zendesk.finish("j3")
-    pipeline.poll_once()
+    error = failure_of(pipeline.poll_once)
     assert written == [{"after": 1}]
-    assert len(failures) == 1
-    message = str(failures[0])
+    assert pipeline.failure is error
+    message = str(error)
     assert "Zendesk did not import 1 of the 2 tickets of batch 2" in message
     assert (
         "ticket 21, input line 11, position 2 of 2 in batch 2: RecordInvalid: Status: x is not valid"
@@ -184,35 +208,27 @@ def test_failing_tickets_stop_the_import_and_no_later_state_is_written(parts):
     assert pipeline.progress.after_failure == [
         "batch 3 (2 tickets of stream 'tickets', input lines 10-11)"
     ]
-    with pytest.raises(ImportFailedError):
-        pipeline.submit(make_batch(1))
-    with pytest.raises(ImportFailedError):
-        pipeline.finish()
+    assert failure_of(lambda: pipeline.submit(make_batch(1))) is error
+    assert failure_of(pipeline.finish) is error
 
 
 def test_a_failed_job_says_none_was_imported(parts):
-    build, _, zendesk, _, failures, _ = parts
+    build, _, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(2))
-    zendesk.finish(
-        "j1",
-        [{"index": i, "success": False, "error": "RecordInvalid"} for i in range(2)],
-        status="failed",
-    )
-    pipeline.poll_once()
-    assert "None of this batch's tickets were imported" in str(failures[0])
+    zendesk.finish("j1", [*BAD_RESULT, {**BAD_RESULT[0], "index": 1}], status="failed")
+    assert "None of this batch's tickets were imported" in str(failure_of(pipeline.poll_once))
 
 
 def test_a_job_whose_results_do_not_cover_the_batch_fails_it_naming_the_positions(parts):
-    build, _, zendesk, written, failures, _ = parts
+    build, _, zendesk, written, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(4, first_id=30))
     pipeline.add_state({"after": 1})
     results = [{"index": 0, "id": 1}, {"index": 1, "id": None}, {"index": 3, "error": "Oops"}]
     zendesk.finish("j1", results)
-    pipeline.poll_once()
+    message = str(failure_of(pipeline.poll_once))
     assert written == []
-    message = str(failures[0])
     assert message.splitlines() == [
         "Zendesk did not confirm the import of 3 of the 4 tickets of batch 1 (4 tickets of "
         "stream 'tickets', input lines 10-13) (job j1, 'completed'): 1 failed, 2 not accounted "
@@ -230,19 +246,19 @@ def test_a_job_whose_results_do_not_cover_the_batch_fails_it_naming_the_position
 
 
 def test_a_completed_job_without_results_fails_the_batch(parts):
-    build, _, zendesk, written, failures, _ = parts
+    build, _, zendesk, written, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(2))
     pipeline.add_state({"after": 1})
     zendesk.finish("j1", [])
-    pipeline.poll_once()
+    message = str(failure_of(pipeline.poll_once))
     assert written == []
-    assert "Zendesk's import job j1 for batch 1" in str(failures[0])
-    assert "lists no results" in str(failures[0])
+    assert "Zendesk's import job j1 for batch 1" in message
+    assert "lists no results" in message
 
 
 def test_an_unknown_job_status_is_waited_on_until_job_timeout(parts, caplog):
-    build, _, zendesk, written, failures, clock = parts
+    build, _, zendesk, written, clock = parts
     pipeline = build(job_timeout=60.0)
     pipeline.submit(make_batch(2))
     pipeline.add_state({"after": 1})
@@ -250,112 +266,131 @@ def test_an_unknown_job_status_is_waited_on_until_job_timeout(parts, caplog):
     with caplog.at_level("WARNING"):
         pipeline.poll_once()
         pipeline.poll_once()
-    assert failures == [] and written == []
+    assert pipeline.failure is None and written == []
     warnings = [r.getMessage() for r in caplog.records if "does not know" in r.getMessage()]
     assert len(warnings) == 1 and "'paused'" in warnings[0]  # said once
     clock.now += 61
-    pipeline.poll_once()
-    assert "did not finish within 1m (jobTimeout); it was last 'paused'" in str(failures[0])
+    message = str(failure_of(pipeline.poll_once))
+    assert "did not finish within 1m (jobTimeout); it was last 'paused'" in message
     assert written == []
 
 
 def test_after_a_failure_the_jobs_in_flight_are_waited_for(parts):
-    build, _, zendesk, written, _, _ = parts
-    pipeline = build(poll_interval=0.01)
+    build, _, zendesk, written, _ = parts
+    pipeline = build()
     pipeline.submit(make_batch(1))
     pipeline.add_state({"after": 1})
     pipeline.submit(make_batch(1))
-    zendesk.finish("j2", [{"index": 0, "success": False, "error": "RecordInvalid"}])
-    assert _eventually(lambda: pipeline.failure is not None)  # the watcher found it
-    zendesk.finish("j1")
+    zendesk.finish("j2", BAD_RESULT)
+    failure_of(pipeline.poll_once)
+    zendesk.finish_later("j1", 10.0)
     pipeline.drain_after_failure()  # returns once j1 is in
     assert written == [{"after": 1}]
 
 
+def test_failures_found_while_winding_down_are_logged_not_raised(parts, caplog):
+    build, _, zendesk, _, _ = parts
+    pipeline = build()
+    pipeline.submit(make_batch(1))
+    pipeline.submit(make_batch(1))
+    zendesk.finish("j1", BAD_RESULT)
+    first = failure_of(pipeline.poll_once)
+    zendesk.finish_later("j2", 2.0, BAD_RESULT)
+    with caplog.at_level("ERROR"):
+        pipeline.drain_after_failure()
+    assert pipeline.failure is first
+    assert "batch 2" in caplog.text
+
+
 def test_an_importer_failure_is_recorded_and_raised(parts):
-    build, importer, _, _, failures, _ = parts
+    build, importer, _, _, _ = parts
     importer.fail_with = ZendeskAuthError(
         status=401, method="POST", path="/x", code=None, text="no"
     )
     pipeline = build()
-    with pytest.raises(ZendeskAuthError):
-        pipeline.submit(make_batch(1))
-    assert failures == [importer.fail_with]
+    assert failure_of(lambda: pipeline.submit(make_batch(1))) is importer.fail_with
+    assert pipeline.failure is importer.fail_with
     assert pipeline.progress.failed_batch == 1
 
 
 def test_a_job_that_outlives_job_timeout_fails(parts):
-    build, _, _, _, failures, clock = parts
+    build, _, _, _, clock = parts
     pipeline = build(job_timeout=30)
     pipeline.submit(make_batch(1))
     pipeline.poll_once()
-    assert failures == []
+    assert pipeline.failure is None
     clock.now += 31
-    pipeline.poll_once()
-    assert "did not finish within 30s (jobTimeout); it was last 'working'" in str(failures[0])
+    message = str(failure_of(pipeline.poll_once))
+    assert "did not finish within 30s (jobTimeout); it was last 'working'" in message
     assert pipeline.progress.abandoned
 
 
-def test_poll_errors_are_retried_until_job_timeout(parts):
-    build, _, zendesk, _, failures, clock = parts
+def test_poll_errors_are_asked_again_until_job_timeout(parts):
+    build, _, zendesk, _, clock = parts
     pipeline = build(job_timeout=30)
     pipeline.submit(make_batch(1))
     zendesk.error = ZendeskServerError(
         status=502, method="GET", path="/api/v2/job_statuses/j1.json", code=None, text="Bad Gateway"
     )
     pipeline.poll_once()
-    assert failures == []
+    assert pipeline.failure is None
     clock.now += 31
+    assert "The last poll failed: HTTP 502" in str(failure_of(pipeline.poll_once))
+
+
+def test_a_rate_limited_poll_waits_as_told(parts):
+    build, _, zendesk, _, clock = parts
+    pipeline = build(poll_interval=1.0)
+    pipeline.submit(make_batch(1))
+    zendesk.error = ZendeskRateLimitError(
+        status=429, method="GET", path="/x", code=None, text="slow", retry_after=20.0
+    )
     pipeline.poll_once()
-    assert "The last poll failed: HTTP 502" in str(failures[0])
+    assert pipeline.schedule.due_at(urgent=True) >= clock.now + 20.0
 
 
 def test_polls_failing_on_tls_give_up_after_a_few_tries(parts):
-    build, _, zendesk, _, failures, clock = parts
+    build, _, zendesk, _, clock = parts
     pipeline = build(job_timeout=100_000)
     pipeline.submit(make_batch(1))
     zendesk.error = ZendeskSetupError("TLS with https://acme.zendesk.com failed for GET ...")
     for _ in range(SETUP_TRIES - 1):
         pipeline.poll_once()
         clock.now += 3600  # the next poll is due
-    assert failures == []
-    pipeline.poll_once()
-    assert failures == [zendesk.error]
+    assert pipeline.failure is None
+    assert failure_of(pipeline.poll_once) is zendesk.error
     assert pipeline.progress.abandoned  # no waiting out jobTimeout
 
 
 def test_poll_401_fails_at_once(parts):
-    build, _, zendesk, _, failures, _ = parts
+    build, _, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(1))
     zendesk.error = ZendeskAuthError(
         status=401, method="GET", path="/api/v2/job_statuses/j1.json", code=None, text="no"
     )
-    pipeline.poll_once()
-    assert failures == [zendesk.error]
+    assert failure_of(pipeline.poll_once) is zendesk.error
 
 
 def test_a_job_zendesk_no_longer_knows_fails(parts):
-    build, _, zendesk, _, failures, _ = parts
+    build, _, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(1))
     zendesk.error = ZendeskNotFoundError(
         status=404, method="GET", path="/x", code="RecordNotFound", text="Not found"
     )
-    pipeline.poll_once()
-    assert "Zendesk does not know the import job(s) j1" in str(failures[0])
+    assert "Zendesk does not know the import job(s) j1" in str(failure_of(pipeline.poll_once))
 
 
 def test_a_job_missing_from_show_many_is_one_zendesk_no_longer_knows(parts):
-    build, _, zendesk, written, failures, _ = parts
+    build, _, zendesk, written, _ = parts
     pipeline = build()
     for number in (1, 2):
         pipeline.submit(make_batch(2, first_id=number * 10))
         pipeline.add_state({"after": number})
     zendesk.forgotten.add("j2")
-    pipeline.poll_once()
-    assert len(failures) == 1
-    assert str(failures[0]).startswith(
+    error = failure_of(pipeline.poll_once)
+    assert str(error).startswith(
         "Zendesk does not know the import job(s) j2 (batch 2 (2 tickets of stream 'tickets', "
         "input lines 10-11)) any more (show_many did not list them)."
     )
@@ -363,63 +398,58 @@ def test_a_job_missing_from_show_many_is_one_zendesk_no_longer_knows(parts):
         "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
     ]
     zendesk.finish("j1")  # the other job is still followed to its end
-    pipeline.poll_once()
     pipeline.drain_after_failure()
     assert written == [{"after": 1}]
     assert zendesk.polls[-1] == ["j1"]
-    message = final_message(failures[0], pipeline, unsent=0)
+    message = final_message(error, pipeline, unsent=0)
     assert "Outcome unknown (the target stopped following their jobs" in message
 
 
-def test_the_watcher_releases_states_while_input_is_quiet(parts):
-    build, _, zendesk, written, _, _ = parts
-    pipeline = build(poll_interval=0.01)
+def test_states_come_out_while_the_input_is_quiet(parts):
+    build, _, zendesk, written, clock = parts
+    pipeline = build(poll_interval=1.0)
     pipeline.submit(make_batch(1))
     pipeline.add_state({"s": 1})
     zendesk.finish("j1")
-    assert _eventually(lambda: written == [{"s": 1}])
+    pipeline.tick()  # nothing due yet: no call
+    assert zendesk.polls == [] and written == []
+    clock.now += pipeline.seconds_until_due()
+    pipeline.tick()
+    assert written == [{"s": 1}]
+    assert pipeline.seconds_until_due() is None  # no job open: nothing to wait for
 
 
 def test_finish_waits_for_every_job(parts):
-    build, _, zendesk, written, _, _ = parts
-    pipeline = build(poll_interval=0.01)
+    build, _, zendesk, written, clock = parts
+    pipeline = build()
     pipeline.submit(make_batch(1))
     pipeline.submit(make_batch(1))
     pipeline.add_state({"s": 2})
-    threading.Timer(0.05, zendesk.finish, args=("j2",)).start()
-    threading.Timer(0.1, zendesk.finish, args=("j1",)).start()
+    zendesk.finish_later("j2", 0.5)
+    zendesk.finish_later("j1", 3.0)
     pipeline.finish()
     assert written == [{"s": 2}]
+    assert clock.now >= 1003.0
 
 
-def test_pause_is_cut_short_by_a_failure(parts):
-    build, _, zendesk, _, _, _ = parts
-    pipeline = build(poll_interval=0.01)
+def test_a_wait_keeps_asking_about_jobs_and_stops_at_a_failure(parts):
+    build, _, zendesk, written, clock = parts
+    pipeline = build()
     pipeline.submit(make_batch(1))
-    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
-    started = time.monotonic()
-    with pytest.raises(ImportFailedError):
-        pipeline.pause(30)
-    assert time.monotonic() - started < 10
-
-
-def test_a_broken_watcher_fails_the_run_instead_of_hanging(parts):
-    build, _, _, _, failures, _ = parts
-    pipeline = build(poll_interval=0.01)
+    pipeline.add_state({"s": 1})
+    zendesk.finish_later("j1", 2.0)
+    pipeline.wait(5.0)  # as after a 429: the job finished meanwhile and its STATE is out
+    assert written == [{"s": 1}]
+    assert clock.now == pytest.approx(1005.0)
     pipeline.submit(make_batch(1))
-
-    def broken(ids):
-        raise KeyError("bug")
-
-    pipeline._poll = broken
-    assert _eventually(lambda: pipeline.failure is not None)
-    pipeline.drain_after_failure()  # returns: the open job was given up on
-    assert "Internal error while watching import jobs: KeyError('bug')" in str(failures[0])
-    assert pipeline.progress.abandoned == ["batch 1 (1 tickets of stream 'tickets', input line 10)"]
+    zendesk.finish_later("j2", 1.0, BAD_RESULT)
+    started = clock.now
+    failure_of(lambda: pipeline.wait(30.0))
+    assert clock.now - started < 5.0  # cut short by the failure
 
 
 def test_known_jobs_stay_bounded(parts):
-    build, _, zendesk, _, _, _ = parts
+    build, _, zendesk, _, _ = parts
     pipeline = build(max_in_flight=1)
     for number in range(1, 301):
         pipeline.submit(make_batch(1))
@@ -431,56 +461,24 @@ def test_known_jobs_stay_bounded(parts):
 
 
 def test_a_bug_while_sending_is_an_internal_error_not_bad_input(parts):
-    build, importer, _, _, failures, _ = parts
+    build, importer, _, _, _ = parts
     importer.fail_with = ValueError("boom")
     pipeline = build()
     with pytest.raises(
         TargetError, match=r"Internal error while sending batch 1 .*ValueError\('boom'\)"
     ):
         pipeline.submit(make_batch(1))
-    assert failures and pipeline.failure is failures[0]
-
-
-def test_after_a_failure_the_watcher_wakes_the_main_thread_at_every_poll(parts):
-    """A wake-up signal the main thread missed is sent again, not lost."""
-    build, _, zendesk, _, failures, _ = parts
-    wakes = []
-    pipeline = build(poll_interval=0.01, wake=lambda: wakes.append(len(failures)))
-    pipeline.submit(make_batch(1))
-    assert _eventually(lambda: len(zendesk.polls) >= 3)
-    assert wakes == []  # nothing to wake anyone for
-    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
-    assert _eventually(lambda: len(wakes) >= 3)
-    assert set(wakes) == {1}  # every wake after the one failure
-
-
-def _fail_j1(zendesk, pipeline):
-    zendesk.finish("j1", [{"index": 0, "success": False, "error": "RecordInvalid"}])
-    pipeline.poll_once()
+    assert pipeline.failure is not None
 
 
 def test_a_batch_stopped_before_it_was_sent_is_in_the_final_message(parts):
-    build, _, zendesk, _, failures, _ = parts
+    build, _, zendesk, _, _ = parts
     pipeline = build(max_in_flight=1)
     pipeline.submit(make_batch(1))
-    waiting = make_batch(4, first_id=20)
-    errors = []
-
-    def submit_second():
-        try:
-            pipeline.submit(waiting)
-        except ImportFailedError as exc:
-            errors.append(exc)
-
-    second = threading.Thread(target=submit_second)
-    second.start()
-    second.join(0.2)
-    assert second.is_alive()  # waiting for a slot
-    _fail_j1(zendesk, pipeline)
-    second.join(5)
-    assert errors == failures
+    zendesk.finish_later("j1", 1.0, BAD_RESULT)  # found while the next batch waits for a slot
+    error = failure_of(lambda: pipeline.submit(make_batch(4, first_id=20)))
     assert pipeline.progress.not_sent == ["4 tickets of stream 'tickets', input lines 10-13"]
-    message = final_message(failures[0], pipeline, unsent=2)
+    message = final_message(error, pipeline, unsent=2)
     assert (
         "Not imported (stopped before sending): 4 tickets of stream 'tickets', input lines 10-13."
         in message
@@ -489,44 +487,42 @@ def test_a_batch_stopped_before_it_was_sent_is_in_the_final_message(parts):
 
 
 def test_a_batch_stopped_while_its_lost_call_was_checked_is_outcome_unknown(parts):
-    build, importer, zendesk, _, failures, _ = parts
+    build, importer, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(1))
+    zendesk.finish("j1", BAD_RESULT)
 
     def lost_answer_then_another_failure(batch):
         if batch.number == 2:
-            batch.in_doubt = True  # an unclear answer; recovery is checking it
-            _fail_j1(zendesk, pipeline)  # meanwhile the watcher finds batch 1 failed
-            importer.fail_with = pipeline.failure  # recovery's next pause raises it
+            batch.in_doubt = True  # an unclear answer; recovery is checking it and waits,
+            pipeline.wait(1.0)  # and the wait finds batch 1 failed
 
     importer.during = lost_answer_then_another_failure
-    with pytest.raises(ImportFailedError):
-        pipeline.submit(make_batch(3, first_id=30))
+    error = failure_of(lambda: pipeline.submit(make_batch(3, first_id=30)))
     assert pipeline.progress.in_doubt == [
         "batch 2 (3 tickets of stream 'tickets', input lines 10-12)"
     ]
-    message = final_message(failures[0], pipeline, unsent=0)
+    message = final_message(error, pipeline, unsent=0)
     assert "Outcome unknown (an import call got no clear answer" in message
     assert "batch 2 (3 tickets of stream 'tickets', input lines 10-12)" in message
 
 
 def test_a_batch_stopped_between_refused_calls_was_not_sent(parts):
-    build, importer, zendesk, _, failures, _ = parts
+    build, importer, zendesk, _, _ = parts
     pipeline = build()
     pipeline.submit(make_batch(1))
+    zendesk.finish("j1", BAD_RESULT)
 
     def rate_limited_then_another_failure(batch):
         if batch.number == 2:
-            _fail_j1(zendesk, pipeline)  # during the wait after a 429
-            importer.fail_with = pipeline.failure
+            pipeline.wait(1.0)  # the wait after a 429 finds batch 1 failed
 
     importer.during = rate_limited_then_another_failure
-    with pytest.raises(ImportFailedError):
-        pipeline.submit(make_batch(2, first_id=30))
+    error = failure_of(lambda: pipeline.submit(make_batch(2, first_id=30)))
     assert pipeline.progress.not_sent == [
         "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
     ]
     assert pipeline.progress.in_doubt == []
     assert "Not imported (stopped before sending): batch 2" in final_message(
-        failures[0], pipeline, unsent=0
+        error, pipeline, unsent=0
     )

@@ -9,10 +9,10 @@ from target_zendesk_tickets.target import TargetZendeskTickets
 from tests.unit.target.fake_zendesk import FakeZendesk
 from tests.unit.target.messages import (
     SCHEMA,
-    base_config,
     record_line,
     schema_line,
     state_line,
+    target_test_config,
     ticket,
 )
 
@@ -20,7 +20,7 @@ from tests.unit.target.messages import (
 @pytest.fixture
 def target(mock):
     FakeZendesk(mock)
-    target = TargetZendeskTickets(config=base_config())
+    target = TargetZendeskTickets(config=target_test_config())
     yield target
     target.close()
 
@@ -116,8 +116,24 @@ def test_long_bad_lines_are_shortened(target):
     assert len(str(error)) < 600
 
 
+class NoJobs:
+    """A loop owner with nothing to do between lines."""
+
+    stop_requested = False
+
+    def seconds_until_due(self):
+        return None
+
+    def tick(self):
+        pass
+
+    def stopped_by(self, exc):
+        return exc
+
+
 def test_the_reader_knows_its_line_number_during_callbacks():
     reader = LineNumberedReader()
+    reader.owner = NoJobs()
     seen = []
     lines = io.StringIO('{"type": "STATE", "value": 1}\n\n{"type": "STATE", "value": 2}\n')
     reader.process_lines(

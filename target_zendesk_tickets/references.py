@@ -1,0 +1,96 @@
+"""What the source account's tickets refer to, as the input brings it: people, structure, comments.
+
+tap-zendesk-tickets emits every record a ticket refers to (its people, group, organization,
+brand, form, fields, and its comments) before the ticket, in the same run. These streams are
+kept here by id, with only what mapping needs, so memory stays small; a ticket's comments
+are held until the ticket comes, then handed over with it and forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+USERS, GROUPS, ORGANIZATIONS = "users", "groups", "organizations"
+BRANDS, TICKET_FORMS, TICKET_FIELDS, COMMENTS = (
+    "brands",
+    "ticket_forms",
+    "ticket_fields",
+    "ticket_comments",
+)
+#: Streams that carry references, not tickets.
+REFERENCE_STREAMS = frozenset(
+    {USERS, GROUPS, ORGANIZATIONS, BRANDS, TICKET_FORMS, TICKET_FIELDS, COMMENTS}
+)
+#: Fields whose drop-down values are option tags (``custom_field_options``).
+OPTION_TYPES = frozenset({"tagger", "multiselect"})
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    name: str
+    email: str | None
+    role: str  # end-user, agent or admin
+
+
+@dataclass(frozen=True)
+class Field:
+    id: int
+    title: str
+    type: str
+    #: option value (the tag) -> option name, for drop-down and multi-select fields.
+    options: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SourceReferences:
+    """The source account as far as the input showed it."""
+
+    people: dict[int, Person] = field(default_factory=dict)
+    names: dict[str, dict[int, str]] = field(
+        default_factory=lambda: {GROUPS: {}, ORGANIZATIONS: {}, BRANDS: {}, TICKET_FORMS: {}}
+    )
+    fields: dict[int, Field] = field(default_factory=dict)
+    _comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Whether the input carries the ``users`` stream (it turns mapping on by default).
+    has_people: bool = False
+
+    def add(self, stream: str, record: Mapping[str, Any]) -> None:
+        """Keep what mapping needs of one record of a reference stream."""
+        record_id = record.get("id")
+        if stream == COMMENTS:
+            ticket_id = record.get("ticket_id")
+            if isinstance(ticket_id, int):
+                self._comments.setdefault(ticket_id, []).append(dict(record))
+            return
+        if not isinstance(record_id, int):
+            return
+        if stream == USERS:
+            email = record.get("email")
+            self.people[record_id] = Person(
+                record_id,
+                str(record.get("name") or ""),
+                email.strip().lower() if isinstance(email, str) and email.strip() else None,
+                str(record.get("role") or "end-user"),
+            )
+        elif stream == TICKET_FIELDS:
+            options = {
+                str(option.get("value")): str(option.get("name"))
+                for option in record.get("custom_field_options") or []
+                if isinstance(option, Mapping) and option.get("value") is not None
+            }
+            self.fields[record_id] = Field(
+                record_id, str(record.get("title") or ""), str(record.get("type") or ""), options
+            )
+        elif stream in self.names:
+            self.names[stream][record_id] = str(record.get("name") or "")
+
+    def take_comments(self, ticket_id: Any) -> list[dict[str, Any]]:
+        """The comments that came for ``ticket_id``, oldest first; forgotten afterwards."""
+        comments = self._comments.pop(ticket_id, []) if isinstance(ticket_id, int) else []
+        return sorted(comments, key=lambda c: (str(c.get("created_at") or ""), c.get("id") or 0))
+
+    def name_of(self, kind: str, record_id: Any) -> str | None:
+        return self.names[kind].get(record_id) if isinstance(record_id, int) else None

@@ -1,0 +1,106 @@
+"""The one place the tap relies on singer-sdk internals (sdk_hooks.py): keep it honest by
+behaviour."""
+
+import json
+
+import requests_mock as rm
+
+from tap_zendesk_tickets.sdk_hooks import write_checkpoint
+from tap_zendesk_tickets.tap import TapZendeskTickets
+from tests.support.tap_pages import (
+    EXPORT_URL,
+    full_ticket,
+    page,
+    parse_output,
+    records,
+    unit_tap_config,
+)
+
+
+def test_checkpoint_replaces_the_bookmark_and_writes_state_now(capsys):
+    tap = TapZendeskTickets(
+        config=unit_tap_config(),
+        state={
+            "bookmarks": {
+                "tickets": {"last_modified_time": "2020-01-01T00:00:00Z", "id": 1, "mode": "cdc"}
+            }
+        },
+    )
+    stream = tap.streams["tickets"]
+    write_checkpoint(
+        stream, None, {"last_modified_time": "2024-01-01T00:00:00Z", "id": 9, "cursor": "C"}
+    )
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines == [
+        {
+            "type": "STATE",
+            "value": {
+                "bookmarks": {
+                    "tickets": {
+                        "last_modified_time": "2024-01-01T00:00:00Z",
+                        "id": 9,
+                        "cursor": "C",
+                    }
+                }
+            },
+        }
+    ]
+    # The tap's own state (what the SDK writes on SIGTERM) is the same dict.
+    assert tap.state["bookmarks"]["tickets"] == {
+        "last_modified_time": "2024-01-01T00:00:00Z",
+        "id": 9,
+        "cursor": "C",
+    }
+
+
+def test_an_unchanged_checkpoint_is_not_written_twice(capsys):
+    tap = TapZendeskTickets(config=unit_tap_config())
+    stream = tap.streams["tickets"]
+    write_checkpoint(stream, None, {"cursor": "A"})
+    write_checkpoint(stream, None, {"cursor": "A"})
+    write_checkpoint(stream, None, {"cursor": "B"})
+    lines = [
+        json.loads(line)["value"]["bookmarks"]["tickets"]
+        for line in capsys.readouterr().out.splitlines()
+    ]
+    assert lines == [{"cursor": "A"}, {"cursor": "B"}]
+
+
+def _sync_with_catalog(capsys, catalog=None, **config):
+    tickets = [full_ticket(1, 1700000000), full_ticket(2, 1700000001)]
+    with rm.Mocker() as mock:
+        mock.get(EXPORT_URL, [page(tickets, end=True)])
+        TapZendeskTickets(config=unit_tap_config(**config), catalog=catalog).sync_all()
+    return records(parse_output(capsys)), tickets
+
+
+def test_records_go_out_unchanged_when_nothing_is_deselected(capsys):
+    emitted, tickets = _sync_with_catalog(capsys)
+    assert emitted == tickets
+
+
+def test_deselected_fields_are_still_left_out(capsys):
+    catalog = TapZendeskTickets(config=unit_tap_config()).catalog_dict
+    entry = catalog["streams"][0]
+    for item in entry["metadata"]:
+        if item["breadcrumb"] == []:
+            item["metadata"]["selected"] = True
+        elif item["breadcrumb"] in (["properties", "description"], ["properties", "via"]):
+            item["metadata"]["selected"] = False
+    emitted, tickets = _sync_with_catalog(capsys, catalog)
+    expected = [
+        {key: value for key, value in ticket.items() if key not in {"description", "via"}}
+        for ticket in tickets
+    ]
+    assert emitted == expected
+
+
+def test_stream_maps_still_apply(capsys):
+    emitted, tickets = _sync_with_catalog(
+        capsys, stream_maps={"tickets": {"description": "__NULL__", "title": "subject"}}
+    )
+    expected = [
+        {**{k: v for k, v in t.items() if k != "description"}, "title": t["subject"]}
+        for t in tickets
+    ]
+    assert emitted == expected

@@ -1,0 +1,95 @@
+"""When the target asks about jobs, and how many it may have open."""
+
+import pytest
+
+from target_zendesk_tickets.schedule import FIRST_CHECK, MIN_GAP, JobSlots, PollSchedule
+from tests.support.clock import FakeClock
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(start=0.0)
+
+
+def test_a_job_is_first_asked_about_soon_after_it_is_queued(clock):
+    schedule = PollSchedule(interval=1.0, clock=clock)
+    schedule.queued("j1")
+    assert schedule.due_at(urgent=True) == pytest.approx(0.9 * FIRST_CHECK)
+
+
+def test_then_less_and_less_often_but_never_past_the_interval(clock):
+    schedule = PollSchedule(interval=1.0, clock=clock)
+    schedule.queued("j1")
+    gaps = []
+    for _ in range(8):
+        clock.now = schedule.due_at(urgent=True)
+        before = clock.now
+        schedule.polled(["j1"], [])
+        gaps.append(round(schedule.due_at(urgent=True) - before, 6))
+    assert gaps == sorted(gaps)  # growing
+    assert gaps[0] == pytest.approx(0.1 * FIRST_CHECK)
+    assert max(gaps) == 1.0  # jobPollInterval
+
+
+def test_jobs_are_first_asked_about_when_this_runs_jobs_typically_finish(clock):
+    schedule = PollSchedule(interval=5.0, clock=clock)
+    for number in range(3):
+        schedule.queued(f"j{number}")
+        clock.now += 2.0
+        schedule.polled([], [f"j{number}"])
+    assert schedule.typical() == pytest.approx(2.0)
+    schedule.queued("next")
+    assert schedule.due_at(urgent=True) == pytest.approx(clock.now + 1.8)
+
+
+def test_unhurried_polls_are_half_an_interval_apart(clock):
+    schedule = PollSchedule(interval=1.0, clock=clock)
+    schedule.queued("j1")
+    schedule.queued("j2")
+    clock.now = 0.09
+    schedule.polled(["j1", "j2"], [])
+    assert schedule.due_at(urgent=True) == pytest.approx(0.1)
+    assert schedule.due_at(urgent=False) == pytest.approx(0.59)  # a steady import: ~1 poll/s
+    schedule.forget("j1")
+    schedule.forget("j2")
+    assert schedule.due_at(urgent=True) is None
+
+
+def test_a_failed_poll_puts_every_check_off(clock):
+    schedule = PollSchedule(interval=1.0, clock=clock)
+    schedule.queued("j1")
+    schedule.poll_failed(30.0)
+    assert schedule.due_at(urgent=True) == pytest.approx(30.0)
+
+
+def test_polls_are_counted_and_never_closer_than_the_least_gap(clock):
+    schedule = PollSchedule(interval=1.0, clock=clock)
+    schedule.queued("j1")
+    clock.now = 5.0
+    schedule.polled(["j1"], [])
+    assert schedule.polls == 1
+    assert schedule.due_at(urgent=True) >= 5.0 + MIN_GAP
+
+
+def test_slots_are_this_runs_share():
+    slots = JobSlots(2)
+    assert slots.can_start(0) and slots.can_start(1)
+    assert not slots.can_start(2)
+
+
+def test_slots_stay_within_what_the_account_has_free():
+    slots = JobSlots(10)
+    slots.observe({"zendesk-ratelimit-inflight-jobs": "total=30; remaining=1; resets=4"})
+    assert slots.can_start(3)
+    slots.observe({"Zendesk-RateLimit-Inflight-Jobs": "total=30; remaining=0; resets=4"})
+    assert not slots.can_start(3)  # wait for one of ours
+    assert slots.can_start(0)  # none of ours to wait for: try, and wait out TooManyJobs
+    slots.job_finished()
+    assert slots.can_start(3)
+
+
+def test_answers_without_the_header_change_nothing():
+    slots = JobSlots(10)
+    slots.observe({"x-rate-limit": "700", "x-rate-limit-remaining": "0"})
+    assert slots.account_free is None
+    assert slots.can_start(9)
