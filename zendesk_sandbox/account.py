@@ -204,9 +204,9 @@ class Account(TicketWrites, AccountReads, Persistence):
         else:
             matches = set(self._stored_by_external_id.get(external_id, ()))
             generated = ticket_from_external_id(self.config.seed, external_id)
-            unchanged = generated is not None and generated not in self._stored
-            if unchanged and generated <= self._keys.count:
-                matches.add(generated)
+            # A generated ticket that was never changed still has its generated external_id.
+            if generated is not None and generated <= self._keys.count:
+                matches.update({generated} - self._stored.keys())
             candidates = sorted(matches)
         hidden = self._deleted | self._archived
         return [ticket_id for ticket_id in candidates if ticket_id not in hidden]

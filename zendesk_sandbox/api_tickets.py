@@ -69,11 +69,12 @@ def handle_update_many(call: Call) -> Response:
             raise invalid_value('update_many with ids needs a "ticket" object.')
         updates = [{**changes, "id": i} for i in _ids(call.request.args["ids"])]
     else:
-        updates = body.get("tickets")
-        if not isinstance(updates, list) or not updates:
+        given = body.get("tickets")
+        if not isinstance(given, list) or not given:
             raise invalid_value('The request body needs a "tickets" list (or ids and "ticket").')
-        if not all(isinstance(u, dict) and type(u.get("id")) is int for u in updates):
+        if not all(isinstance(u, dict) and type(u.get("id")) is int for u in given):
             raise invalid_value('Each of "tickets" needs an integer "id".')
+        updates = given
     if len(updates) > MAX_BATCH:
         raise invalid_value(f"update_many takes at most {MAX_BATCH} tickets.")
     return json_response({"job_status": call.account.start_updates(updates, call.user_id)})

@@ -14,9 +14,9 @@ rate limits: a token request carries its client's credentials in its body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -188,7 +188,7 @@ class SandboxApp:
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
 
-    def __call__(self, environ: dict, start_response: Callable) -> object:
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         if request.path == "/_sandbox" or request.path.startswith("/_sandbox/"):
             response = admin.dispatch(self.sandbox, request)
@@ -198,7 +198,7 @@ class SandboxApp:
 
     def _serve_api(self, request: Request) -> Response:
         sandbox = self.sandbox
-        entry = {
+        entry: dict[str, Any] = {
             "time": sandbox.account.now(),
             "method": request.method,
             "path": request.path,
@@ -235,7 +235,9 @@ class SandboxApp:
             return response
         endpoint = ENDPOINTS[name]
         entry["route"] = endpoint.route
-        call = Call(request, sandbox.account, sandbox.base_url, request.path, values, sandbox.oauth)
+        call = Call(
+            request, sandbox.account, sandbox.base_url, request.path, dict(values), sandbox.oauth
+        )
         try:
             caller = None
             if endpoint.signed_in:

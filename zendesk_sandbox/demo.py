@@ -110,6 +110,10 @@ def run_pipeline(
         target = subprocess.Popen(
             target_args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log
         )
+        # All three are pipes (stdout=PIPE, stdin=PIPE).
+        assert tap.stdout is not None
+        assert target.stdin is not None
+        assert target.stdout is not None
         relay, states = Relay(tap.stdout, target.stdin), StateReader(target.stdout)
         relay.start()
         states.start()

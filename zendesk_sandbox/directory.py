@@ -130,7 +130,7 @@ class Directory:
         made). Raises ``DirectoryError`` for a bad e-mail or a missing name.
         """
         email = spec.get("email")
-        if not valid_email(email):
+        if not isinstance(email, str) or not valid_email(email):
             raise invalid("requester", "Requester: Email is invalid")
         found = self.people.find_email(email)
         if found is not None:

@@ -101,7 +101,7 @@ def handle_export(call: Call) -> Response:
             encoded[:-1] + b',"comment_count":' + str(counts[key[1]]).encode() + b"}"
             for key, encoded in zip(keys, tickets, strict=True)
         ]
-    query = {}
+    query: dict[str, object] = {}
     if "per_page" in args:
         query["per_page"] = per_page
     if "exclude_deleted" in args:

@@ -12,6 +12,7 @@ way and fails the ticket, in the shape Zendesk uses for field errors (``base`` e
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zendesk_sandbox.structure import Structure, TicketField
@@ -91,7 +92,7 @@ def _text(_item: TicketField, value: object) -> object:
     return str(value)
 
 
-def _number(pattern: re.Pattern, convert: type) -> object:
+def _number(pattern: re.Pattern, convert: type) -> Callable[[TicketField, object], object]:
     def clean(_item: TicketField, value: object) -> object:
         if isinstance(value, bool):
             raise BadValueError(value)
@@ -132,8 +133,8 @@ def _multiselect(item: TicketField, value: object) -> object:
     return kept if kept else DROP
 
 
-EMPTY = {"checkbox": False, "multiselect": []}
-CLEANERS = {
+EMPTY: dict[str, object] = {"checkbox": False, "multiselect": []}
+CLEANERS: dict[str, Callable[[TicketField, object], object]] = {
     "text": _text,
     "textarea": _text,
     "integer": _number(INTEGER, int),

@@ -206,7 +206,7 @@ def _comment_text(comment: dict) -> str | None:
 
 
 def _encoded_id(ticket_id: int) -> str:
-    letters = []
+    letters: list[str] = []
     number = ticket_id * 7_919 + 123_457
     for _ in range(11):
         number, digit = divmod(number, len(ENCODED_ALPHABET))

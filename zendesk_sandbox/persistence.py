@@ -5,28 +5,24 @@ A mixin of ``Account``; ``store.py`` holds the journal format.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from zendesk_sandbox.account_base import AccountBase
 from zendesk_sandbox.jobs import Job
 from zendesk_sandbox.people import CREATED_FROM, user_from_state
 from zendesk_sandbox.structure import FieldOption, TicketField
 from zendesk_sandbox.universe import ACCOUNT_STRIDE
 
-if TYPE_CHECKING:
-    from zendesk_sandbox.account import Account
 
-
-class Persistence:
-    def _record(self: Account, record: dict) -> None:
+class Persistence(AccountBase):
+    def _record(self, record: dict) -> None:
         if self._store is not None and not self._replaying:
             self._store.append(record)
 
-    def close_store(self: Account) -> None:
+    def close_store(self) -> None:
         with self.lock:
             if self._store is not None:
                 self._store.close()
 
-    def _replay(self: Account) -> None:
+    def _replay(self) -> None:
         """Apply every record of the state directory, in the order they were written."""
         assert self._store is not None
         self._replaying = True

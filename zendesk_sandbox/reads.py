@@ -7,8 +7,8 @@ A mixin of ``Account``; each public method takes the lock (``settled``).
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
 
+from zendesk_sandbox.account_base import AccountBase
 from zendesk_sandbox.conversations import generated_audit_id, plan
 from zendesk_sandbox.data import ticket_from_external_id
 from zendesk_sandbox.events import EventIndex, EventKey
@@ -16,24 +16,21 @@ from zendesk_sandbox.locking import settled
 from zendesk_sandbox.people import User
 from zendesk_sandbox.search import Facts
 
-if TYPE_CHECKING:
-    from zendesk_sandbox.account import Account
-
 USER_FIELDS = ("requester_id", "submitter_id", "assignee_id")
 USER_LIST_FIELDS = ("collaborator_ids", "follower_ids", "email_cc_ids")
 
 
-class AccountReads:
+class AccountReads(AccountBase):
     # -- comments ------------------------------------------------------------------------
 
     @settled
-    def comments(self: Account, ticket_id: int) -> list[tuple[dict, int]]:
+    def comments(self, ticket_id: int) -> list[tuple[dict, int]]:
         """``(comment, audit id)`` of each comment of a ticket, oldest first."""
         audits = self._audits(ticket_id)
         found = [(audit["comment"], audit["id"]) for audit in audits if audit.get("comment")]
         return [(copy.deepcopy(comment), audit_id) for comment, audit_id in found]
 
-    def _comment_count(self: Account, ticket_id: int) -> int:
+    def _comment_count(self, ticket_id: int) -> int:
         stored = self.conversations.stored.get(ticket_id)
         if stored is not None:
             return sum(1 for audit in stored if audit.get("comment"))
@@ -42,9 +39,7 @@ class AccountReads:
     # -- the ticket events export ----------------------------------------------------------
 
     @settled
-    def ticket_events(
-        self: Account, start_time: int, limit: int, cutoff: int
-    ) -> tuple[list[dict], bool]:
+    def ticket_events(self, start_time: int, limit: int, cutoff: int) -> tuple[list[dict], bool]:
         """The audits of an events-export page (see ``EventIndex.page``) and whether more
         are left."""
         if self._events is None:
@@ -62,7 +57,7 @@ class AccountReads:
             audits.append(copy.deepcopy(by_ticket[ticket_id][audit_id]))
         return audits, more
 
-    def _event_keys(self: Account, ticket_id: int) -> list[EventKey]:
+    def _event_keys(self, ticket_id: int) -> list[EventKey]:
         stored = self.conversations.stored.get(ticket_id)
         if stored is not None:
             return [(audit["at"], audit["id"], ticket_id) for audit in stored]
@@ -80,7 +75,7 @@ class AccountReads:
     # -- search --------------------------------------------------------------------------
 
     @settled
-    def search_ticket_ids(self: Account, terms: list[tuple[str, str]]) -> list[int]:
+    def search_ticket_ids(self, terms: list[tuple[str, str]]) -> list[int]:
         """Ids of the tickets whose indexed facts match ``terms``, ascending.
 
         The index shows each ticket as it was ``search_delay`` seconds ago.
@@ -105,7 +100,7 @@ class AccountReads:
                 found.append(ticket_id)
         return found
 
-    def _generated_index(self: Account) -> dict[str | None, list[int]]:
+    def _generated_index(self) -> dict[str | None, list[int]]:
         """Tag -> generated ticket ids (None -> all of them), built on the first search."""
         if self._generated_search is None:
             index: dict[str | None, list[int]] = {None: list(range(1, self._keys.count + 1))}
@@ -115,7 +110,7 @@ class AccountReads:
             self._generated_search = index
         return self._generated_search
 
-    def _generated_facts(self: Account, ticket_id: int) -> Facts:
+    def _generated_facts(self, ticket_id: int) -> Facts:
         keys = self._keys
         return Facts.of(
             self._factory.build(
@@ -132,7 +127,7 @@ class AccountReads:
 
     @settled
     def user_export_slice(
-        self: Account, after: tuple[int, int], limit: int, cutoff: int
+        self, after: tuple[int, int], limit: int, cutoff: int
     ) -> tuple[list[tuple[int, int]], list[dict], bool]:
         """The user cursor export's next page: keys ``(updated_at, id)``, users, more."""
         order = sorted((user.updated_at, user.id) for user in self.directory.people.users)
@@ -144,7 +139,7 @@ class AccountReads:
         return page, users, len(chosen) > limit
 
     @settled
-    def sideloads(self: Account, ticket_ids: list[int], includes: set[str]) -> dict:
+    def sideloads(self, ticket_ids: list[int], includes: set[str]) -> dict:
         """The ``users``, ``groups`` and ``organizations`` the tickets refer to, and each
         ticket's ``comment_count`` (``{"comment_count": {id: n}}``)."""
         tickets = [self._ticket(ticket_id) for ticket_id in ticket_ids]
@@ -161,14 +156,13 @@ class AccountReads:
                         wanted[user.id] = user
             result["users"] = [wanted[i].to_json(base) for i in sorted(wanted)]
         if "groups" in includes:
-            ids = {t["group_id"] for t in tickets} & directory.structure.group_by_id.keys()
-            result["groups"] = [
-                directory.structure.group_by_id[i].to_json(base) for i in sorted(ids)
-            ]
+            groups = directory.structure.group_by_id
+            group_ids = {t["group_id"] for t in tickets} & groups.keys()
+            result["groups"] = [groups[i].to_json(base) for i in sorted(group_ids)]
         if "organizations" in includes:
             table = directory.structure.organization_by_id
-            ids = {t["organization_id"] for t in tickets} & table.keys()
-            result["organizations"] = [table[i].to_json(base) for i in sorted(ids)]
+            org_ids = {t["organization_id"] for t in tickets} & table.keys()
+            result["organizations"] = [table[i].to_json(base) for i in sorted(org_ids)]
         if "comment_count" in includes:
             result["comment_count"] = {i: self._comment_count(i) for i in ticket_ids}
         return result

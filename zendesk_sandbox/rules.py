@@ -286,7 +286,7 @@ def _references(
         users = [directory.user(i) for i in ids] if isinstance(ids, list) else [None]
         if any(user is None for user in users):
             problems.add(key, f"{label}: is invalid")
-        elif name == "follower_ids" and not all(user.is_agent for user in users):
+        elif name == "follower_ids" and not all(u is not None and u.is_agent for u in users):
             problems.add("followers", "Followers: is invalid")  # followers are agents
 
 

@@ -117,7 +117,7 @@ class Sandbox:
         except SystemExit:
             # werkzeug exits the process when it cannot bind; a library call should raise.
             raise OSError(f"cannot listen on {self.config.host}:{self.config.port}") from None
-        server.handle_error = _log_server_error  # type: ignore[method-assign]
+        server.handle_error = _log_server_error  # type: ignore[method-assign, assignment]
         host = server.host if ":" not in server.host else f"[{server.host}]"
         self._base_url = f"http://{host}:{server.port}"
         self.account.set_base_url(self._base_url)

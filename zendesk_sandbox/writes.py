@@ -14,8 +14,8 @@ A mixin of ``Account`` (it uses the account's state and lock). The checks are in
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
 
+from zendesk_sandbox.account_base import AccountBase
 from zendesk_sandbox.directory import DirectoryError
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.imports import (
@@ -30,9 +30,6 @@ from zendesk_sandbox.people import User, user_state
 from zendesk_sandbox.rules import Problems, check_import, check_update
 from zendesk_sandbox.structure import TicketField
 from zendesk_sandbox.updates import UPDATE_CONFLICT, is_stale, updated_ticket
-
-if TYPE_CHECKING:
-    from zendesk_sandbox.account import Account
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 AGENT_USER_ID = 372_200_000_101  # the idealised account's agent
@@ -50,14 +47,14 @@ def record_invalid(problems: Problems) -> ApiError:
     )
 
 
-class TicketWrites:
+class TicketWrites(AccountBase):
     """Imports, updates and deletions of tickets; users and fields made through the API."""
 
     @property
-    def account_id(self: Account) -> int:
+    def account_id(self) -> int:
         return ACCOUNT_ID_BASE + self.config.account
 
-    def user_id_for(self: Account, role: str) -> int:
+    def user_id_for(self, role: str) -> int:
         """The user behind the API credentials of ``role`` (admin or agent)."""
         people = self.directory.people
         if role == "admin":
@@ -67,14 +64,14 @@ class TicketWrites:
     # -- imports -------------------------------------------------------------------------
 
     @settled
-    def import_ticket(self: Account, raw: object, importer_id: int) -> dict:
+    def import_ticket(self, raw: object, importer_id: int) -> dict:
         """``POST /api/v2/imports/tickets``: the new ticket, or the 422 ApiError."""
         ticket, problems = self._import_one(raw, self.now(), importer_id)
         if ticket is None:
             raise record_invalid(problems)
         return copy.deepcopy(ticket)
 
-    def _run_import(self: Account, job: Job) -> list[dict]:
+    def _run_import(self, job: Job) -> list[dict]:
         results = []
         importer = job.author_id or self.user_id_for("admin")
         for index, raw in enumerate(job.tickets):
@@ -98,7 +95,7 @@ class TicketWrites:
         return results
 
     def _import_one(
-        self: Account,
+        self,
         raw: object,
         now: float,
         importer_id: int,
@@ -146,14 +143,14 @@ class TicketWrites:
     # -- updates -------------------------------------------------------------------------
 
     @settled
-    def update_ticket(self: Account, ticket_id: int, changes: object, author_id: int) -> tuple:
+    def update_ticket(self, ticket_id: int, changes: object, author_id: int) -> tuple:
         """``PUT /api/v2/tickets/{id}``: ``(ticket, audit)``, or the 404/409/422 ApiError."""
         if self._state(ticket_id) in ("missing", "deleted"):
             raise ApiError(404, NOT_FOUND)
         return self._update_one(ticket_id, changes, author_id, self.now())
 
     def _update_one(
-        self: Account, ticket_id: int, changes: object, author_id: int, now: float
+        self, ticket_id: int, changes: object, author_id: int, now: float
     ) -> tuple[dict, dict]:
         ticket = self._ticket(ticket_id)
         if is_stale(ticket, changes):
@@ -175,13 +172,14 @@ class TicketWrites:
         return copy.deepcopy(new), copy.deepcopy(audit)
 
     @settled
-    def start_updates(self: Account, updates: list[dict], author_id: int) -> dict:
+    def start_updates(self, updates: list[dict], author_id: int) -> dict:
         """``update_many``: queue a job of ``[{"id": n, ...changes}]``; its job_status."""
         job = self._start_job("update", updates, author_id=author_id)
         return job.to_dict(self.now())
 
-    def _run_updates(self: Account, job: Job) -> list[dict]:
+    def _run_updates(self, job: Job) -> list[dict]:
         results = []
+        updater = job.author_id or self.user_id_for("admin")
         for entry in job.tickets:
             ticket_id = entry["id"]
             changes = {key: value for key, value in entry.items() if key != "id"}
@@ -198,7 +196,7 @@ class TicketWrites:
                 )
                 continue
             try:
-                self._update_one(ticket_id, changes, job.author_id, job.done_at)
+                self._update_one(ticket_id, changes, updater, job.done_at)
             except ApiError as error:
                 body = error.body if isinstance(error.body, dict) else {}
                 details = body.get("details")
@@ -223,13 +221,13 @@ class TicketWrites:
     # -- deletions -----------------------------------------------------------------------
 
     @settled
-    def delete_ticket(self: Account, ticket_id: int, author_id: int) -> None:
+    def delete_ticket(self, ticket_id: int, author_id: int) -> None:
         """``DELETE /api/v2/tickets/{id}``: soft-delete, or the 404 ApiError."""
         if self._state(ticket_id) in ("missing", "deleted"):
             raise ApiError(404, NOT_FOUND)
         self._delete_one(ticket_id, self.now(), author_id)
 
-    def _delete_one(self: Account, ticket_id: int, now: float, author_id: int | None) -> None:
+    def _delete_one(self, ticket_id: int, now: float, author_id: int | None) -> None:
         new, audit = updated_ticket(
             self._ticket(ticket_id),
             {"status": "deleted"},
@@ -241,12 +239,12 @@ class TicketWrites:
         self._put(new, [*self._audits(ticket_id), audit], at=now)
 
     @settled
-    def start_destroy(self: Account, ids: list[int], author_id: int) -> dict:
+    def start_destroy(self, ids: list[int], author_id: int) -> dict:
         """``destroy_many``: queue a deletion job; its job_status."""
         job = self._start_job("destroy", [{"id": i} for i in ids], author_id=author_id)
         return job.to_dict(self.now())
 
-    def _run_destroy(self: Account, job: Job) -> list[dict]:
+    def _run_destroy(self, job: Job) -> list[dict]:
         results = []
         for entry in job.tickets:
             base = {"id": entry["id"], "action": "destroy"}
@@ -265,7 +263,7 @@ class TicketWrites:
             results.append({**base, "success": True, "status": "Deleted"})
         return results
 
-    def _state(self: Account, ticket_id: int) -> str:
+    def _state(self, ticket_id: int) -> str:
         if not self._exists(ticket_id):
             return "missing"
         if ticket_id in self._deleted:
@@ -275,7 +273,7 @@ class TicketWrites:
     # -- people and fields ---------------------------------------------------------------
 
     @settled
-    def create_or_update_user(self: Account, spec: object) -> tuple[dict, bool]:
+    def create_or_update_user(self, spec: object) -> tuple[dict, bool]:
         """``users/create_or_update``: the user's JSON, and whether it was created."""
         try:
             user, created = self.directory.create_or_update_user(spec, self.now())
@@ -286,7 +284,7 @@ class TicketWrites:
         return user.to_json(self._base_url), created
 
     @settled
-    def create_field(self: Account, spec: object) -> dict:
+    def create_field(self, spec: object) -> dict:
         """``POST /api/v2/ticket_fields``: the new field's JSON."""
         try:
             item = self.directory.create_field(spec, self.now())
@@ -296,7 +294,7 @@ class TicketWrites:
         self._json_cache.clear()  # generated tickets now show the new (empty) field
         return item.to_json(self._base_url)
 
-    def _record_user(self: Account, user: User) -> None:
+    def _record_user(self, user: User) -> None:
         self._record({"t": "user", "user": user_state(user)})
 
 
