@@ -102,7 +102,9 @@ def write_input(path: Path, count: int) -> int:
 def run_target(input_path: Path, tickets: int, *, job_delay: float, **settings: object) -> Run:
     """The real target; ``minimal=N`` in settings runs the minimal client with N jobs instead."""
     minimal = settings.pop("minimal", None)
-    with Sandbox(SandboxConfig(tickets=0, job_delay=job_delay, rate_limits={})) as destination:
+    # people=False: the idealised destination, until the target maps references (#11).
+    destination_config = SandboxConfig(tickets=0, job_delay=job_delay, rate_limits={}, people=False)
+    with Sandbox(destination_config) as destination:
         config = {
             "zendesk": {
                 "domain": destination.base_url,

@@ -7,57 +7,64 @@ kept up to date on every change, so a page is a bisect and a slice.
 
 All public methods take one re-entrant lock, and an export page is taken in one call, so a
 page never mixes two states of the account.
+
+The realistic account's people and structure live in ``directory``, the audits and comments
+of changed tickets in ``conversations``. Imports, updates and deletions are in
+``writes.py``, the reads beyond tickets (comments, events, search, users) in ``reads.py``,
+the state directory in ``persistence.py``; ``Account`` brings them together.
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
-import functools
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Concatenate, ParamSpec, TypeVar
 
 from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.conversations import Conversations, generated_audits
 from zendesk_sandbox.data import AI_AGENT_EVERY, TicketFactory, TicketKeys, ticket_from_external_id
+from zendesk_sandbox.directory import Directory
 from zendesk_sandbox.errors import ApiError
-from zendesk_sandbox.imports import imported_ticket, ticket_errors
+from zendesk_sandbox.events import EventIndex
 from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id, list_key
+from zendesk_sandbox.locking import settled
+from zendesk_sandbox.persistence import Persistence
 from zendesk_sandbox.ratelimit import format_wait
-from zendesk_sandbox.timefmt import iso
+from zendesk_sandbox.reads import AccountReads
+from zendesk_sandbox.search import SearchHistory
+from zendesk_sandbox.store import Store
+from zendesk_sandbox.timefmt import iso, parse_iso
+from zendesk_sandbox.universe import MAX_ACCOUNTS
+from zendesk_sandbox.writes import TicketWrites
 
 # Encoded tickets are cached so that paging again is cheap; the cap bounds memory
 # (about 2 kB per ticket) for very large accounts. Past it, tickets are encoded per page.
 JSON_CACHE_LIMIT = 120_000
 ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
-P = ParamSpec("P")
-R = TypeVar("R")
 
-
-def _settled(method: Callable[Concatenate[Account, P], R]) -> Callable[Concatenate[Account, P], R]:
-    """Run ``method`` under the lock, after running any import job that has come due."""
-
-    @functools.wraps(method)
-    def wrapper(self: Account, *args: P.args, **kwargs: P.kwargs) -> R:
-        with self.lock:
-            self._run_due_jobs()
-            return method(self, *args, **kwargs)
-
-    return wrapper
-
-
-class Account:
+class Account(TicketWrites, AccountReads, Persistence):
     """One Zendesk account's data, as the sandbox serves it."""
 
     def __init__(self, config: SandboxConfig, base_url: str = "http://127.0.0.1") -> None:
+        if not 0 <= config.account < MAX_ACCOUNTS:
+            raise ValueError(f"account must be 0..{MAX_ACCOUNTS - 1}; got {config.account}")
+        if not 0 <= config.overlap <= 1:
+            raise ValueError(f"overlap must be between 0 and 1; got {config.overlap}")
         self.lock = threading.RLock()
         self.config = config
         self._base_url = base_url
         self._keys = TicketKeys.generate(config.seed, config.tickets)
-        self._factory = TicketFactory(config.seed)
+        self.directory = Directory.for_config(config)
+        self.strict = config.people  # the realistic account checks what the idealised takes
+        self._factory = TicketFactory(config.seed, self.directory)
+        self.conversations = Conversations(config.seed, config.account)
+        self._search = SearchHistory()
+        self._generated_search: dict | None = None  # built on the first search
+        self._events: EventIndex | None = None  # built on the first events export
         self._clock_offset = 0.0
         self._stored: dict[int, dict] = {}
         self._stored_by_external_id: dict[str, set[int]] = {}
@@ -73,6 +80,11 @@ class Account:
         self._pending_jobs: list[Job] = []
         self._job_count = 0
         self._import_requests: list[dict] = []
+        self._store: Store | None = None
+        self._replaying = False
+        if config.state_dir is not None:
+            self._store = Store(config.state_dir, config)
+            self._replay()
 
     # -- clock ---------------------------------------------------------------------------
 
@@ -84,6 +96,7 @@ class Account:
         """Move the sandbox clock by ``seconds`` (may be negative); returns the new now."""
         with self.lock:
             self._clock_offset += float(seconds)
+            self._record({"t": "clock", "offset": self._clock_offset})
             return self.now()
 
     # -- reading tickets -----------------------------------------------------------------
@@ -98,19 +111,21 @@ class Account:
             self._base_url = base_url
             for ticket_id, ticket in self._stored.items():
                 ticket["url"] = f"{base_url}/api/v2/tickets/{ticket_id}.json"
+            for job in self._jobs.values():
+                job.url = f"{base_url}/api/v2/job_statuses/{job.id}.json"
             self._json_cache.clear()
 
-    @_settled
+    @settled
     def exported_ticket(self, ticket_id: int) -> dict:
         """Ticket ``ticket_id`` as the export shows it now (a copy); KeyError if unknown."""
         return copy.deepcopy(self._ticket(ticket_id))
 
-    @_settled
+    @settled
     def ticket_json(self, ticket_id: int) -> bytes:
         """The JSON encoding of one ticket; KeyError if unknown."""
         return self._encoded(ticket_id)
 
-    @_settled
+    @settled
     def export_slice(
         self,
         after: tuple[int, int],
@@ -161,7 +176,7 @@ class Account:
 
         return shown
 
-    @_settled
+    @settled
     def visible_ticket_ids(
         self, exclude_deleted: bool = False, support_type_scope: str = "all"
     ) -> list[int]:
@@ -178,7 +193,7 @@ class Account:
             if generated <= cutoff and shown(ticket_id)
         ]
 
-    @_settled
+    @settled
     def listed_ticket_ids(self, external_id: str | None = None) -> list[int]:
         """Ids List Tickets shows, ascending: neither deleted nor archived.
 
@@ -189,14 +204,14 @@ class Account:
         else:
             matches = set(self._stored_by_external_id.get(external_id, ()))
             generated = ticket_from_external_id(self.config.seed, external_id)
-            unchanged = generated is not None and generated not in self._stored
-            if unchanged and generated <= self._keys.count:
-                matches.add(generated)
+            # A generated ticket that was never changed still has its generated external_id.
+            if generated is not None and generated <= self._keys.count:
+                matches.update({generated} - self._stored.keys())
             candidates = sorted(matches)
         hidden = self._deleted | self._archived
         return [ticket_id for ticket_id in candidates if ticket_id not in hidden]
 
-    @_settled
+    @settled
     def ticket_state(self, ticket_id: int) -> str:
         """``missing``, ``deleted``, ``archived`` or ``active``."""
         if not self._exists(ticket_id):
@@ -207,7 +222,7 @@ class Account:
 
     # -- changing tickets (the admin API) ------------------------------------------------
 
-    @_settled
+    @settled
     def update_tickets(self, ids: Iterable[int], changes: dict | None = None) -> list[int]:
         """Apply ``changes`` to tickets, as an update at the sandbox's now.
 
@@ -233,12 +248,12 @@ class Account:
             self._put(ticket)
         return ids
 
-    @_settled
+    @settled
     def delete_tickets(self, ids: Iterable[int]) -> list[int]:
         """Soft-delete tickets: status ``deleted``, timestamps moved to now."""
         return self.update_tickets(ids, {"status": "deleted"})
 
-    @_settled
+    @settled
     def add_tickets(self, count: int) -> list[int]:
         """Create ``count`` new tickets at the sandbox's now; returns their ids."""
         if count < 0:
@@ -263,12 +278,34 @@ class Account:
 
     # -- imports and jobs ----------------------------------------------------------------
 
-    @_settled
+    @settled
     def start_import(self, tickets: list, archive_immediately: bool, query: dict) -> dict:
         """Queue a bulk-import job for ``tickets``; returns its queued job_status.
 
         Raises the 429 ``TooManyJobs`` ApiError when ``max_jobs`` jobs are in flight.
         """
+        job = self._start_job("import", tickets, archive_immediately=archive_immediately)
+        self._import_requests.append(
+            {
+                "time": job.created_at,
+                "query": dict(query),
+                "archive_immediately": archive_immediately,
+                "tickets": copy.deepcopy(tickets),
+                "job_id": job.id,
+            }
+        )
+        self._record({"t": "import_request", "request": self._import_requests[-1]})
+        return job.to_dict(self.now())
+
+    def _start_job(
+        self,
+        kind: str,
+        tickets: list,
+        *,
+        archive_immediately: bool = False,
+        author_id: int | None = None,
+    ) -> Job:
+        """Queue a job of ``kind`` (import, update, destroy), or raise TooManyJobs."""
         now = self.now()
         active = self._active_jobs(now)
         if self.config.max_jobs and len(active) >= self.config.max_jobs:
@@ -294,21 +331,15 @@ class Account:
             delay=self.config.job_delay,
             tickets=copy.deepcopy(tickets),
             archive_immediately=archive_immediately,
+            kind=kind,
+            author_id=author_id,
         )
         self._jobs[job.id] = job
         self._pending_jobs.append(job)
-        self._import_requests.append(
-            {
-                "time": now,
-                "query": dict(query),
-                "archive_immediately": archive_immediately,
-                "tickets": copy.deepcopy(tickets),
-                "job_id": job.id,
-            }
-        )
-        return job.to_dict(now)
+        self._record({"t": "job", "job": job.state()})
+        return job
 
-    @_settled
+    @settled
     def inflight_jobs(self) -> tuple[int, float]:
         """How many jobs are queued or working, and seconds until the first one finishes."""
         now = self.now()
@@ -316,17 +347,17 @@ class Account:
         wait = min((job.done_at for job in active), default=now) - now
         return len(active), wait
 
-    @_settled
+    @settled
     def job(self, job_id: str) -> dict:
         """One job_status; KeyError if unknown or expired."""
         return self._jobs[job_id].to_dict(self.now())
 
-    @_settled
+    @settled
     def jobs(self) -> list[dict]:
         """Every job of the last day, in the order of ``GET /api/v2/job_statuses``."""
         return [job for _, job in self.job_list()]
 
-    @_settled
+    @settled
     def job_list(self) -> list[tuple[tuple, dict]]:
         """``(list_key(job), job_status)`` of every job of the last day, in list order.
 
@@ -339,7 +370,7 @@ class Account:
         ordered = sorted(self._jobs.values(), key=lambda job: list_key(job, now), reverse=True)
         return [(list_key(job, now), job.to_dict(now)) for job in ordered]
 
-    @_settled
+    @settled
     def imported_tickets(self) -> list[dict]:
         """Imported tickets as stored, in import order, with ``archived`` and ``solved_at``."""
         result = []
@@ -350,12 +381,12 @@ class Account:
             result.append(ticket)
         return result
 
-    @_settled
+    @settled
     def import_requests(self) -> list[dict]:
         """Every accepted bulk-import request: query args and the tickets as received."""
         return copy.deepcopy(self._import_requests)
 
-    @_settled
+    @settled
     def stats(self) -> dict:
         """Counts for a quick look at the account."""
         now = self.now()
@@ -368,6 +399,7 @@ class Account:
             "active_jobs": len(self._active_jobs(now)),
             "import_requests": len(self._import_requests),
             "max_id": self._max_id,
+            "users": len(self.directory.people.users),
             "now": now,
             "clock_offset": self._clock_offset,
         }
@@ -409,9 +441,22 @@ class Account:
                 self._json_cache[ticket_id] = cached
         return cached
 
-    def _put(self, ticket: dict) -> None:
-        """Store a new or changed ticket and keep the order and indexes in step."""
+    def _put(
+        self,
+        ticket: dict,
+        audits: list[dict] | None = None,
+        *,
+        at: float | None = None,
+    ) -> None:
+        """Store a new or changed ticket and keep the order and indexes in step.
+
+        ``audits`` replaces the ticket's conversation; without it a generated ticket keeps
+        the conversation it had (it is written down now, before the ticket changes).
+        """
         ticket_id = ticket["id"]
+        if audits is None:
+            audits = self._audits(ticket_id, ticket)
+        old_events = self._event_keys(ticket_id) if self._events is not None else None
         previous = self._stored.get(ticket_id)
         old_key = None
         if previous is not None:
@@ -424,6 +469,7 @@ class Account:
         if old_key is not None:
             del self._order[bisect.bisect_left(self._order, old_key)]
         self._stored[ticket_id] = ticket
+        self.conversations.stored[ticket_id] = audits
         bisect.insort(self._order, (ticket["generated_timestamp"], ticket_id))
         if isinstance(ticket.get("external_id"), str):
             self._stored_by_external_id.setdefault(ticket["external_id"], set()).add(ticket_id)
@@ -437,6 +483,31 @@ class Account:
             self._ai_agent.discard(ticket_id)
         self._json_cache.pop(ticket_id, None)
         self._max_id = max(self._max_id, ticket_id)
+        when = self.now() if at is None else at
+        self._search.record(ticket_id, when, ticket)
+        if self._events is not None and old_events is not None:
+            self._events.replace(ticket_id, old_events, self._event_keys(ticket_id))
+        self._record({"t": "ticket", "at": when, "ticket": ticket, "audits": audits})
+
+    def _audits(self, ticket_id: int, ticket: dict | None = None) -> list[dict]:
+        """A ticket's conversation: as stored, or as generated from the seed.
+
+        ``ticket`` stands in for a ticket that is not in the account yet (a new one).
+        """
+        stored = self.conversations.stored.get(ticket_id)
+        if stored is not None:
+            return stored
+        keys = self._keys
+        if 1 <= ticket_id <= keys.count:
+            original = self._ticket(ticket_id)
+            created, updated = keys.created[ticket_id], keys.updated[ticket_id]
+        else:
+            original = ticket or self._ticket(ticket_id)
+            created = int(parse_iso(original["created_at"]) or 0)
+            updated = int(parse_iso(original["updated_at"]) or created)
+        return generated_audits(
+            self.config.seed, self.config.account, original, created, max(created, updated)
+        )
 
     def _active_jobs(self, now: float) -> list[Job]:
         return [job for job in self._pending_jobs if job.is_active(now)]
@@ -457,27 +528,11 @@ class Account:
 
     def _run_job(self, job: Job) -> None:
         # Each ticket stands or falls on its own, as in Zendesk's bulk jobs.
-        results = []
-        for index, raw in enumerate(job.tickets):
-            errors = ticket_errors(raw)
-            if errors:
-                results.append(
-                    {
-                        "index": index,
-                        "success": False,
-                        "error": "RecordInvalid",
-                        "details": "; ".join(errors),
-                    }
-                )
-                continue
-            ticket_id = self._max_id + 1
-            ticket, facts = imported_ticket(raw, ticket_id, job.done_at, self._base_url)
-            self._put(ticket)
-            self._import_facts[ticket_id] = {**facts, "job_id": job.id, "index": index}
-            if job.archive_immediately and ticket["status"] == "closed":
-                self._archived.add(ticket_id)
-            results.append({"index": index, "id": ticket_id})
-        job.results = results
+        runner = {"import": self._run_import, "update": self._run_updates}.get(
+            job.kind, self._run_destroy
+        )
+        job.results = runner(job)
+        self._record({"t": "job_done", "id": job.id, "results": job.results})
 
 
 def _is_int(value: object) -> bool:

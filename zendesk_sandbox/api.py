@@ -10,8 +10,8 @@ from werkzeug.wrappers import Response
 
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.imports import parse_batch
-from zendesk_sandbox.responses import encoded_json_response, json_response
+from zendesk_sandbox.imports import parse_batch, restricted_keys
+from zendesk_sandbox.responses import encoded_json_response, json_response, warn_header
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 LIST_PAGE_SIZE = 100
@@ -22,7 +22,9 @@ def handle_create_many(call: Call) -> Response:
     tickets = parse_batch(call.request.get_data())
     archive = call.request.args.get("archive_immediately", "").lower() in ("true", "1")
     job = call.account.start_import(tickets, archive, call.request.args.to_dict())
-    return json_response({"job_status": job})
+    strict = call.account.strict
+    headers = warn_header(restricted_keys(tickets, "tickets")) if strict else {}
+    return json_response({"job_status": job}, headers=headers)
 
 
 def handle_job_show(call: Call) -> Response:

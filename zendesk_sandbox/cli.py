@@ -43,7 +43,7 @@ def parse_oauth_client(text: str) -> tuple[str, str, str]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zendesk-sandbox",
-        description="Serve a fake Zendesk account (ticket export and bulk import) on loopback.",
+        description="Serve a fake Zendesk account (people, tickets, conversations) on loopback.",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
@@ -68,6 +68,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-rate-limit", action="store_true", help="turn rate limits off")
     parser.add_argument("--max-jobs", type=int, default=30, help="jobs in flight at once (30)")
+    parser.add_argument(
+        "--no-people",
+        action="store_true",
+        help="the idealised account: no people or structure, imports take any id",
+    )
+    parser.add_argument(
+        "--account", type=int, default=0, help="account number 0..99: where its ids lie (0)"
+    )
+    parser.add_argument(
+        "--universe", type=int, default=0, help="seed of what overlapping accounts share (0)"
+    )
+    parser.add_argument(
+        "--overlap",
+        type=float,
+        default=0.8,
+        help="share of people and structure also in other accounts of the universe (0.8)",
+    )
+    parser.add_argument(
+        "--search-delay",
+        type=float,
+        default=60.0,
+        help="seconds before a ticket change shows in search (60)",
+    )
+    parser.add_argument(
+        "--state-dir", default=None, help="keep the account's changes in this directory"
+    )
     parser.add_argument(
         "--oauth-client",
         type=parse_oauth_client,
@@ -111,20 +137,31 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         max_jobs=args.max_jobs,
+        people=not args.no_people,
+        account=args.account,
+        universe=args.universe,
+        overlap=args.overlap,
+        search_delay=args.search_delay,
+        state_dir=args.state_dir,
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    sandbox = Sandbox(config)
+    try:
+        sandbox = Sandbox(config)
+    except ValueError as error:  # a state directory of another account, a bad account number
+        print(f"zendesk-sandbox: {error}", file=sys.stderr)
+        return 2
     for identifier, secret, scopes in args.oauth_client:
         sandbox.add_oauth_client(identifier, secret, scopes)
     sandbox.start(poll_interval=0.1)
     try:
         print(sandbox.base_url, flush=True)
         print(
-            f"zendesk-sandbox: {config.tickets} tickets (seed {config.seed}) at "
+            f"zendesk-sandbox: account {config.account}, {config.tickets} tickets "
+            f"(seed {config.seed}{'' if config.people else ', no people'}) at "
             f"{sandbox.base_url}; credentials are listed in docs/sandbox.md",
             file=sys.stderr,
             flush=True,

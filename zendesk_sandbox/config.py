@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
-# Bucket names as Zendesk's headers spell them.
+# Bucket names as Zendesk's headers spell them (the update buckets have no header; see
+# ratelimit.py).
 EXPORT_BUCKET = "incremental-exports"
 ACCOUNT_BUCKET = "account"
-KNOWN_BUCKETS = (EXPORT_BUCKET, ACCOUNT_BUCKET)
+USER_EXPORT_BUCKET = "incremental-exports-cursor"
+UPDATE_BUCKET = "ticket-updates"
+TICKET_UPDATE_BUCKET = "ticket-updates-per-ticket"
+KNOWN_BUCKETS = (
+    EXPORT_BUCKET,
+    ACCOUNT_BUCKET,
+    USER_EXPORT_BUCKET,
+    UPDATE_BUCKET,
+    TICKET_UPDATE_BUCKET,
+)
 
 
 def default_rate_limits() -> dict[str, tuple[int, float]]:
-    """Zendesk's standard limits: 10 exports and 700 requests per minute (Enterprise plan)."""
-    return {EXPORT_BUCKET: (10, 60.0), ACCOUNT_BUCKET: (700, 60.0)}
+    """Zendesk's standard limits (Enterprise plan, no High Volume add-on).
+
+    700 requests a minute per account, 10 a minute for the incremental exports, 20 for the
+    user cursor export, 100 ticket updates a minute, 30 updates of one ticket per 10 minutes.
+    """
+    return {
+        EXPORT_BUCKET: (10, 60.0),
+        ACCOUNT_BUCKET: (700, 60.0),
+        USER_EXPORT_BUCKET: (20, 60.0),
+        UPDATE_BUCKET: (100, 60.0),
+        TICKET_UPDATE_BUCKET: (30, 600.0),
+    }
 
 
 @dataclass(frozen=True)
@@ -54,9 +75,19 @@ class Credentials:
 class SandboxConfig:
     """How the sandbox account behaves. Every field has a default that suits tests.
 
-    ``rate_limits`` maps a bucket (``incremental-exports`` or ``account``) to
+    ``rate_limits`` maps a bucket (see ``KNOWN_BUCKETS``) to
     ``(requests per window, window seconds)``; a missing bucket or a limit of 0 means
     unlimited, so ``rate_limits={}`` turns limiting off.
+
+    ``people`` switches the realistic account on (the default): users, groups,
+    organizations, brands, forms and fields behind every id, and imports and updates as
+    strict as Zendesk's. ``people=False`` is the idealised account the tap and target
+    suites were first written against: no people or structure, any positive id accepted.
+
+    Two accounts overlap like two real ones when they share ``universe`` and have different
+    ``account`` numbers: their ids never coincide, and about ``overlap`` of their people
+    (by e-mail) and structure (by name or title) exist in both. ``pair_configs`` builds such
+    a pair.
     """
 
     tickets: int = 300
@@ -69,6 +100,12 @@ class SandboxConfig:
     max_jobs: int = 30  # queued or working jobs at once before TooManyJobs; 0 = no cap
     page_limit: int = 1000  # the largest per_page the export honours
     credentials: Credentials = field(default_factory=Credentials)
+    people: bool = True
+    account: int = 0  # 0..99: where this account's ids lie; accounts of a pair differ
+    universe: int = 0  # seed of what overlapping accounts share
+    overlap: float = 0.8  # share of people and structure that exists in the other account
+    search_delay: float = 60.0  # seconds before a ticket change shows in search
+    state_dir: str | Path | None = None  # keep the account's changes here between runs
     # Seconds an OAuth token lives (Zendesk's defaults; tests set a second or two).
     access_token_lifetime: float = 1800.0
     refresh_token_lifetime: float = 2_592_000.0

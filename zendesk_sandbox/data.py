@@ -19,8 +19,13 @@ import bisect
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from zendesk_sandbox.references import assign_references
 from zendesk_sandbox.timefmt import iso
+
+if TYPE_CHECKING:
+    from zendesk_sandbox.directory import Directory
 
 # Fixed time range of the generated history (UTC): 2023-01-01T00:00:00Z .. 2025-06-30T23:59:59Z.
 RANGE_START = 1_672_531_200
@@ -33,6 +38,7 @@ BIG_CLUSTER_MIN_TICKETS = 1_500
 BIG_CLUSTER_POSITION = 0.92  # where in the time range the bulk update happens
 
 DELETED_SHARE = 0.03
+REFERENCES_SALT = 1 << 50  # keeps the references' stream apart from the ticket's own
 SYSTEM_UPDATE_SHARE = 0.15
 
 SUBDOMAIN_HOST = "sandbox.zendesk.com"
@@ -204,10 +210,15 @@ class TicketKeys:
 
 
 class TicketFactory:
-    """Builds complete ticket objects for one seed."""
+    """Builds complete ticket objects for one seed.
 
-    def __init__(self, seed: int) -> None:
+    With a ``directory`` (the realistic account), every reference is then pointed at its
+    people and structure (``references.py``), from a stream of its own.
+    """
+
+    def __init__(self, seed: int, directory: Directory | None = None) -> None:
         self.seed = seed
+        self.directory = directory if directory is not None and directory.people.users else None
 
     def build(
         self,
@@ -228,7 +239,7 @@ class TicketFactory:
         rng = random.Random(self.seed * 10_000_019 + ticket_id)
         r = rng.random
 
-        def pick(options: tuple) -> object:
+        def pick(options: tuple) -> Any:
             # Much cheaper than rng.choice; building pages of 1,000 tickets is the hot path.
             return options[int(r() * len(options))]
 
@@ -248,7 +259,7 @@ class TicketFactory:
             description = f"Hi,\n\n{description}\n\nThanks,\n{first}"
         custom_fields = _custom_field_values(r, pick)
 
-        return {
+        ticket = {
             "url": f"{base_url}/api/v2/tickets/{ticket_id}.json",
             "id": ticket_id,
             "external_id": generated_external_id(self.seed, ticket_id),
@@ -301,6 +312,10 @@ class TicketFactory:
             "encoded_id": _encoded_id(rng.getrandbits(55)),
             "support_type": "ai_agent" if is_ai_agent(ticket_id) else "agent",
         }
+        if self.directory is not None:
+            refs = random.Random(self.seed * 10_000_019 + ticket_id + REFERENCES_SALT)
+            assign_references(ticket, refs, self.directory)
+        return ticket
 
 
 #: Every so many generated tickets was handled by a Zendesk AI agent. The export leaves
@@ -355,6 +370,7 @@ def _is_recent(created: int) -> bool:
 
 
 def _pick_status(roll: float, recent: bool) -> str:
+    mix: tuple[tuple[str, int], ...]
     if recent:
         mix = (("new", 15), ("open", 35), ("pending", 20), ("hold", 10), ("solved", 15))
     else:

@@ -14,7 +14,22 @@ from dataclasses import asdict, dataclass, fields
 
 from zendesk_sandbox.ratelimit import ACCOUNT_LIMIT_TEXT, EXPORT_LIMIT_BODY
 
-ROUTES = ("export", "import", "job_status", "tickets", "oauth", "any")
+ROUTES = (
+    "export",
+    "import",
+    "job_status",
+    "tickets",
+    "update",
+    "delete",
+    "comments",
+    "ticket_events",
+    "search",
+    "user_export",
+    "users",
+    "structure",
+    "oauth",
+    "any",
+)
 KINDS = (
     "429",
     "500",
@@ -102,7 +117,7 @@ class Fault:
         if self.retry_after is not None:
             headers["Retry-After"] = self.retry_after
         if self.kind == "429":
-            if route == "export":
+            if route in ("export", "ticket_events", "user_export"):
                 body, content_type = json.dumps(EXPORT_LIMIT_BODY).encode(), JSON_TYPE
             else:
                 body, content_type = ACCOUNT_LIMIT_TEXT.encode(), TEXT_TYPE

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 
+from zendesk_sandbox.conversations import plain_bodies
 from zendesk_sandbox.data import BRAND_IDS, CUSTOM_STATUS_IDS, ENCODED_ALPHABET
 from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.timefmt import iso, parse_iso
@@ -48,6 +50,20 @@ COPIED_FIELDS = (
     "ticket_form_id",
 )
 COPIED_LISTS = ("collaborator_ids", "follower_ids", "email_cc_ids", "tags")
+# What an import may set. Zendesk strips other keys (read-only ones such as id or url) and
+# says so in an X-Zendesk-API-Warn header (observed).
+IMPORT_KEYS = frozenset(
+    {
+        *COPIED_FIELDS,
+        *COPIED_LISTS,
+        *TIME_FIELDS,
+        "subject", "raw_subject", "description", "status", "custom_status_id",
+        "requester_id", "requester", "submitter_id", "brand_id", "custom_fields", "fields",
+        "comments", "comment", "collaborators", "email_ccs", "followers",
+        "sharing_agreement_ids", "via_id", "metadata", "macro_ids", "safe_update",
+        "updated_stamp", "assignee_email", "attribute_value_ids", "voice_comment",
+    }
+)  # fmt: skip
 
 
 def parse_batch(body: bytes) -> list:
@@ -66,6 +82,17 @@ def parse_batch(body: bytes) -> list:
             f"A bulk import takes at most {MAX_BATCH} tickets; this request has {len(tickets)}."
         )
     return tickets
+
+
+def restricted_keys(tickets: list, prefix: str) -> list[str]:
+    """``prefix.key`` for each key of ``tickets`` an import may not set, first seen first."""
+    found: dict[str, None] = {}
+    for raw in tickets:
+        if isinstance(raw, dict):
+            for key in raw:
+                if key not in IMPORT_KEYS:
+                    found[f"{prefix}.{key}"] = None
+    return list(found)
 
 
 def ticket_errors(raw: object) -> list[str]:
@@ -179,10 +206,69 @@ def _comment_text(comment: dict) -> str | None:
 
 
 def _encoded_id(ticket_id: int) -> str:
-    letters = []
+    letters: list[str] = []
     number = ticket_id * 7_919 + 123_457
     for _ in range(11):
         number, digit = divmod(number, len(ENCODED_ALPHABET))
         letters.append(ENCODED_ALPHABET[(digit + len(letters)) % len(ENCODED_ALPHABET)])
     code = "".join(letters)
     return f"{code[:6]}-{code[6:]}"
+
+
+def import_audits(ticket: dict, comments: list[dict], new_id: Callable[[str], int]) -> list[dict]:
+    """The audits of an imported ticket: one per comment, the first creating the ticket.
+
+    Comments keep author, ``public``, bodies and ``created_at``; one without a time gets the
+    ticket's ``created_at`` (a guess). A ticket imported without comments gets its
+    description as the only comment, by the submitter, at its creation.
+    """
+    created = int(parse_iso(ticket["created_at"]) or 0)
+    if not comments:
+        text = ticket.get("description") or ticket.get("subject") or ""
+        comments = [
+            {
+                "author_id": ticket["submitter_id"],
+                "public": True,
+                "created_at": created,
+                "position": 0,
+                "attachments": [],
+                **plain_bodies(text),
+            }
+        ]
+    ordered = sorted(
+        comments,
+        key=lambda c: (created if c["created_at"] is None else c["created_at"], c["position"]),
+    )
+    audits = []
+    for index, raw in enumerate(ordered):
+        at = created if raw["created_at"] is None else raw["created_at"]
+        comment = {key: value for key, value in raw.items() if key != "position"}
+        comment.update({"id": new_id("comment"), "created_at": at, "channel": "api"})
+        audits.append(
+            {
+                "id": new_id("audit"),
+                "ticket_id": ticket["id"],
+                "at": at,
+                "author_id": comment["author_id"],
+                "channel": "api",
+                "create": index == 0,
+                "changes": [
+                    ["subject", ticket.get("subject"), None],
+                    ["requester_id", ticket.get("requester_id"), None],
+                    ["status", ticket.get("status"), None],
+                    ["priority", ticket.get("priority"), None],
+                ]
+                if index == 0
+                else [],
+                "comment": comment,
+            }
+        )
+    return audits
+
+
+def apply_conversation(ticket: dict, audits: list[dict]) -> None:
+    """Make ``description`` and ``is_public`` agree with the conversation (in place)."""
+    comments = [audit["comment"] for audit in audits if audit.get("comment")]
+    if comments:
+        ticket["description"] = comments[0]["body"]
+        ticket["is_public"] = any(comment["public"] for comment in comments)

@@ -1,4 +1,4 @@
-"""Bulk-import jobs and how their status reads at a given moment.
+"""Bulk jobs (import, update, delete) and how their status reads at a given moment.
 
 A job's life is computed from its timestamps, not driven by a timer thread: it is ``queued``
 for the first half of its delay, ``working`` for the second half, and done once the delay has
@@ -14,7 +14,11 @@ from dataclasses import dataclass
 
 from zendesk_sandbox.timefmt import job_message_time
 
-JOB_TYPE = "bulk_import_tickets"
+JOB_TYPES = {
+    "import": "bulk_import_tickets",
+    "update": "bulk_update_tickets",
+    "destroy": "bulk_delete_tickets",
+}
 RETENTION_SECONDS = 86_400.0  # Zendesk keeps job statuses for one day
 
 
@@ -31,9 +35,13 @@ def job_id(seed: int, sequence: int) -> str:
     return hashlib.sha256(f"sandbox-job:{seed}:{sequence}".encode()).hexdigest()[:32]
 
 
+def failed_entry(result: dict) -> bool:
+    return result.get("success") is False or "error" in result
+
+
 @dataclass
 class Job:
-    """One bulk-import job."""
+    """One bulk job: ``tickets`` holds the import payload, the updates, or ``{"id"}``s."""
 
     id: str
     url: str
@@ -42,7 +50,9 @@ class Job:
     delay: float
     tickets: list  # the raw tickets as received
     archive_immediately: bool
-    results: list | None = None  # set when the import has run
+    results: list | None = None  # set when the job has run
+    kind: str = "import"
+    author_id: int | None = None  # who updates or deletes (update and destroy jobs)
 
     @property
     def done_at(self) -> float:
@@ -54,7 +64,7 @@ class Job:
 
     def status(self, now: float) -> str:
         if self.results is not None and not self.is_active(now):
-            failed = all(result.get("success") is False for result in self.results)
+            failed = bool(self.results) and all(failed_entry(r) for r in self.results)
             return "failed" if failed else "completed"
         if now >= self.created_at + self.delay / 2:
             return "working"
@@ -76,7 +86,8 @@ class Job:
             if status == "completed":
                 message = f"Completed at {when}"
             else:
-                message = f"Failed at {when}: none of the {total} tickets could be imported"
+                verb = {"import": "imported", "update": "updated", "destroy": "deleted"}[self.kind]
+                message = f"Failed at {when}: none of the {total} tickets could be {verb}"
         return {
             "id": self.id,
             "url": self.url,
@@ -85,5 +96,19 @@ class Job:
             "progress": progress,
             "message": message,
             "results": results,
-            "job_type": JOB_TYPE,
+            "job_type": JOB_TYPES[self.kind],
+        }
+
+    def state(self) -> dict:
+        """What the state directory keeps of a job when it is queued."""
+        return {
+            "id": self.id,
+            "url": self.url,
+            "sequence": self.sequence,
+            "created_at": self.created_at,
+            "delay": self.delay,
+            "tickets": self.tickets,
+            "archive_immediately": self.archive_immediately,
+            "kind": self.kind,
+            "author_id": self.author_id,
         }

@@ -1,5 +1,11 @@
 """Fixed-window rate limits per bucket, with Zendesk's headers and 429 answers.
 
+Buckets (see ``config.KNOWN_BUCKETS``): ``account`` counts every API request; the
+incremental exports (tickets, ticket events) share ``incremental-exports``; the user
+cursor export has its own ``incremental-exports-cursor``; ticket updates count against
+``ticket-updates`` (per account) and ``ticket-updates-per-ticket`` (per user and ticket,
+a window of its own for each pair).
+
 A window opens with the first request counted in it and lasts ``window`` seconds; then the
 count starts again. Waits are written as whole seconds (rounded up, at least 1) when the
 window is 10 s or longer, as Zendesk does, and with millisecond precision (``0.237``) for
@@ -12,7 +18,14 @@ import math
 import threading
 from dataclasses import dataclass
 
-from zendesk_sandbox.config import ACCOUNT_BUCKET, EXPORT_BUCKET, KNOWN_BUCKETS
+from zendesk_sandbox.config import (
+    ACCOUNT_BUCKET,
+    EXPORT_BUCKET,
+    KNOWN_BUCKETS,
+    TICKET_UPDATE_BUCKET,
+    UPDATE_BUCKET,
+    USER_EXPORT_BUCKET,
+)
 from zendesk_sandbox.errors import ApiError
 
 ACCOUNT_LIMIT_TEXT = "Number of allowed API requests per minute exceeded"
@@ -20,6 +33,24 @@ EXPORT_LIMIT_BODY = {
     "error": "APIRateLimitExceeded",
     "description": "Number of allowed incremental export API requests per minute exceeded",
 }
+# Zendesk's example answer to too many ticket updates (best-practices guide).
+UPDATE_LIMIT_TEXT = (
+    "Rate limit for ticket updates exceeded, please wait before updating this ticket again"
+)
+LIMIT_BODIES: dict[str, dict | str] = {
+    ACCOUNT_BUCKET: ACCOUNT_LIMIT_TEXT,
+    EXPORT_BUCKET: EXPORT_LIMIT_BODY,
+    USER_EXPORT_BUCKET: EXPORT_LIMIT_BODY,
+    UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
+    TICKET_UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
+}
+# ``Zendesk-RateLimit-<bucket>: total=..; remaining=..; resets=..`` headers. Zendesk
+# documents none for the update limits, so those buckets send none.
+BUCKET_HEADERS = {
+    EXPORT_BUCKET: "zendesk-ratelimit-incremental-exports",
+    USER_EXPORT_BUCKET: "zendesk-ratelimit-incremental-exports-cursor",
+}
+KEYED_BUCKETS = (TICKET_UPDATE_BUCKET,)  # one window per key (user and ticket)
 WHOLE_SECONDS_FROM = 10.0  # windows at least this long report waits in whole seconds
 
 
@@ -71,6 +102,7 @@ class RateLimiter:
     def __init__(self, limits: dict[str, tuple[int, float]]) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, FixedWindow] = {}
+        self._keyed: dict[tuple[str, object], FixedWindow] = {}
         for bucket, (limit, window) in limits.items():
             self.set_limit(bucket, limit, window)
 
@@ -85,31 +117,40 @@ class RateLimiter:
                 self._buckets.pop(bucket, None)
             else:
                 self._buckets[bucket] = FixedWindow(int(limit), float(window))
+            for keyed in [k for k in self._keyed if k[0] == bucket]:
+                del self._keyed[keyed]
 
     def limits(self) -> dict[str, tuple[int, float]]:
         """The current ``{bucket: (limit, window)}``; unlimited buckets are absent."""
         with self._lock:
             return {name: (b.limit, b.window) for name, b in self._buckets.items()}
 
-    def admit(self, buckets: tuple[str, ...], now: float) -> None:
+    def admit(self, buckets: tuple[str, ...], now: float, key: object = None) -> None:
         """Count one request against ``buckets``, or raise the 429 if one is exhausted.
 
         A refused request consumes nothing. The account bucket is checked first because
-        its limit is what Zendesk applies before any endpoint limit.
+        its limit is what Zendesk applies before any endpoint limit. ``key`` picks the
+        window of a keyed bucket (the user and ticket of an update).
         """
         with self._lock:
-            for name in buckets:
-                bucket = self._buckets.get(name)
+            windows = [(name, self._window(name, key)) for name in buckets]
+            for name, bucket in windows:
                 if bucket is not None and bucket.exhausted(now):
                     wait = format_wait(bucket.resets_in(now), bucket.window)
                     headers = {"Retry-After": wait, **self._headers_locked(buckets, now)}
-                    if name == EXPORT_BUCKET:
-                        raise ApiError(429, EXPORT_LIMIT_BODY, headers)
-                    raise ApiError(429, ACCOUNT_LIMIT_TEXT, headers)
-            for name in buckets:
-                bucket = self._buckets.get(name)
+                    raise ApiError(429, LIMIT_BODIES[name], headers)
+            for _, bucket in windows:
                 if bucket is not None:
                     bucket.consume(now)
+
+    def _window(self, name: str, key: object) -> FixedWindow | None:
+        template = self._buckets.get(name)
+        if template is None or name not in KEYED_BUCKETS:
+            return template
+        window = self._keyed.get((name, key))
+        if window is None:
+            window = self._keyed[(name, key)] = FixedWindow(template.limit, template.window)
+        return window
 
     def headers(self, buckets: tuple[str, ...], now: float) -> dict[str, str]:
         """Rate-limit headers for a response that touched ``buckets``."""
@@ -130,10 +171,11 @@ class RateLimiter:
                     "ratelimit-reset": format_wait(account.resets_in(now), account.window),
                 }
             )
-        export = self._buckets.get(EXPORT_BUCKET)
-        if export is not None and EXPORT_BUCKET in buckets:
-            resets = format_wait(export.resets_in(now), export.window)
-            headers["zendesk-ratelimit-incremental-exports"] = (
-                f"total={export.limit}; remaining={export.remaining(now)}; resets={resets}"
-            )
+        for name, header in BUCKET_HEADERS.items():
+            bucket = self._buckets.get(name)
+            if bucket is not None and name in buckets:
+                resets = format_wait(bucket.resets_in(now), bucket.window)
+                headers[header] = (
+                    f"total={bucket.limit}; remaining={bucket.remaining(now)}; resets={resets}"
+                )
         return headers

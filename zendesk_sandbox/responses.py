@@ -33,3 +33,12 @@ def error_response(error: ApiError) -> Response:
             error.body.encode(), status=error.status, headers=error.headers, content_type=TEXT_TYPE
         )
     return json_response(error.body, error.status, error.headers)
+
+
+def warn_header(keys: list[str]) -> dict[str, str]:
+    """Zendesk's note on the keys it stripped from a request (observed wording)."""
+    if not keys:
+        return {}
+    listed = ", ".join(json.dumps(key) for key in keys)
+    note = f"Removed restricted keys [{listed}] from parameters according to whitelist"
+    return {"X-Zendesk-API-Warn": note}

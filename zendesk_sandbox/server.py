@@ -20,10 +20,12 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from zendesk_sandbox.account import Account
 from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.directory import Directory
 from zendesk_sandbox.faults import Fault, FaultQueue
 from zendesk_sandbox.oauth import OAuthServer
 from zendesk_sandbox.ratelimit import RateLimiter
 from zendesk_sandbox.requestlog import RequestLog
+from zendesk_sandbox.views import comment_json
 
 log = logging.getLogger("zendesk_sandbox")
 
@@ -115,7 +117,7 @@ class Sandbox:
         except SystemExit:
             # werkzeug exits the process when it cannot bind; a library call should raise.
             raise OSError(f"cannot listen on {self.config.host}:{self.config.port}") from None
-        server.handle_error = _log_server_error  # type: ignore[method-assign]
+        server.handle_error = _log_server_error  # type: ignore[method-assign, assignment]
         host = server.host if ":" not in server.host else f"[{server.host}]"
         self._base_url = f"http://{host}:{server.port}"
         self.account.set_base_url(self._base_url)
@@ -140,6 +142,7 @@ class Sandbox:
             thread.join()
         server.server_close()
         self._server = self._thread = None
+        self.account.close_store()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -165,6 +168,18 @@ class Sandbox:
     def add_tickets(self, count: int) -> list[int]:
         """Create ``count`` tickets now; returns their ids."""
         return self.account.add_tickets(count)
+
+    def comments(self, ticket_id: int) -> list[dict]:
+        """A ticket's comments as ``GET /api/v2/tickets/{id}/comments`` shows them."""
+        return [
+            comment_json(comment, audit_id, self.account.base_url)
+            for comment, audit_id in self.account.comments(ticket_id)
+        ]
+
+    @property
+    def directory(self) -> Directory:
+        """The account's people and structure (empty with ``people=False``)."""
+        return self.account.directory
 
     def exported_ticket(self, ticket_id: int) -> dict:
         """A ticket as the export shows it now; KeyError if unknown."""
@@ -285,6 +300,7 @@ class Sandbox:
         rate_limits: dict | None = None,
         exclusion_window: float | None = None,
         max_jobs: int | None = None,
+        search_delay: float | None = None,
         access_token_lifetime: float | None = None,
         refresh_token_lifetime: float | None = None,
     ) -> None:
@@ -305,6 +321,10 @@ class Sandbox:
             if max_jobs < 0:
                 raise ValueError("max_jobs must not be negative")
             self.config.max_jobs = int(max_jobs)
+        if search_delay is not None:
+            if search_delay < 0:
+                raise ValueError("search_delay must not be negative")
+            self.config.search_delay = float(search_delay)
         for name, lifetime in (
             ("access_token_lifetime", access_token_lifetime),
             ("refresh_token_lifetime", refresh_token_lifetime),
@@ -329,6 +349,12 @@ class Sandbox:
             "rate_limits": {name: list(limit) for name, limit in self.limiter.limits().items()},
             "max_jobs": config.max_jobs,
             "page_limit": config.page_limit,
+            "people": config.people,
+            "account": config.account,
+            "universe": config.universe,
+            "overlap": config.overlap,
+            "search_delay": config.search_delay,
+            "state_dir": None if config.state_dir is None else str(config.state_dir),
             "access_token_lifetime": config.access_token_lifetime,
             "refresh_token_lifetime": config.refresh_token_lifetime,
         }

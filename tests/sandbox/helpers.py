@@ -26,6 +26,21 @@ class Api:
     def post(self, path: str, **kwargs: object) -> requests.Response:
         return self.session.post(self.base + path, **kwargs)  # type: ignore[arg-type]
 
+    def put(self, path: str, **kwargs: object) -> requests.Response:
+        return self.session.put(self.base + path, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, path: str, **kwargs: object) -> requests.Response:
+        return self.session.delete(self.base + path, **kwargs)  # type: ignore[arg-type]
+
+    def import_one(self, ticket: dict) -> requests.Response:
+        return self.post("/api/v2/imports/tickets.json", json={"ticket": ticket})
+
+    def imported_job_results(self, tickets: list) -> list[dict]:
+        """Import ``tickets`` in one bulk job and return its results."""
+        response = self.import_tickets(tickets)
+        assert response.status_code == 200, response.text
+        return self.wait_for_job(response.json()["job_status"]["id"])["results"]
+
     # Every ticket unless a test asks otherwise: Zendesk's own default scope ("agent")
     # leaves AI-agent tickets out; pass support_type_scope=None to send no scope at all.
     def export(self, **params: object) -> requests.Response:

@@ -112,6 +112,12 @@ def test_config_can_be_read_and_changed(api: Api, sandbox: Sandbox) -> None:
         "rate_limits": {},
         "max_jobs": 30,
         "page_limit": 1000,
+        "people": False,
+        "account": 0,
+        "universe": 0,
+        "overlap": 0.8,
+        "search_delay": 60.0,
+        "state_dir": None,
         "access_token_lifetime": 1800.0,
         "refresh_token_lifetime": 2_592_000.0,
     }

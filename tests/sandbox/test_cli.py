@@ -115,3 +115,66 @@ def test_parse_rate_limit(text: str, parsed: tuple) -> None:
 def test_parse_rate_limit_rejects(text: str) -> None:
     with pytest.raises(argparse.ArgumentTypeError):
         parse_rate_limit(text)
+
+
+def serve(*args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [SCRIPT, "--no-rate-limit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=5)
+    process.stdout.close()
+    process.stderr.close()
+
+
+def test_cli_serves_two_overlapping_accounts_with_people_and_comments() -> None:
+    first = serve("--tickets", "200", "--account", "0", "--universe", "4", "--overlap", "0.5")
+    second = serve("--tickets", "200", "--account", "1", "--universe", "4", "--overlap", "0.5")
+    try:
+        auth = Credentials().admin_basic
+        emails = []
+        for process in (first, second):
+            url = read_line(process)
+            users = requests.get(url + "/api/v2/users.json", auth=auth, timeout=5).json()
+            assert users["count"] > 40
+            emails.append({u["email"] for u in users["users"]})
+            comments = requests.get(url + "/api/v2/tickets/1/comments.json", auth=auth, timeout=5)
+            assert comments.status_code == 200 and comments.json()["comments"]
+        assert 0.3 < len(emails[0] & emails[1]) / len(emails[0]) < 0.7
+    finally:
+        stop(first)
+        stop(second)
+
+
+def test_cli_no_people_serves_the_idealised_account() -> None:
+    process = serve("--tickets", "5", "--no-people")
+    try:
+        url = read_line(process)
+        users = requests.get(url + "/api/v2/users.json", auth=Credentials().admin_basic, timeout=5)
+        assert users.json()["users"] == []
+    finally:
+        stop(process)
+
+
+def test_cli_state_dir_of_another_account_is_an_error(tmp_path: Path) -> None:
+    process = serve("--tickets", "5", "--state-dir", str(tmp_path))
+    try:
+        read_line(process)
+    finally:
+        stop(process)
+    result = subprocess.run(
+        [SCRIPT, "--tickets", "6", "--state-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert "other settings" in result.stderr and "Traceback" not in result.stderr

@@ -192,7 +192,7 @@ def test_clear_faults(api: Api, sandbox: Sandbox) -> None:
     "spec",
     [
         {"kind": "418"},
-        {"kind": "500", "route": "users"},
+        {"kind": "500", "route": "accounts"},
         {"kind": "500", "count": 0},
         {"kind": "status"},
         {"kind": "429", "after": True},

@@ -6,8 +6,10 @@ import re
 import time
 
 import pytest
+import requests
 
 from tests.sandbox.helpers import IMPORT
+from zendesk_sandbox import SandboxConfig
 from zendesk_sandbox.ratelimit import format_wait
 
 EXPORT_HEADER = "zendesk-ratelimit-incremental-exports"
@@ -127,3 +129,72 @@ def test_limits_can_be_changed_while_running(sandbox, api) -> None:
 )
 def test_wait_format(seconds: float, window: float, shown: str) -> None:
     assert format_wait(seconds, window) == shown
+
+
+USER_EXPORT = "/api/v2/incremental/users/cursor.json"
+EVENTS = "/api/v2/incremental/ticket_events.json"
+UPDATE_TEXT = (
+    "Rate limit for ticket updates exceeded, please wait before updating this ticket again"
+)
+
+
+def test_default_limits_cover_every_endpoint_bucket(make_account) -> None:
+    assert make_account(rate_limits=SandboxConfig().rate_limits).limiter.limits() == {
+        "incremental-exports": (10, 60.0),
+        "account": (700, 60.0),
+        "incremental-exports-cursor": (20, 60.0),
+        "ticket-updates": (100, 60.0),
+        "ticket-updates-per-ticket": (30, 600.0),
+    }
+
+
+def test_ticket_events_share_the_export_bucket(make_account, make_api) -> None:
+    api = make_api(make_account(tickets=20, rate_limits={"incremental-exports": (2, 60)}))
+    assert api.export(start_time=0, per_page=1).status_code == 200
+    events = api.get(EVENTS, params={"start_time": 0})
+    assert bucket_header(events.headers[EXPORT_HEADER])["remaining"] == "0"
+    refused = api.get(EVENTS, params={"start_time": 0})
+    assert refused.status_code == 429 and refused.json()["error"] == "APIRateLimitExceeded"
+
+
+def test_the_user_export_has_a_bucket_of_its_own(make_account, make_api) -> None:
+    sandbox = make_account(
+        tickets=20,
+        rate_limits={"incremental-exports": (1, 60), "incremental-exports-cursor": (2, 60)},
+    )
+    api = make_api(sandbox)
+    assert api.export(start_time=0, per_page=1).status_code == 200
+    first = api.get(USER_EXPORT, params={"start_time": 0})
+    assert first.status_code == 200, "the ticket export's bucket is not the user export's"
+    header = bucket_header(first.headers["zendesk-ratelimit-incremental-exports-cursor"])
+    assert header["total"] == "2" and header["remaining"] == "1"
+    assert EXPORT_HEADER not in first.headers
+    api.get(USER_EXPORT, params={"start_time": 0})
+    refused = api.get(USER_EXPORT, params={"start_time": 0})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] in ("59", "60")
+    sandbox.advance_clock(61)  # the sandbox clock moves the window; no real wait
+    assert api.get(USER_EXPORT, params={"start_time": 0}).status_code == 200
+
+
+def test_ticket_updates_are_limited_per_account_and_per_ticket(make_account, make_api) -> None:
+    sandbox = make_account(
+        tickets=100,
+        rate_limits={"ticket-updates": (3, 60), "ticket-updates-per-ticket": (2, 600)},
+    )
+    api = make_api(sandbox)
+    open_ids = [
+        i for i in sandbox.visible_ticket_ids() if sandbox.exported_ticket(i)["status"] == "open"
+    ][:2]
+
+    def update(ticket_id: int) -> requests.Response:
+        return api.put(f"/api/v2/tickets/{ticket_id}.json", json={"ticket": {"priority": "low"}})
+
+    assert [update(open_ids[0]).status_code for _ in range(2)] == [200, 200]
+    refused = update(open_ids[0])
+    assert refused.status_code == 429 and refused.text == UPDATE_TEXT
+    assert refused.headers["Retry-After"] in ("599", "600")
+    assert update(open_ids[1]).status_code == 200, "another ticket has a window of its own"
+    assert update(open_ids[1]).status_code == 429, "the account's 3 a minute are used up"
+    assert api.get("/api/v2/tickets/1.json").status_code == 200, "reads are not updates"
+    sandbox.advance_clock(601)
+    assert update(open_ids[0]).status_code == 200
