@@ -19,6 +19,7 @@ from zendesk_api.pages import Pages
 from zendesk_api.retry import RetryBudget
 
 READS = RetryBudget(error_retries=6, wait_limit=1800.0, advice="run again from the last STATE")
+AGENT_ROLES = ("agent", "admin")
 WRITES = RetryBudget(retries=3, advice="run again from the last STATE")
 
 
@@ -61,7 +62,7 @@ class Destination:
         if not email:
             return None
         for user in self._list("/api/v2/users.json", "users", {"role[]": ["agent", "admin"]}):
-            if _email(user) == email:
+            if _email(user) == email and user.get("role") in AGENT_ROLES:
                 return _user(user)
         return None
 

@@ -40,8 +40,12 @@ from target_zendesk_tickets.references import (
 )
 
 OMIT, DEFAULT, STOP, CREATE = "omit", "default", "stop", "create"
-#: Ids of the source account that have no counterpart to map them to.
-UNMAPPABLE_IDS = ("problem_id", "custom_status_id", "sharing_agreement_ids")
+#: Ids of the source account that have no counterpart to map them to, by what they name.
+UNMAPPABLE_IDS = {
+    "problem_id": "problem ticket",
+    "custom_status_id": "custom status",
+    "sharing_agreement_ids": "sharing agreement",
+}
 #: Fields of a comment that an import takes.
 COMMENT_FIELDS = ("created_at", "public")
 
@@ -101,9 +105,9 @@ class TicketMapper:
         ticket.followers()
         ticket.custom_fields()
         ticket.comments(comments, requester)
-        for name in UNMAPPABLE_IDS:
+        for name, kind in UNMAPPABLE_IDS.items():
             if ticket.body.pop(name, None) not in (None, []):
-                self.report.count("link to another record", LEFT_OUT, f"{name} of {who}")
+                self.report.count(kind, LEFT_OUT, who)
         return ticket.body
 
 

@@ -23,10 +23,10 @@ def _users(call: Call) -> list[dict]:
 
 
 def handle_user_list(call: Call) -> Response:
-    """``GET /api/v2/users``, optionally ``?role=end-user|agent|admin``."""
-    role = call.request.args.get("role")
+    """``GET /api/v2/users``, optionally ``?role=agent`` or ``?role[]=agent&role[]=admin``."""
+    roles = set(call.request.args.getlist("role[]")) | set(call.request.args.getlist("role"))
     with call.account.lock:
-        users = [u for u in _users(call) if role is None or u["role"] == role]
+        users = [u for u in _users(call) if not roles or u["role"] in roles]
     return paginated(call, "users", by_id(users))
 
 
