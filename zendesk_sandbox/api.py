@@ -9,9 +9,16 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Response
 
 from zendesk_sandbox.context import Call
+from zendesk_sandbox.timefmt import iso
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import parse_batch, restricted_keys
-from zendesk_sandbox.responses import encoded_json_response, json_response, warn_header
+from zendesk_sandbox.responses import (
+    encoded_json_response,
+    includes,
+    json_response,
+    warn_header,
+    with_comment_counts,
+)
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 LIST_PAGE_SIZE = 100
@@ -134,7 +141,8 @@ def handle_ticket_show(call: Call) -> Response:
 
 
 def handle_ticket_list(call: Call) -> Response:
-    """``GET /api/v2/tickets(.json)``, optionally ``?external_id=``.
+    """``GET /api/v2/tickets(.json)``, optionally ``?external_id=`` and
+    ``include=comment_count``.
 
     Like Zendesk's List Tickets it leaves out archived (and deleted) tickets. Pages of up to
     100 by id, with ``page`` and ``per_page``.
@@ -152,6 +160,9 @@ def handle_ticket_list(call: Call) -> Response:
         ids = account.listed_ticket_ids(args.get("external_id"))
         chosen = ids[(page - 1) * per_page : page * per_page]
         encoded = [account.ticket_json(ticket_id) for ticket_id in chosen]
+        if "comment_count" in includes(args):
+            counts = account.sideloads(chosen, {"comment_count"})["comment_count"]
+            encoded = with_comment_counts(encoded, counts, chosen)
 
     def page_url(number: int) -> str:
         query = {key: value for key, value in args.items() if key != "page"}
@@ -164,3 +175,16 @@ def handle_ticket_list(call: Call) -> Response:
     }
     body = b'{"tickets":[' + b",".join(encoded) + b"]," + json.dumps(tail).encode()[1:]
     return encoded_json_response(body)
+
+
+def handle_ticket_count(call: Call) -> Response:
+    """``GET /api/v2/tickets/count(.json)``: ``{"count": {"value", "refreshed_at"}}``.
+
+    Zendesk counts what List Tickets shows; the sandbox's count is always fresh (Zendesk's
+    is refreshed up to a day late on accounts of more than 100,000 tickets).
+    """
+    account = call.account
+    with account.lock:
+        value = len(account.listed_ticket_ids())
+    now = iso(account.now())
+    return json_response({"count": {"value": value, "refreshed_at": now}})

@@ -10,7 +10,13 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import MAX_BATCH, restricted_keys
-from zendesk_sandbox.responses import encoded_json_response, json_response, warn_header
+from zendesk_sandbox.responses import (
+    encoded_json_response,
+    includes,
+    json_response,
+    warn_header,
+    with_comment_counts,
+)
 from zendesk_sandbox.search import parse_query
 from zendesk_sandbox.views import event_json
 
@@ -33,12 +39,16 @@ def handle_import_one(call: Call) -> Response:
 
 
 def handle_ticket_show_many(call: Call) -> Response:
-    """``GET /api/v2/tickets/show_many?ids=1,2`` (up to 100; deleted and unknown left out)."""
+    """``GET /api/v2/tickets/show_many?ids=1,2`` (up to 100; deleted and unknown left out),
+    with ``include=comment_count``."""
     ids = _ids(call.request.args.get("ids"))
     account = call.account
     with account.lock:
         shown = [i for i in ids if account.ticket_state(i) not in ("missing", "deleted")]
         encoded = [account.ticket_json(i) for i in shown]
+        if "comment_count" in includes(call.request.args):
+            counts = account.sideloads(shown, {"comment_count"})["comment_count"]
+            encoded = with_comment_counts(encoded, counts, shown)
     return encoded_json_response(b'{"tickets":[' + b",".join(encoded) + b"]}")
 
 

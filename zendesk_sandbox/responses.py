@@ -42,3 +42,17 @@ def warn_header(keys: list[str]) -> dict[str, str]:
     listed = ", ".join(json.dumps(key) for key in keys)
     note = f"Removed restricted keys [{listed}] from parameters according to whitelist"
     return {"X-Zendesk-API-Warn": note}
+
+
+def with_comment_counts(encoded: list[bytes], counts: dict[int, int], ids: list[int]) -> list[bytes]:
+    """Pre-encoded tickets with ``comment_count`` spliced in (the ``comment_count`` sideload)."""
+    return [
+        ticket[:-1] + b',"comment_count":' + str(counts[ticket_id]).encode() + b"}"
+        for ticket_id, ticket in zip(ids, encoded, strict=True)
+    ]
+
+
+def includes(args: object) -> set[str]:
+    """The ``include`` sideloads asked for (``include=users,comment_count``)."""
+    value = getattr(args, "get", lambda _key, _default=None: None)("include", "") or ""
+    return {part.strip() for part in str(value).split(",") if part.strip()}

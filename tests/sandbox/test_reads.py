@@ -230,3 +230,25 @@ def test_lists_paginate_with_cursors_or_offsets(
     big = larger.get("/api/v2/users.json", params={"page[size]": 1000}).json()
     assert len(big["users"]) == 100, "pages hold at most 100"
     assert big["meta"]["has_more"] is True
+
+
+def test_ticket_lists_and_show_many_side_load_comment_counts(make_account, make_api):
+    account = make_account(tickets=12)
+    api = make_api(account)
+    listed = api.get("/api/v2/tickets.json", params={"include": "comment_count"}).json()["tickets"]
+    shown = api.get(
+        "/api/v2/tickets/show_many.json", params={"ids": "1,2", "include": "comment_count"}
+    ).json()["tickets"]
+    for ticket in listed + shown:
+        assert ticket["comment_count"] == len(account.comments(ticket["id"]))
+    plain = api.get("/api/v2/tickets.json").json()["tickets"]
+    assert all("comment_count" not in ticket for ticket in plain)
+
+
+def test_count_tickets_counts_what_the_list_shows(make_account, make_api):
+    account = make_account(tickets=12)
+    api = make_api(account)
+    count = api.get("/api/v2/tickets/count.json").json()["count"]
+    listed = api.get("/api/v2/tickets.json").json()["count"]
+    assert count["value"] == listed
+    assert count["refreshed_at"].endswith("Z")
