@@ -26,18 +26,27 @@ class TicketRef:
         return f"{text}, input line {self.line}"
 
 
+IMPORT, UPDATE = "import", "update"
+
+
 @dataclass
 class Batch:
-    """Up to 100 import bodies from one stream, in input order.
+    """Up to 100 import bodies (or, for ``kind`` update, ticket updates) from one stream,
+    in input order.
 
     ``number`` is given when the batch is submitted (1, 2, ...). ``tickets`` is emptied
     once Zendesk has taken the batch, so memory is held only until then; ``refs`` stay
-    for the messages.
+    for the messages. ``copies`` says, per ticket, what the copy will look like (for the
+    copy index once the job is done); ``comment_counts`` the copy's comments before an
+    update adds one (to tell, after a lost answer, whether it was added).
     """
 
     stream: str
     tickets: list[dict[str, Any]]
     refs: list[TicketRef]
+    kind: str = IMPORT
+    copies: list[Any] = field(default_factory=list)
+    comment_counts: list[int | None] = field(default_factory=list)
     number: int = 0
     submitted: bool = field(default=False, repr=False)
     #: An import call for it got no clear answer, and it is not yet known whether that
@@ -62,7 +71,8 @@ class Batch:
 
     def contents(self) -> str:
         """``10 tickets of stream 'tickets', input lines 13-22``, for a batch without number."""
-        return f"{self.size} tickets of stream '{self.stream}', input {self.lines}"
+        what = "tickets" if self.kind == IMPORT else "ticket updates"
+        return f"{self.size} {what} of stream '{self.stream}', input {self.lines}"
 
     def describe_ticket(self, index: int) -> str:
         """``ticket 4217, input line 205, position 5 of 100 in batch 3`` (Zendesk's index + 1)."""

@@ -77,6 +77,62 @@ COPY_PROPERTIES = (
         description=("Name of a ticket form of the destination, for `onUnmapped: default`."),
     ),
     th.Property(
+        "load_method",
+        th.StringType(allowed_values=["upsert", "append-only"]),
+        default="upsert",
+        title="Load method",
+        description=(
+            "`upsert`: a ticket whose copy is already in the destination updates it (the "
+            "fields that differ and the comments it lacks) and is never imported twice; "
+            "the copy's `external_id` links it to its source (`zendesk:<host>:<id>`). "
+            "`append-only`: every ticket is imported (a ticket that changed becomes "
+            "another ticket), except one already there with the same `updated_at`. "
+            "`overwrite` is not supported."
+        ),
+    ),
+    th.Property(
+        "closedCopies",
+        th.StringType(allowed_values=["skip", "fail"]),
+        default="skip",
+        title="Closed copies",
+        description=(
+            "A copy closed in the destination cannot change: `skip` leaves it and lists it "
+            "in the summary, `fail` stops the run."
+        ),
+    ),
+    th.Property(
+        "deletedTickets",
+        th.StringType(allowed_values=["keep", "delete"]),
+        default="keep",
+        title="Deleted tickets",
+        description=(
+            "A ticket deleted in the source: `keep` leaves its copy (counted), `delete` "
+            "deletes the copy (Zendesk keeps deleted tickets recoverable for 30 days)."
+        ),
+    ),
+    th.Property(
+        "sourceExternalIdField",
+        th.StringType,
+        default="Source external ID",
+        title="Source external ID field",
+        description=(
+            "With `upsert`, the title of a text field of the destination that keeps a "
+            "source ticket's own `external_id` (the copy's `external_id` holds the link "
+            "to its source); created when missing. Empty: not kept."
+        ),
+    ),
+    th.Property(
+        "destinationExportLag",
+        th.StringType,
+        default="61s",
+        title="Destination export lag",
+        description=(
+            "Zendesk's export leaves out the last minute. When the target reads the "
+            "destination's export to find copies and other runs' import jobs were recent, "
+            "it reads it to the end again once this has passed (a Go duration)."
+        ),
+    ),
+    th.Property(
         "dryRun",
         th.BooleanType,
         default=False,
@@ -95,9 +151,16 @@ class CopySettings:
     map_references: str
     rules: MappingRules
     dry_run: bool
+    load_method: str = "upsert"
+    closed_copies: str = "skip"
+    deleted_tickets: str = "keep"
+    source_external_id_field: str | None = "Source external ID"
+    export_lag: float = 61.0
 
 
-def read_copy_settings(config: Mapping[str, Any]) -> CopySettings:
+def read_copy_settings(config: Mapping[str, Any], export_lag: float = 61.0) -> CopySettings:
+    """The copy settings; ``export_lag`` is read (and checked) by the settings reader."""
+
     def text(name: str) -> str | None:
         value = config.get(name)
         return value.strip() if isinstance(value, str) and value.strip() else None
@@ -114,4 +177,13 @@ def read_copy_settings(config: Mapping[str, Any]) -> CopySettings:
             default_ticket_form=text("defaultTicketForm"),
         ),
         dry_run=bool(config.get("dryRun", False)),
+        load_method=text("load_method") or "upsert",
+        closed_copies=text("closedCopies") or "skip",
+        deleted_tickets=text("deletedTickets") or "keep",
+        source_external_id_field=(
+            text("sourceExternalIdField")
+            if config.get("sourceExternalIdField") is not None
+            else "Source external ID"
+        ),
+        export_lag=export_lag,
     )

@@ -18,9 +18,9 @@ from zendesk_api.http import ZendeskClient
 from zendesk_api.pages import Pages
 from zendesk_api.retry import RetryBudget
 
-READS = RetryBudget(error_retries=6, wait_limit=1800.0, advice="run again from the last STATE")
 AGENT_ROLES = ("agent", "admin")
-WRITES = RetryBudget(retries=3, advice="run again from the last STATE")
+FIELDS_PATH = "/api/v2/ticket_fields.json"
+_FIELDS_KEY = FIELDS_PATH + repr([])
 
 
 @dataclass
@@ -35,9 +35,10 @@ class DestinationUser:
 class Destination:
     """What account B has, as the mapping asks; ``dry_run`` creates nothing."""
 
-    def __init__(self, client: ZendeskClient, *, dry_run: bool) -> None:
+    def __init__(self, client: ZendeskClient, *, dry_run: bool, budget: RetryBudget) -> None:
         self.client = client
         self.dry_run = dry_run
+        self.budget = budget  # maxRetries for every call
         self.requests = 0
         self._lists: dict[str, list[dict[str, Any]]] = {}
         self._users: dict[str, DestinationUser | None] = {}  # e-mail -> user (None: none)
@@ -51,7 +52,7 @@ class Destination:
         cache_key = path + repr(sorted((params or {}).items()))
         if cache_key not in self._lists:
             items: list[dict[str, Any]] = []
-            for page in Pages(self.client, path, key, budget=READS, params=params):
+            for page in Pages(self.client, path, key, budget=self.budget, params=params):
                 self.requests += 1
                 items += [item for item in page if isinstance(item, dict)]
             self._lists[cache_key] = items
@@ -91,7 +92,7 @@ class Destination:
 
     def field(self, title: str, field_type: str) -> Field | None:
         """B's ticket field with this title and type, with its options."""
-        for record in self._list("/api/v2/ticket_fields.json", "ticket_fields"):
+        for record in self._list(FIELDS_PATH, "ticket_fields"):
             if record.get("type") == field_type and str(record.get("title")).casefold() == (
                 title.casefold()
             ):
@@ -102,6 +103,27 @@ class Destination:
                 }
                 return Field(int(record["id"]), title, field_type, options)
         return None
+
+    def text_field(self, title: str) -> int | None:
+        """B's text field with this title, created when missing (not in a dry run)."""
+        found = self.field(title, "text")
+        if found is not None or self.dry_run:
+            return found.id if found else None
+        self.requests += 1
+        document = self.client.policy.call(
+            lambda: self.client.fetch(
+                "POST",
+                "/api/v2/ticket_fields.json",
+                body={"ticket_field": {"type": "text", "title": title}},
+            ),
+            what="POST /api/v2/ticket_fields.json",
+            budget=self.budget,
+        )
+        created = document.get("ticket_field") if isinstance(document, Mapping) else None
+        if not isinstance(created, Mapping) or not isinstance(created.get("id"), int):
+            raise ZendeskError(f"Zendesk created the ticket field {title!r} without an id")
+        self._lists.pop(_FIELDS_KEY, None)  # read again with the new field next time
+        return int(created["id"])
 
     # Looked up one by one ---------------------------------------------------------------
 
@@ -118,7 +140,7 @@ class Destination:
                 document = self.client.get_json(
                     "/api/v2/users/search.json",
                     {"query": f"email:{email}"},
-                    budget=READS,
+                    budget=self.budget,
                     what="GET /api/v2/users/search.json (a person by e-mail)",
                 )
                 found = [u for u in document.get("users") or [] if _email(u) == email]
@@ -141,7 +163,7 @@ class Destination:
                     "POST", "/api/v2/users/create_or_update.json", body={"user": body}
                 ),
                 what="POST /api/v2/users/create_or_update.json",
-                budget=WRITES,
+                budget=self.budget,
             )
             created = _user(document.get("user") or {})
         if organization_id is not None:
@@ -158,7 +180,7 @@ class Destination:
             document = self.client.get_json(
                 "/api/v2/organizations/search.json",
                 {"name": name},
-                budget=READS,
+                budget=self.budget,
                 what="GET /api/v2/organizations/search.json (an organization by name)",
             )
             matches = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 
-from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.batches import UPDATE, Batch
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.jobs import parse_job_status
 from target_zendesk_tickets.recovery import LostAnswerCheck
@@ -31,6 +31,7 @@ from zendesk_api.retry import Looked, RetriesExhaustedError, RetryBudget
 logger = logging.getLogger(__name__)
 
 IMPORT_PATH = "/api/v2/imports/tickets/create_many.json"
+UPDATE_PATH = "/api/v2/tickets/update_many.json"
 
 
 class Importer:
@@ -66,7 +67,10 @@ class Importer:
         """One import call. Its errors are classified here, so that only they are."""
         body = {"tickets": batch.tickets}
         try:
-            document = self.client.fetch("POST", IMPORT_PATH, params=self.params, body=body)
+            if batch.kind == UPDATE:
+                document = self.client.fetch("PUT", UPDATE_PATH, body=body)
+            else:
+                document = self.client.fetch("POST", IMPORT_PATH, params=self.params, body=body)
         except ZendeskHTTPError as exc:
             if exc.recovery is not Recovery.FATAL:
                 raise  # retried by the policy, or looked up first
@@ -84,6 +88,10 @@ class Importer:
     def _look(self, batch: Batch, error: ZendeskError) -> Looked[str | None]:
         batch.in_doubt = True  # until recovery has decided
         try:
+            if batch.kind == UPDATE:
+                self.recovery.prepare_updates_again(batch, error)
+                batch.in_doubt = False
+                return Looked(False)
             imported = self.recovery.already_imported(batch, error)
         except ZendeskError as exc:  # the look-up itself failed: nothing is known
             raise ImportFailedError(

@@ -72,10 +72,15 @@ class JobOutcome:
     job: JobStatus
     imported: int
     failures: list[TicketFailure]
+    #: Position in the batch -> the ticket id Zendesk gave (imports) or confirmed (updates).
+    ids: dict[int, int] = field(default_factory=dict)
+    #: Positions of updates refused because the copy is closed (not failures by default).
+    closed: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and self.job.status == "completed"
+        # An update job whose every ticket was a closed copy may end 'failed'.
+        return not self.failures and (self.job.status == "completed" or bool(self.closed))
 
     @property
     def failed(self) -> int:
@@ -138,6 +143,7 @@ def outcome(job: JobStatus, batch_size: int) -> JobOutcome:
     """Which tickets of a finished job were created, failed, or are not accounted for."""
     failures: list[TicketFailure] = []
     created: set[int] = set()
+    ids: dict[int, int] = {}
     seen: set[int] = set()
     for position, entry in enumerate(job.results):
         index = entry.get("index") if isinstance(entry, Mapping) else None
@@ -160,10 +166,11 @@ def outcome(job: JobStatus, batch_size: int) -> JobOutcome:
         reason = _failure_reason(entry)
         if reason is not None:
             failures.append(TicketFailure(index, reason))
-        elif entry.get("id") is None:
+        elif not isinstance(entry.get("id"), int):
             failures.append(TicketFailure(index, "the job's result gives no ticket id", True))
         else:
             created.add(index)
+            ids[index] = entry["id"]
     if job.failed:
         if not any(f.index >= 0 and not f.unconfirmed for f in failures):
             failures.insert(0, TicketFailure(-1, job.message or f"the job ended '{job.status}'"))
@@ -180,7 +187,46 @@ def outcome(job: JobStatus, batch_size: int) -> JobOutcome:
         missing = [i for i in range(batch_size) if i not in seen]
         failures += [TicketFailure(i, "not in the job's results", True) for i in missing]
     failures.sort(key=lambda failure: failure.index)
-    return JobOutcome(job, len(created), failures)
+    return JobOutcome(job, len(created), failures, {i: ids[i] for i in sorted(created)})
+
+
+CLOSED_TEXT = "closed prevents ticket update"
+
+
+def update_outcome(job: JobStatus, ticket_ids: list[int]) -> JobOutcome:
+    """What a finished ``update_many`` job did: results are by ticket ``id``, not index.
+
+    An update refused because the copy is closed is reported in ``closed``, not as a
+    failure; a ticket the results leave out is unconfirmed.
+    """
+    positions = {ticket_id: index for index, ticket_id in enumerate(ticket_ids)}
+    failures: list[TicketFailure] = []
+    ids: dict[int, int] = {}
+    closed: list[int] = []
+    for entry in job.results:
+        ticket_id = entry.get("id") if isinstance(entry, Mapping) else None
+        index = positions.get(ticket_id) if isinstance(ticket_id, int) else None
+        if index is None or index in ids or index in closed:
+            failures.append(TicketFailure(-1, f"an unexpected result: {entry!r:.200}", True))
+            continue
+        assert isinstance(entry, Mapping)
+        reason = _failure_reason(entry)
+        if reason is None:
+            ids[index] = ticket_ids[index]
+        elif CLOSED_TEXT in reason.lower():
+            closed.append(index)
+        else:
+            failures.append(TicketFailure(index, reason))
+    if job.failed and not failures and not closed:
+        failures.append(TicketFailure(-1, job.message or f"the job ended '{job.status}'"))
+    accounted = set(ids) | set(closed) | {f.index for f in failures}
+    failures += [
+        TicketFailure(i, "not in the job's results", True)
+        for i in range(len(ticket_ids))
+        if i not in accounted
+    ]
+    failures.sort(key=lambda failure: failure.index)
+    return JobOutcome(job, len(ids), failures, ids, sorted(closed))
 
 
 def describe_failures(result: JobOutcome, batch: Batch, *, limit: int = 20) -> list[str]:

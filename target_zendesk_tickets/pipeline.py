@@ -21,9 +21,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.batches import UPDATE, Batch
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
-from target_zendesk_tickets.jobs import KNOWN_STATUSES, JobStatus, outcome
+from target_zendesk_tickets.jobs import (
+    KNOWN_STATUSES,
+    JobOutcome,
+    JobStatus,
+    TicketFailure,
+    outcome,
+    update_outcome,
+)
 from target_zendesk_tickets.report import job_failure_message
 from target_zendesk_tickets.schedule import JobSlots, PollSchedule
 from target_zendesk_tickets.settings import MAX_JOBS
@@ -57,7 +64,9 @@ class Progress:
     """What has been imported so far, for the log and for the final message."""
 
     batches: int = 0
+    #: Tickets imported or updated.
     tickets: int = 0
+    tickets_imported: int = 0
     #: Batches that completed after a failed one: imported, but no STATE covers them.
     after_failure: list[str] = field(default_factory=list)
     failed_batch: int | None = None
@@ -101,6 +110,12 @@ class ImportPipeline:
         self._setup_failures = 0  # polls in a row that failed on TLS or a proxy
         self._last_poll_error: ZendeskError | None = None
         self.on_close: list[Callable[[], None]] = []
+        #: Called with each batch that completed and what its job did (the copy index).
+        self.on_done: Callable[[Batch, JobOutcome], None] = _nothing_to_do
+        #: closedCopies: fail - an update refused because its copy is closed fails it.
+        self.closed_is_failure = False
+        #: The lost-answer checks, shared with the copy index (set when built).
+        self.recovery: Any = None
 
     # What the target asks of the pipeline --------------------------------------------
 
@@ -190,6 +205,11 @@ class ImportPipeline:
         while self.on_close:
             self.on_close.pop()()
 
+    def settle(self) -> None:
+        """Wait until every job in flight has finished (raises a failure found)."""
+        while self._open:
+            self._poll_when_due(urgent=True)
+
     def known_jobs(self) -> set[str]:
         """Jobs this run started that may still be listed as unfinished."""
         return set(self._open) | set(self._recent_jobs)
@@ -238,9 +258,11 @@ class ImportPipeline:
             finished.append(job_id)
             del self._open[job_id]
             self.slots.job_finished()
-            result = outcome(job, open_job.batch.size)
+            batch = open_job.batch
+            result = self._outcome(batch, job)
             if result.ok:
                 completed.append((open_job.batch, result.imported, job_id))
+                self.on_done(batch, result)
             else:
                 message = job_failure_message(open_job.batch, result)
                 failures.append((ImportFailedError(message), open_job.batch))
@@ -254,6 +276,17 @@ class ImportPipeline:
         self.gate.release()
         if first_failure:
             self._raise_if_failed()
+
+    def _outcome(self, batch: Batch, job: JobStatus) -> JobOutcome:
+        if batch.kind != UPDATE:
+            return outcome(job, batch.size)
+        result = update_outcome(job, [copy.id for copy in batch.copies])
+        if result.closed and self.closed_is_failure:
+            result.failures.extend(
+                TicketFailure(i, "the copy is closed, so it cannot be updated (closedCopies)")
+                for i in result.closed
+            )
+        return result
 
     def _batch_number(self, job_id: str) -> int:
         open_job = self._open.get(job_id)
@@ -375,6 +408,8 @@ class ImportPipeline:
         else:
             self.progress.batches += 1
             self.progress.tickets += created
+            if batch.kind != UPDATE:
+                self.progress.tickets_imported += created
         logger.info(
             "Imported %s%s: %d tickets created",
             batch.describe(),
@@ -403,3 +438,7 @@ class ImportPipeline:
     def _raise_if_failed(self) -> None:
         if self.failure is not None:
             raise self.failure
+
+
+def _nothing_to_do(batch: Batch, result: JobOutcome) -> None:
+    """The default ``on_done``: nothing depends on what the jobs did."""

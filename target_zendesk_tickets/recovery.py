@@ -135,6 +135,40 @@ class LostAnswerCheck:
         except ZendeskHTTPError as exc:  # not to be retried: say what to check
             raise read_advice(exc, self.client.connection, operation=operation) from None
 
+    def prepare_updates_again(self, batch: Batch, cause: ZendeskError) -> None:
+        """After an update call with no clear answer: make sending it again safe.
+
+        Setting fields again changes nothing; a comment could be added twice. So once the
+        lost call's job (if any) has finished, each copy's comments are counted again, and
+        a comment the lost call already added is taken out of the batch.
+        """
+        logger.warning(
+            "No clear answer to %s (%s): checking which comments it added before sending it again",
+            batch.describe(),
+            cause,
+        )
+        if self.settle > 0 and may_still_be_running(cause):
+            self._pause(self.settle)
+        deadline = self._clock() + self.timeout
+        self.wait_for_unknown_jobs(deadline)
+        ids = [entry["id"] for entry in batch.tickets]
+        document = self._get(
+            "/api/v2/tickets/show_many.json",
+            {"ids": ",".join(map(str, ids)), "include": "comment_count"},
+            deadline=deadline,
+            what="the updated tickets",
+            operation="read tickets",
+        )
+        counts = {
+            t.get("id"): t.get("comment_count")
+            for t in (document.get("tickets") or [])
+            if isinstance(t, Mapping)
+        }
+        for entry, before in zip(batch.tickets, batch.comment_counts, strict=True):
+            now = counts.get(entry["id"])
+            if "comment" in entry and isinstance(now, int) and before is not None and now > before:
+                del entry["comment"]  # the lost call added it
+
     def already_imported(self, batch: Batch, cause: ZendeskError) -> bool:
         """True when every ticket is in Zendesk, False when none is; raises otherwise."""
         logger.warning(

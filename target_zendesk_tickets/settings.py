@@ -136,6 +136,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
     job_timeout = reader.duration(
         "jobTimeout", DEFAULTS["jobTimeout"], above_zero="how long to wait for one import job"
     )
+    export_lag = reader.duration("destinationExportLag", "61s")
     reader.raise_if_invalid("target-zendesk-tickets")
     return TargetSettings(
         connection=cast(ZendeskConnection, connection),  # set: raise_if_invalid passed
@@ -145,7 +146,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
-        copy=read_copy_settings(config),
+        copy=read_copy_settings(config, export_lag),
     )
 
 

@@ -3,15 +3,23 @@ at a time. The sink only buffers and hands over; the pipeline does the rest."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import BatchSink
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-from target_zendesk_tickets.batches import Batch, TicketRef
-from target_zendesk_tickets.convert import ConversionError, is_deleted, to_import, to_json_value
+from target_zendesk_tickets.batches import IMPORT, UPDATE, Batch, TicketRef
+from target_zendesk_tickets.convert import (
+    ConversionError,
+    external_id_text,
+    is_deleted,
+    to_import,
+    to_json_value,
+)
 from target_zendesk_tickets.errors import BadRecordError
+from target_zendesk_tickets.links import source_link
 from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
 from target_zendesk_tickets.references import USERS
 from target_zendesk_tickets.settings import MAX_BATCH
@@ -27,8 +35,7 @@ class TicketSink(BatchSink):
     def __init__(self, target: TargetZendeskTickets, *args: Any, **kwargs: Any) -> None:
         super().__init__(target, *args, **kwargs)
         self.zendesk_target = target
-        self._tickets: list[dict[str, Any]] = []
-        self._refs: list[TicketRef] = []
+        self._buffers = {IMPORT: _Buffer(), UPDATE: _Buffer()}
         self.deleted_skipped = 0
         target.ticket_sinks.append(self)
 
@@ -47,41 +54,75 @@ class TicketSink(BatchSink):
     @property
     def current_size(self) -> int:
         """Tickets waiting to be sent (deleted ones are skipped, so they do not count)."""
-        return len(self._refs)
+        return sum(len(buffer.refs) for buffer in self._buffers.values())
 
     def process_record(self, record: dict, context: dict) -> None:
         line = self.zendesk_target.input_line
+        target = self.zendesk_target
         try:
             ticket = ticket_from_record(record)
-            if ticket is None or is_deleted(ticket):
-                self.deleted_skipped += 1
-                self.logger.debug("Skipping the deleted ticket at input line %d", line)
-                return
-            body = to_import(ticket)
-            source_id = to_json_value(ticket.get("id"), "id")
+            if ticket is not None and not is_deleted(ticket):
+                body = to_import(ticket)
+            source_id = to_json_value(ticket.get("id"), "id") if ticket else None
+            own_external_id = external_id_text(
+                to_json_value(ticket.get("external_id"), "external_id") if ticket else None
+            )
         except (PayloadError, ConversionError) as exc:
             raise BadRecordError(
                 f"the RECORD of stream '{self.stream_name}' holds no importable ticket: {exc}"
             ) from None
+        link = source_link(ticket) if ticket and target.upsert else None
+        if ticket is None or is_deleted(ticket):
+            self.deleted_skipped += 1
+            self.logger.debug("Skipping the deleted ticket at input line %d", line)
+            if target.planner is not None:
+                target.planner.deleted(link, TicketRef(source_id, link, line))
+            return
+        if link:
+            body["external_id"] = link  # the copy's durable link to its source
         ref = TicketRef(source_id, body.get("external_id"), line)
-        target = self.zendesk_target
         if target.mapping_active:
             comments = target.references.take_comments(source_id)
             body = target.ticket_mapper.map(body, comments, ref.describe())
-        self._tickets.append(body)
-        self._refs.append(ref)
+        if link and own_external_id:
+            target.keep_source_external_id(body, own_external_id)
+        planned = target.planner.plan(body, ref) if target.planner is not None else None
+        if target.planner is not None and planned is None:
+            return  # nothing to send for it (counted)
+        kind = planned.kind if planned else IMPORT
+        buffer = self._buffers[kind]
+        buffer.tickets.append(planned.body if planned else body)
+        buffer.refs.append(ref)
+        buffer.copies.append(planned.copy if planned else None)
+        buffer.comment_counts.append(planned.comment_count if planned else None)
 
     def process_batch(self, context: dict) -> None:
-        # The buffer is taken before submitting, so even a re-entrant call (the SDK drains
+        # Each buffer is taken before submitting, so even a re-entrant call (the SDK drains
         # from signal handlers) finds nothing to send twice.
-        if not self._refs:
-            return
-        batch = Batch(self.stream_name, self._tickets, self._refs)
-        self._tickets, self._refs = [], []
-        if self.zendesk_target.settings.copy.dry_run:
-            self.zendesk_target.dry_run_tickets += batch.size  # mapped, never sent
-            return
-        self.zendesk_target.pipeline.submit(batch)
+        for kind, buffer in self._buffers.items():
+            if not buffer.refs:
+                continue
+            self._buffers[kind] = _Buffer()
+            batch = Batch(
+                self.stream_name,
+                buffer.tickets,
+                buffer.refs,
+                kind=kind,
+                copies=buffer.copies,
+                comment_counts=buffer.comment_counts,
+            )
+            if self.zendesk_target.settings.copy.dry_run:
+                self.zendesk_target.dry_run_tickets += batch.size  # mapped, never sent
+                continue
+            self.zendesk_target.pipeline.submit(batch)
+
+
+@dataclass
+class _Buffer:
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    refs: list[TicketRef] = field(default_factory=list)
+    copies: list[Any] = field(default_factory=list)
+    comment_counts: list[int | None] = field(default_factory=list)
 
 
 class ReferenceSink(BatchSink):

@@ -8,11 +8,15 @@ from typing import Any
 
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
+from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.copies import CopyIndex
 from target_zendesk_tickets.copy_settings import AUTO, ON
 from target_zendesk_tickets.destination import Destination
 from target_zendesk_tickets.errors import ForcedStopError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importer import Importer
-from target_zendesk_tickets.jobs import fetch_jobs
+from target_zendesk_tickets.jobs import JobOutcome, fetch_jobs
+from target_zendesk_tickets.links import PREFIX as LINK_PREFIX
+from target_zendesk_tickets.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.mapper import TicketMapper
 from target_zendesk_tickets.mapping_report import MappingReport
 from target_zendesk_tickets.pipeline import ImportPipeline
@@ -27,7 +31,7 @@ from target_zendesk_tickets.sink import ReferenceSink, TicketSink
 from target_zendesk_tickets.state_gate import write_state_line
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import ZendeskClient, package_version
-from zendesk_api.retry import RetryPolicy
+from zendesk_api.retry import RetryBudget, RetryPolicy
 from zendesk_api.settings import register_token_settings
 
 COMPONENT = "target-zendesk-tickets"
@@ -104,13 +108,74 @@ class TargetZendeskTickets(TargetHooks):
 
     @cached_property
     def destination(self) -> Destination:
-        return Destination(self.sender, dry_run=self.settings.copy.dry_run)
+        return Destination(self.sender, dry_run=self.settings.copy.dry_run, budget=self.call_budget)
 
     @cached_property
     def ticket_mapper(self) -> TicketMapper:
         return TicketMapper(
             self.references, self.destination, self.settings.copy.rules, self.mapping_report
         )
+
+    @cached_property
+    def call_budget(self) -> RetryBudget:
+        """What one call besides the import may spend on retries: ``maxRetries``, as an import."""
+        return RetryBudget(
+            retries=self.settings.max_retries, advice="run again from the last STATE"
+        )
+
+    @property
+    def upsert(self) -> bool:
+        return self.settings.copy.load_method == UPSERT
+
+    @cached_property
+    def copy_index(self) -> CopyIndex:
+        copy = self.settings.copy
+        return CopyIndex(
+            self.sender,
+            self.pipeline.recovery,
+            export_lag=copy.export_lag,
+            archive_immediately=self.settings.archive_immediately,
+            job_timeout=self.settings.job_timeout,
+            budget=self.call_budget,
+            keys=(lambda key: key.startswith(LINK_PREFIX)) if self.upsert else (lambda _key: True),
+        )
+
+    @cached_property
+    def planner(self) -> LoadPlanner:
+        copy = self.settings.copy
+        planner = LoadPlanner(
+            method=copy.load_method,
+            index=self.copy_index,
+            client=self.sender,
+            settle=self._settle,
+            closed_copies=copy.closed_copies,
+            deleted_tickets=copy.deleted_tickets,
+            dry_run=copy.dry_run,
+            budget=self.call_budget,
+        )
+        self.pipeline.on_done = self._batch_done
+        self.pipeline.closed_is_failure = copy.closed_copies == FAIL
+        return planner
+
+    def _settle(self) -> None:
+        """Send every buffered ticket and wait for every job (a ticket is coming twice)."""
+        self.drain_all()
+        self.pipeline.settle()
+
+    def _batch_done(self, batch: Batch, result: JobOutcome) -> None:
+        self.planner.done(batch.kind, batch.copies, result.ids, batch.refs)
+        for position in result.closed:
+            self.planner.closed_by_job(batch.refs[position])
+
+    def keep_source_external_id(self, body: dict, own: str) -> None:
+        """The source ticket's own external_id, into the destination's text field for it."""
+        title = self.settings.copy.source_external_id_field
+        field_id = self.destination.text_field(title) if title else None
+        if field_id is not None:
+            body["custom_fields"] = [
+                *(body.get("custom_fields") or []),
+                {"id": field_id, "value": own},
+            ]
 
     @property
     def mapping_active(self) -> bool:
@@ -151,7 +216,8 @@ class TargetZendeskTickets(TargetHooks):
             if not isinstance(exc, TargetError | ZendeskError):
                 self.logger.error("%s", message)
                 return exc  # a bug: keep its traceback
-            return TargetError(message)
+            exc.args = (message,)  # the same error, now saying where the import stands
+            return exc
         finally:
             self.close()
 
@@ -194,6 +260,16 @@ class TargetZendeskTickets(TargetHooks):
         self.close()
 
     def log_mapping_summary(self) -> None:
+        if "planner" in self.__dict__:
+            index = self.copy_index
+            self.logger.info(
+                "Copies (%s; %d look-ups%s): %d imported, %s",
+                self.settings.copy.load_method,
+                index.lookups,
+                ", the destination's export read" if index.scanned else "",
+                self.pipeline.progress.tickets_imported,
+                "; ".join(self.planner.lines()) or "nothing else",
+            )
         if "ticket_mapper" not in self.__dict__:
             return
         tickets = self.dry_run_tickets or self.pipeline.progress.tickets
@@ -250,6 +326,7 @@ def build_pipeline(settings: TargetSettings, sender: ZendeskClient) -> ImportPip
         job_timeout=settings.job_timeout,
     )
     pipeline.on_close += [sender.session.close, poller.session.close]
+    pipeline.recovery = recovery  # for the copy index: the same jobs are waited for
     return pipeline
 
 

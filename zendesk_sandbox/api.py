@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from werkzeug.wrappers import Response
 
 from zendesk_sandbox.context import Call
-from zendesk_sandbox.timefmt import iso
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import parse_batch, restricted_keys
 from zendesk_sandbox.responses import (
@@ -19,6 +18,7 @@ from zendesk_sandbox.responses import (
     warn_header,
     with_comment_counts,
 )
+from zendesk_sandbox.timefmt import iso
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 LIST_PAGE_SIZE = 100

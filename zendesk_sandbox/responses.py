@@ -44,7 +44,9 @@ def warn_header(keys: list[str]) -> dict[str, str]:
     return {"X-Zendesk-API-Warn": note}
 
 
-def with_comment_counts(encoded: list[bytes], counts: dict[int, int], ids: list[int]) -> list[bytes]:
+def with_comment_counts(
+    encoded: list[bytes], counts: dict[int, int], ids: list[int]
+) -> list[bytes]:
     """Pre-encoded tickets with ``comment_count`` spliced in (the ``comment_count`` sideload)."""
     return [
         ticket[:-1] + b',"comment_count":' + str(counts[ticket_id]).encode() + b"}"

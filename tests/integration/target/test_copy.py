@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from target_zendesk_tickets.links import source_link
 from tests.integration.target.harness import run_target, target_config
 from tests.support.copy_input import copy_input
 
@@ -40,12 +41,12 @@ def agent_of_group(account, email, group_id):
 
 
 def copies(source, destination):
-    """(source ticket, copy) for every imported ticket, by external_id (the source's id)."""
+    """(source ticket, copy) for every imported ticket, by the copy's link to its source."""
     imported = {ticket["external_id"]: ticket for ticket in destination.imported_tickets()}
     pairs = []
     for ticket_id in source.visible_ticket_ids(exclude_deleted=True):
         ticket = source.exported_ticket(ticket_id)
-        copy = imported.pop(ticket.get("external_id") or str(ticket_id))
+        copy = imported.pop(source_link(ticket))
         pairs.append((ticket, copy))
     assert imported == {}, "tickets imported that the source does not have"
     return pairs
@@ -53,7 +54,9 @@ def copies(source, destination):
 
 def test_a_copy_keeps_people_structure_fields_and_the_whole_conversation(fresh_pair, tmp_path):
     source, destination = fresh_pair
-    result = run_target(target_config(tmp_path, destination), copy_input(source))
+    result = run_target(
+        target_config(tmp_path, destination, load_method="upsert"), copy_input(source)
+    )
     assert result.returncode == 0, result.stderr
     assert not any(job["status"] == "failed" for job in destination.jobs())
     pairs = copies(source, destination)
@@ -103,6 +106,9 @@ def assert_same_custom_values(source, destination, ticket, copy):
         if entry["value"] in (None, "", []):
             continue
         key = destination_fields[entry["id"]]
+        if key == ("Source external ID", "text"):  # the source's own external_id, kept
+            assert entry["value"] == ticket["external_id"]
+            continue
         assert key in source_values, key  # nothing appears that the source did not have
         expected = source_values[key]
         if isinstance(expected, list):  # options B lacks are left out
@@ -133,7 +139,9 @@ def summary(stderr):
 def test_the_summary_says_what_was_mapped_created_and_left_out(fresh_pair, tmp_path):
     source, destination = fresh_pair
     users_before = len(destination.directory.people.users)
-    result = run_target(target_config(tmp_path, destination), copy_input(source))
+    result = run_target(
+        target_config(tmp_path, destination, load_method="upsert"), copy_input(source)
+    )
     assert result.returncode == 0, result.stderr
     lines = summary(result.stderr)
     text = "\n".join(lines)
@@ -153,7 +161,9 @@ def test_the_summary_says_what_was_mapped_created_and_left_out(fresh_pair, tmp_p
 
 def test_the_stop_rule_stops_before_importing_what_cannot_be_mapped(fresh_pair, tmp_path):
     source, destination = fresh_pair
-    config = target_config(tmp_path, destination, onUnmapped="stop", bufferSize=1)
+    config = target_config(
+        tmp_path, destination, load_method="upsert", onUnmapped="stop", bufferSize=1
+    )
     result = run_target(config, copy_input(source))
     assert result.returncode == 1
     error = result.errors()[-1]
@@ -188,7 +198,9 @@ def test_defaults_take_the_place_of_what_cannot_be_mapped(fresh_pair, tmp_path):
 def test_a_dry_run_writes_nothing(fresh_pair, tmp_path):
     source, destination = fresh_pair
     users_before = len(destination.directory.people.users)
-    result = run_target(target_config(tmp_path, destination, dryRun=True), copy_input(source))
+    result = run_target(
+        target_config(tmp_path, destination, load_method="upsert", dryRun=True), copy_input(source)
+    )
     assert result.returncode == 0, result.stderr
     assert destination.import_requests() == []
     assert len(destination.directory.people.users) == users_before
@@ -205,6 +217,6 @@ def test_without_the_users_stream_ids_pass_through(fresh_pair, tmp_path):
         for line in copy_input(source, comments=False)
         if json.loads(line).get("stream") in (None, "tickets")
     ]
-    result = run_target(target_config(tmp_path, destination), lines)
+    result = run_target(target_config(tmp_path, destination, load_method="upsert"), lines)
     assert result.returncode == 1  # the destination refuses the source's ids, as Zendesk does
     assert "Mapping summary" not in result.stderr

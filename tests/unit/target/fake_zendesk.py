@@ -18,6 +18,14 @@ class FakeZendesk:
         mocker.get(
             re.compile(f"{BASE}/api/v2/job_statuses/(?!show_many)[^/]+\\.json"), json=self._show
         )
+        # An account without copies: look-ups find nothing, and the export is empty.
+        mocker.get(re.compile(f"{BASE}/api/v2/tickets\\.json"), json={"tickets": []})
+        mocker.get(f"{BASE}/api/v2/tickets/count.json", json={"count": {"value": 0}})
+        mocker.get(f"{BASE}/api/v2/job_statuses.json", json={"job_statuses": []})
+        mocker.get(
+            re.compile(f"{BASE}/api/v2/incremental/tickets/cursor\\.json"),
+            json={"tickets": [], "end_of_stream": True, "after_cursor": None},
+        )
 
     def complete(self, job_id: str) -> None:
         self.jobs[job_id]["status"] = "completed"

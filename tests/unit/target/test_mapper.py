@@ -8,6 +8,7 @@ from target_zendesk_tickets.mapper import MappingRules, TicketMapper, Unmappable
 from target_zendesk_tickets.mapping_report import MappingReport
 from target_zendesk_tickets.references import SourceReferences
 from zendesk_api.http import ZendeskClient
+from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import read_connection
 
 B = "https://copy.zendesk.com"
@@ -103,7 +104,9 @@ def b():
 def mapper(rules=None, *, dry_run=False):
     rules = rules or MappingRules()
     connection = read_connection({"zendesk": {"domain": B, "oauthToken": "tok-123456"}})
-    destination = Destination(ZendeskClient(connection, "test"), dry_run=dry_run)
+    destination = Destination(
+        ZendeskClient(connection, "test"), dry_run=dry_run, budget=RetryBudget(retries=3)
+    )
     report = MappingReport()
     return TicketMapper(source(), destination, rules, report), report
 

@@ -62,16 +62,21 @@ def test_no_empty_import_is_ever_sent(run, zendesk):
     assert states == [{"s": 1}, {"s": 2}]
 
 
-def test_the_import_body_is_the_converted_ticket(run, zendesk):
+@pytest.mark.parametrize(
+    ("load_method", "external_id"),
+    [("upsert", "zendesk:acme.zendesk.com:4217"), ("append-only", "4217")],
+)
+def test_the_import_body_is_the_converted_ticket(run, zendesk, load_method, external_id):
     schema = json.loads(Path("tap_zendesk_tickets/schemas/tickets.json").read_text())
     run(
         json.dumps(
             {"type": "SCHEMA", "stream": "tickets", "schema": schema, "key_properties": ["id"]}
         ),
         record_line(full_ticket(4217, 1709802104, external_id=None)),
+        load_method=load_method,
     )
     sent = zendesk.imports[0]["tickets"][0]
-    assert sent["external_id"] == "4217"
+    assert sent["external_id"] == external_id  # upsert: the link to the source
     assert sent["created_at"] == "2024-03-05T14:22:09Z"
     assert sent["custom_fields"][2] == {"id": 360003, "value": 3.25}
     for name in ("id", "url", "via", "fields", "generated_timestamp", "satisfaction_rating"):
