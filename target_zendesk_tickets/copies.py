@@ -55,7 +55,7 @@ UPDATABLE = (
     "custom_fields",
 )
 #: Look-ups made before the scan is considered, on top of the scan's own pages.
-SCAN_AFTER = 100
+SCAN_AFTER = 20
 EXPORT_PAGE = 1000
 LIST_PATH = "/api/v2/tickets.json"
 COUNT_PATH = "/api/v2/tickets/count.json"
