@@ -42,9 +42,18 @@ def read_all(session: requests.Session, url: str, key: str) -> list[dict]:
 
 
 def copy_input(
-    source: Sandbox, ticket_ids: list[int] | None = None, *, comments: bool = True
+    source: Sandbox,
+    ticket_ids: list[int] | None = None,
+    *,
+    comments: bool = True,
+    state_every: int | None = None,
+    first_position: int = 0,
 ) -> list[str]:
-    """SCHEMA and RECORD lines for the references and tickets of ``source``, then a STATE."""
+    """SCHEMA and RECORD lines for the references and tickets of ``source``, then a STATE.
+
+    With ``state_every``, a STATE ``{"through": n}`` after every n-th ticket too, n counted
+    from ``first_position`` (where a resumed run starts).
+    """
     session = requests.Session()
     session.auth = Credentials().admin_basic
     lines: list[str] = []
@@ -71,13 +80,15 @@ def copy_input(
     schema("ticket_comments")
     schema("tickets")
     ids = ticket_ids if ticket_ids is not None else source.visible_ticket_ids()
-    for ticket_id in ids:
+    for position, ticket_id in enumerate(ids, start=first_position + 1):
         ticket = source.exported_ticket(ticket_id)
         if comments and ticket.get("status") != "deleted":
             url = f"{source.base_url}/api/v2/tickets/{ticket_id}/comments.json"
             for comment in read_all(session, url, "comments"):
                 record("ticket_comments", {**comment, "ticket_id": ticket_id})
         record("tickets", ticket)
-    lines.append(json.dumps({"type": "STATE", "value": {"through": len(ids)}}))
+        if state_every and position % state_every == 0:
+            lines.append(json.dumps({"type": "STATE", "value": {"through": position}}))
+    lines.append(json.dumps({"type": "STATE", "value": {"through": first_position + len(ids)}}))
     session.close()
     return lines
