@@ -42,7 +42,6 @@ def own_settings(schema, prefix=""):
         "flattening_separator",
         "batch_config",
         "add_record_metadata",
-        "load_method",
         "batch_size_rows",
         "validate_records",
     }
