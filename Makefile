@@ -40,6 +40,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tap.py
 	$(BIN)/python benchmarks/bench_target.py
+	$(BIN)/python benchmarks/bench_copies.py
 
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py

@@ -195,6 +195,7 @@ class CopyIndex:
         return min(copies, key=lambda c: c.id) if copies else None
 
     def _search(self, key: str) -> Copy | None:
+        self.lookups += 1
         document = self._get(
             SEARCH_PATH,
             {"query": f'type:ticket external_id:"{key}"'},

@@ -410,11 +410,14 @@ class ImportPipeline:
             self.progress.tickets += created
             if batch.kind != UPDATE:
                 self.progress.tickets_imported += created
+        done = ("Updated", "updated") if batch.kind == UPDATE else ("Imported", "created")
         logger.info(
-            "Imported %s%s: %d tickets created",
+            "%s %s%s: %d tickets %s",
+            done[0],
             batch.describe(),
             f" (job {job_id})" if job_id else " (found in Zendesk)",
             created,
+            done[1],
         )
 
     # Failures -------------------------------------------------------------------------

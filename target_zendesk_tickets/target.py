@@ -248,9 +248,10 @@ class TargetZendeskTickets(TargetHooks):
             )
         else:
             self.logger.info(
-                "Imported %d tickets in %d batches; skipped %d deleted tickets; "
-                "wrote %d STATE messages; asked about import jobs %d times",
-                progress.tickets,
+                "Imported %d tickets and updated %d in %d batches; skipped %d deleted tickets; "
+                "wrote %d STATE messages; asked about jobs %d times",
+                progress.tickets_imported,
+                progress.tickets - progress.tickets_imported,
                 progress.batches,
                 deleted,
                 self.pipeline.gate.written,

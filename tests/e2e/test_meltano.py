@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from target_zendesk_tickets.links import source_link
 from tests.support.tools import ROOT, tool_venv
 
 pytestmark = pytest.mark.slow
@@ -47,7 +48,7 @@ def meltano(tmp_path_factory):
     return run
 
 
-def test_meltano_run_moves_every_ticket_then_only_the_changed_ones(meltano, make_sandbox):
+def test_meltano_run_copies_every_ticket_then_updates_the_changed_ones(meltano, make_sandbox):
     source = make_sandbox(tickets=400, rate_limits={})
     destination = make_sandbox(tickets=0, job_delay=0.05)
     accounts = {
@@ -61,27 +62,29 @@ def test_meltano_run_moves_every_ticket_then_only_the_changed_ones(meltano, make
     first = meltano("run", "tap-zendesk-tickets", "target-zendesk-tickets", extra_env=accounts)
     assert "Incremental state has been updated" in first.stderr + first.stdout
     live = source.visible_ticket_ids(exclude_deleted=True)
-    expected = sorted(source.exported_ticket(i)["external_id"] or str(i) for i in live)
+    expected = sorted(source_link(source.exported_ticket(i)) for i in live)
     assert sorted(t["external_id"] for t in destination.imported_tickets()) == expected
 
     state = json.loads(meltano("state", "get", STATE_ID).stdout)
     bookmark = state["singer_state"]["bookmarks"]["tickets"]
     assert set(bookmark) == {"last_modified_time", "id", "cursor"}
 
-    changed = source.update_tickets(live[:5], {"subject": "changed after the first run"})
+    still_open = [i for i in live if source.exported_ticket(i)["status"] != "closed"]
+    changed = source.update_tickets(still_open[:5], {"subject": "changed after the first run"})
     added = source.add_tickets(3)
     source.advance_clock(120)  # past the export's one-minute exclusion window
     before = len(destination.import_requests())
 
     meltano("run", "tap-zendesk-tickets", "target-zendesk-tickets", extra_env=accounts)
-    second_batch = [
+    second_imports = [
         t for request in destination.import_requests()[before:] for t in request["tickets"]
     ]
-    assert (
-        sorted(t["subject"] for t in second_batch if t["subject"] == "changed after the first run")
-        == ["changed after the first run"] * 5
-    )
-    assert len(second_batch) == len(changed) + len(added)
+    assert len(second_imports) == len(added)  # the changed ones were updated, not imported
+    copies = {t["external_id"]: t for t in destination.imported_tickets()}
+    assert len(copies) == len(destination.imported_tickets()) == len(live) + len(added)
+    for ticket_id in changed:
+        copy = copies[source_link(source.exported_ticket(ticket_id))]
+        assert destination.exported_ticket(copy["id"])["subject"] == "changed after the first run"
     new_bookmark = json.loads(meltano("state", "get", STATE_ID).stdout)["singer_state"][
         "bookmarks"
     ]["tickets"]

@@ -82,7 +82,7 @@ def test_250_tickets_arrive_as_100_100_50_and_read_back_as_sent(source, destinat
     assert any(t.get("external_id") for t in tickets)  # both kinds of external_id are covered
     assert any(not t.get("external_id") for t in tickets)
     assert result.states == [{"through": 250}]
-    assert "Imported 250 tickets in 3 batches" in result.stderr
+    assert "Imported 250 tickets and updated 0 in 3 batches" in result.stderr
 
 
 def test_buffer_size_7(source, destination, tmp_path):
