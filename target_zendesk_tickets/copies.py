@@ -63,7 +63,7 @@ SEARCH_PATH = "/api/v2/search.json"
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 
 
-@dataclass
+@dataclass(slots=True)
 class Copy:
     """A copy in the destination, as far as deciding what to do with it needs."""
 
@@ -130,6 +130,9 @@ class CopyIndex:
         self._keys = keys  # which external_ids are keys of this copy (the rest are not kept)
         self._known: dict[str, Copy] = {}
         self._absent: set[str] = set()
+        #: Keys this run imported: they exist, and are looked up if they come again (kept
+        #: as keys only, so memory does not grow with the copies' fields).
+        self._imported: set[str] = set()
         self.scanned = False
         self.lookups = 0
         self._scan_pages: int | None = None
@@ -138,6 +141,12 @@ class CopyIndex:
         """The copy of the ticket whose key is ``key``, or None when there is none."""
         if key in self._known:
             return self._known[key]
+        if key in self._imported:
+            self._imported.discard(key)
+            found = self._look_up(key)  # imported earlier in this run: it is there
+            if found is not None:
+                self._known[key] = found
+            return found
         if self.scanned or key in self._absent:
             return None
         needs_scan = closed and self.archive_immediately
@@ -153,10 +162,11 @@ class CopyIndex:
             self._known[key] = found
         return found
 
-    def created(self, key: str, copy: Copy) -> None:
-        """A copy this run imported (from its job's results)."""
+    def created(self, key: str) -> None:
+        """A copy this run imported (its job completed)."""
         self._absent.discard(key)
-        self._known[key] = copy
+        self._known.pop(key, None)
+        self._imported.add(key)
 
     def forget(self, key: str) -> None:
         """A copy this run deleted."""
@@ -246,6 +256,7 @@ class CopyIndex:
                     {"cursor": cursor, "include": "comment_count", "per_page": EXPORT_PAGE}
                 )
         self.scanned = True
+        self._absent.clear()  # the scan knows better now
         logger.info("The destination has %d tickets with an external_id", len(self._known))
 
     def _read_export(self, params: dict[str, Any]) -> str | None:

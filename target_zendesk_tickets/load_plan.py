@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.batches import IMPORT, UPDATE, TicketRef
-from target_zendesk_tickets.copies import UPDATABLE, Copy, CopyIndex, copy_of, digest
+from target_zendesk_tickets.copies import UPDATABLE, Copy, CopyIndex, digest
 from target_zendesk_tickets.errors import TargetError
 from zendesk_api.errors import (
     ZendeskError,
@@ -52,7 +52,7 @@ class Planned:
 
     kind: str
     body: dict[str, Any]
-    copy: Copy
+    copy: Copy | None = None  # the copy an update changes
     comment_count: int | None = None
 
 
@@ -98,19 +98,19 @@ class LoadPlanner:
         """What to send for one mapped ticket (None: nothing, it was counted)."""
         key = body.get("external_id")
         if not isinstance(key, str) or not key:
-            return Planned(IMPORT, body, _prototype(body))  # nothing to find it by
+            return Planned(IMPORT, body)  # nothing to find it by
         if key in self._pending:
             self._settle()  # this run imported it already: its job must finish first
         copy = self.index.find(key, closed=body.get("status") == "closed")
         if copy is None:
             self._pending.add(key)
-            return Planned(IMPORT, body, _prototype(body))
+            return Planned(IMPORT, body)
         if self.method == APPEND_ONLY:
             if copy.updated_at == body.get("updated_at"):
                 self._count("already in the destination (same updated_at)", ref)
                 return None
             self._pending.add(key)
-            return Planned(IMPORT, body, _prototype(body))
+            return Planned(IMPORT, body)
         return self._update(body, copy, ref)
 
     def _update(self, body: dict[str, Any], copy: Copy, ref: TicketRef) -> Planned | None:
@@ -230,19 +230,14 @@ class LoadPlanner:
             if response.status_code >= 400:
                 raise error_from_response(response)
 
-    def done(
-        self, kind: str, copies: list[Copy], ids: Mapping[int, int], refs: list[TicketRef]
-    ) -> None:
-        """A batch completed: its copies are now known (imports) or changed (updates)."""
-        for position, copy in enumerate(copies):
-            if position not in ids:
-                continue
+    def done(self, kind: str, ids: Mapping[int, int], refs: list[TicketRef]) -> None:
+        """A batch completed: its copies now exist (imports) or changed (updates)."""
+        for position in ids:
             key = refs[position].external_id
             if kind == IMPORT:
-                copy.id = ids[position]
                 if key:
                     self._pending.discard(key)
-                    self.index.created(key, copy)
+                    self.index.created(key)
             else:
                 self._count("updated", refs[position])
 
@@ -275,13 +270,6 @@ def _update_comment(comment: Mapping[str, Any]) -> dict[str, Any]:
     if "author_id" in comment:
         entry["author_id"] = comment["author_id"]
     return entry
-
-
-def _prototype(body: Mapping[str, Any]) -> Copy:
-    """What a copy will look like once imported (its id comes from the job)."""
-    copy = copy_of({**body, "id": 0, "comment_count": len(body.get("comments") or []) or 1})
-    assert copy is not None
-    return copy
 
 
 __all__ = ["APPEND_ONLY", "UPSERT", "CopyClosedError", "LoadPlanner", "Planned", "ZendeskError"]

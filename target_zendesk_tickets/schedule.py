@@ -88,8 +88,14 @@ class PollSchedule:
         due = min(self._next.values())
         # Waiting on jobs: ask when one is due, but not more often than a fifth of a job's
         # typical time (jobs that finish close together are confirmed by one call).
-        least_gap = max(MIN_GAP, 0.2 * self.typical()) if urgent else self.interval / 2
-        return max(due, self._last_poll + min(least_gap, self.interval))
+        typical = self.typical()
+        if not urgent:
+            least_gap = self.interval / 2
+        elif typical < self.interval:
+            least_gap = max(MIN_GAP, 0.2 * typical)
+        else:  # jobs of seconds: about once a jobPollInterval is soon enough
+            least_gap = min(0.5 * typical, self.interval)
+        return max(due, self._last_poll + least_gap)
 
 
 class JobSlots:

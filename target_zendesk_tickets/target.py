@@ -163,7 +163,7 @@ class TargetZendeskTickets(TargetHooks):
         self.pipeline.settle()
 
     def _batch_done(self, batch: Batch, result: JobOutcome) -> None:
-        self.planner.done(batch.kind, batch.copies, result.ids, batch.refs)
+        self.planner.done(batch.kind, result.ids, batch.refs)
         for position in result.closed:
             self.planner.closed_by_job(batch.refs[position])
 
