@@ -4,29 +4,33 @@ Every answer comes from an exact source, never from Zendesk's search alone (it l
 
 * **Look-ups**: ``GET /api/v2/tickets.json?external_id=<key>&include=comment_count``, one a
   ticket, exact and immediate - except for archived tickets, which List Tickets leaves
-  out. Archived tickets are closed, so a closed source ticket that a look-up does not
-  find is also searched for (archived tickets are old, so the search index has them); with
-  ``archiveImmediately`` a closed copy is archived at once, and only the scan is exact.
+  out. A copy can be archived when it is closed and old, so a ticket not found that is
+  closed, or older than :data:`ARCHIVE_AGE`, is also searched for (archived tickets are
+  old, so the search index has them); with ``archiveImmediately`` a closed copy is
+  archived at once, and only the scan is exact.
 * **The scan**: the destination's own incremental export, every page, archived tickets
-  included. It leaves out the last minute, so when other runs' import jobs are in the
-  recent job list (a crashed run of this target, for example), the scan is read to its
-  end again once ``destinationExportLag`` has passed since they all finished.
-* This run's own imports, from their jobs' results.
+  included. It leaves out the last minute, so it is read to its end again once
+  ``destinationExportLag`` has passed.
+* This run's own imports.
+
+Before the first look-up, other runs' import jobs still queued or running (a run that was
+killed, for example) are waited for, so what they import is found.
 
 Look-ups cost one request a ticket, the scan about one request per 1,000 tickets of the
 destination (plus the lag). A run starts with look-ups and switches to the scan once the
 look-ups made would have paid for it (:data:`SCAN_AFTER` plus the scan's pages): a first
-copy into an account without copies pays at most that many look-ups, a small delta run
-never scans.
+copy into an account without copies pays about that many look-ups, a small delta run
+never scans. What is kept of each copy is small (:class:`Copy`); the whole ticket is read
+only when an update is planned, to tell which of its fields differ.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-import json
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.recovery import LostAnswerCheck
@@ -38,26 +42,13 @@ from zendesk_api.retry import RetryBudget
 
 logger = logging.getLogger(__name__)
 
-#: Fields of a copy that an update may change (and that are compared to decide).
-UPDATABLE = (
-    "subject",
-    "status",
-    "priority",
-    "type",
-    "tags",
-    "requester_id",
-    "assignee_id",
-    "group_id",
-    "organization_id",
-    "brand_id",
-    "ticket_form_id",
-    "due_at",
-    "custom_fields",
-)
 #: Look-ups made before the scan is considered, on top of the scan's own pages.
 SCAN_AFTER = 20
 EXPORT_PAGE = 1000
+#: Zendesk archives tickets closed for 120 days: a ticket this old may have an archived copy.
+ARCHIVE_AGE = dt.timedelta(days=120)
 LIST_PATH = "/api/v2/tickets.json"
+SHOW_MANY_PATH = "/api/v2/tickets/show_many.json"
 COUNT_PATH = "/api/v2/tickets/count.json"
 SEARCH_PATH = "/api/v2/search.json"
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -69,42 +60,70 @@ class Copy:
 
     id: int
     status: str
-    updated_at: str | None
     comment_count: int | None
-    #: A digest of each updatable field's value, to tell what changed.
-    digests: dict[str, str] = field(default_factory=dict)
+    #: ``updated_at`` of every ticket with this key (append-only: a version already there).
+    versions: tuple[str, ...] = ()
+    #: The whole ticket, when it was just read (a look-up), else None.
+    ticket: dict[str, Any] | None = None
 
     @property
     def closed(self) -> bool:
         return self.status == "closed"
 
 
-def digest(name: str, value: Any) -> str:
-    """A short, order-independent fingerprint of a field's value."""
-    if name == "tags" and isinstance(value, list):
-        value = sorted(str(tag) for tag in value)
-    elif name == "custom_fields" and isinstance(value, list):
-        value = sorted(
-            (entry.get("id"), entry.get("value"))
-            for entry in value
-            if isinstance(entry, Mapping) and entry.get("value") not in (None, "", [])
-        )
-    text = json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
-def copy_of(ticket: Mapping[str, Any]) -> Copy | None:
-    ticket_id = ticket.get("id")
-    if not isinstance(ticket_id, int) or ticket.get("status") == "deleted":
+def copies_of(tickets: list[Any], key: str) -> Copy | None:
+    """The copy for ``key`` among tickets that carry it: the oldest live one, all versions."""
+    live = [
+        t
+        for t in tickets
+        if isinstance(t, Mapping)
+        and t.get("external_id") == key
+        and isinstance(t.get("id"), int)
+        and t.get("status") != "deleted"
+    ]
+    if not live:
         return None
-    count = ticket.get("comment_count")
+    if len(live) > 1:
+        logger.warning(
+            "The destination has %d tickets with external_id %r (%s): the oldest is the copy",
+            len(live),
+            key,
+            ", ".join(str(t["id"]) for t in live),
+        )
+    oldest = min(live, key=lambda t: t["id"])
+    count = oldest.get("comment_count")
     return Copy(
-        ticket_id,
-        str(ticket.get("status") or ""),
-        ticket.get("updated_at") if isinstance(ticket.get("updated_at"), str) else None,
+        oldest["id"],
+        str(oldest.get("status") or ""),
         count if isinstance(count, int) else None,
-        {name: digest(name, ticket.get(name)) for name in UPDATABLE},
+        tuple(str(t.get("updated_at")) for t in live),
+        dict(oldest),
     )
+
+
+class KeySet:
+    """Keys this run imported, in fixed memory (a Bloom filter): a key it holds may be a
+    false positive, which only costs an exact look-up."""
+
+    BITS = 1 << 24  # 2 MiB: about 1 % false positives at a million keys
+    HASHES = 7
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    def _positions(self, key: str) -> list[int]:
+        digest = hashlib.blake2b(key.encode(), digest_size=4 * self.HASHES).digest()
+        return [
+            int.from_bytes(digest[4 * i : 4 * i + 4], "little") % self.BITS
+            for i in range(self.HASHES)
+        ]
+
+    def add(self, key: str) -> None:
+        for position in self._positions(key):
+            self._bits[position >> 3] |= 1 << (position & 7)
+
+    def __contains__(self, key: str) -> bool:
+        return all(self._bits[p >> 3] & (1 << (p & 7)) for p in self._positions(key))
 
 
 class CopyIndex:
@@ -117,53 +136,68 @@ class CopyIndex:
         archive_immediately: bool,
         job_timeout: float,
         budget: RetryBudget,
-        keys: Callable[[str], bool] = lambda _key: True,
-        on_request: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
         self.recovery = recovery
         self.export_lag = export_lag
         self.archive_immediately = archive_immediately
         self.job_timeout = job_timeout
-        self._on_request = on_request
         self._budget = budget
-        self._keys = keys  # which external_ids are keys of this copy (the rest are not kept)
-        self._known: dict[str, Copy] = {}
-        self._absent: set[str] = set()
-        #: Keys this run imported: they exist, and are looked up if they come again (kept
-        #: as keys only, so memory does not grow with the copies' fields).
-        self._imported: set[str] = set()
+        self._known: dict[str, Copy] = {}  # without their tickets, to stay small
+        self._absent: set[str] = set()  # looked up and not there (until the scan)
+        self._imported = KeySet()
+        self._waited_for_other_runs = False
         self.scanned = False
         self.lookups = 0
+        self.requests = 0
         self._scan_pages: int | None = None
 
-    def find(self, key: str, *, closed: bool) -> Copy | None:
-        """The copy of the ticket whose key is ``key``, or None when there is none."""
+    def find(self, key: str, *, closed: bool, old: bool) -> Copy | None:
+        """The copy of the ticket whose key is ``key``, or None when there is none.
+
+        ``closed`` and ``old`` say whether the source ticket could have an archived copy.
+        """
         if key in self._known:
             return self._known[key]
         if key in self._imported:
-            self._imported.discard(key)
-            found = self._look_up(key)  # imported earlier in this run: it is there
-            if found is not None:
-                self._known[key] = found
-            return found
+            return self._look_up(key)  # imported earlier in this run: read it
         if self.scanned or key in self._absent:
             return None
-        needs_scan = closed and self.archive_immediately
-        if needs_scan or self.lookups >= SCAN_AFTER + self._pages():
+        self._wait_for_other_runs()
+        if (closed and self.archive_immediately) or self.lookups >= SCAN_AFTER + self._pages():
             self.scan()
             return self._known.get(key)
         found = self._look_up(key)
-        if found is None and closed:
+        if found is None and (closed or old):
             found = self._search(key)  # archived copies are left out of List Tickets
         if found is None:
             self._absent.add(key)
-        else:
-            self._known[key] = found
         return found
 
+    def details(self, copy: Copy) -> Copy:
+        """``copy`` with its whole ticket, read when it was not (the scan keeps none)."""
+        if copy.ticket is not None:
+            return copy
+        document = self._get(
+            SHOW_MANY_PATH,
+            {"ids": str(copy.id), "include": "comment_count"},
+            f"GET {SHOW_MANY_PATH} (the copy {copy.id})",
+        )
+        tickets = [t for t in document.get("tickets") or [] if isinstance(t, Mapping)]
+        if tickets:
+            count = tickets[0].get("comment_count")
+            copy.comment_count = count if isinstance(count, int) else copy.comment_count
+            copy.status = str(tickets[0].get("status") or copy.status)
+            copy.ticket = dict(tickets[0])
+        return copy
+
+    def changed(self, key: str, copy: Copy) -> None:
+        """What an update planned for ``copy`` makes of it (its ticket is let go)."""
+        copy.ticket = None
+        self._known[key] = copy
+
     def created(self, key: str) -> None:
-        """A copy this run imported (its job completed)."""
+        """A copy this run imported (its job completed, or it was found imported)."""
         self._absent.discard(key)
         self._known.pop(key, None)
         self._imported.add(key)
@@ -176,11 +210,23 @@ class CopyIndex:
     # ----------------------------------------------------------------------------------
 
     def _get(self, path: str, params: dict[str, Any], what: str) -> Any:
-        self._on_request()
+        self.requests += 1
         try:
             return self.client.get_json(path, params, budget=self._budget, what=what)
         except ZendeskHTTPError as exc:  # not to be retried: say what to check
             raise read_advice(exc, self.client.connection, operation="look up tickets") from None
+
+    def _wait_for_other_runs(self) -> None:
+        """Once a run: other runs' jobs still queued or running may be importing copies."""
+        if not self._waited_for_other_runs:
+            deadline = self.client.policy.clock() + self.job_timeout
+            try:
+                self.recovery.wait_for_unknown_jobs(deadline, self._budget)
+            except ZendeskHTTPError as exc:  # not to be retried: say what to check
+                raise read_advice(
+                    exc, self.client.connection, operation="read job statuses"
+                ) from None
+            self._waited_for_other_runs = True
 
     def _look_up(self, key: str) -> Copy | None:
         self.lookups += 1
@@ -189,20 +235,7 @@ class CopyIndex:
             {"external_id": key, "include": "comment_count"},
             f"GET {LIST_PATH} (the copy with external_id {key!r})",
         )
-        copies = [
-            c
-            for t in (document.get("tickets") or [])
-            if isinstance(t, Mapping) and t.get("external_id") == key and (c := copy_of(t))
-        ]
-        if len(copies) > 1:
-            logger.warning(
-                "The destination has %d tickets with external_id %r (%s): the oldest is kept "
-                "up to date",
-                len(copies),
-                key,
-                ", ".join(str(c.id) for c in copies),
-            )
-        return min(copies, key=lambda c: c.id) if copies else None
+        return copies_of(document.get("tickets") or [], key)
 
     def _search(self, key: str) -> Copy | None:
         self.lookups += 1
@@ -211,10 +244,7 @@ class CopyIndex:
             {"query": f'type:ticket external_id:"{key}"'},
             f"GET {SEARCH_PATH} (an archived copy with external_id {key!r})",
         )
-        for result in document.get("results") or []:
-            if isinstance(result, Mapping) and result.get("external_id") == key:
-                return copy_of(result)
-        return None
+        return copies_of(document.get("results") or [], key)
 
     def _pages(self) -> int:
         if self._scan_pages is None:
@@ -226,9 +256,7 @@ class CopyIndex:
 
     def scan(self) -> None:
         """Read the destination's whole export: every copy, archived ones included."""
-        deadline = self.client.policy.clock() + self.job_timeout
-        foreign = self.recovery.wait_for_unknown_jobs(deadline)  # other runs' jobs finished
-        quiet_since = self.client.policy.clock()
+        self._wait_for_other_runs()
         logger.info(
             "Reading the destination's export to find every copy (%d look-ups made so far)",
             self.lookups,
@@ -240,21 +268,18 @@ class CopyIndex:
             "per_page": EXPORT_PAGE,
         }
         cursor = self._read_export(params)
-        if foreign:
-            # The export leaves out the last minute: what other runs imported just before
-            # they stopped shows only once that minute has passed.
-            wait = quiet_since + self.export_lag - self.client.policy.clock()
-            if wait > 0:
-                logger.info(
-                    "Other runs' import jobs were listed: waiting %s (destinationExportLag) "
-                    "for the export to show what they imported",
-                    format_duration(wait),
-                )
-                self.client.policy.sleep(wait)
-            if cursor:
-                self._read_export(
-                    {"cursor": cursor, "include": "comment_count", "per_page": EXPORT_PAGE}
-                )
+        # The export leaves out the last minute: tickets imported or changed then (by other
+        # runs, agents, automations) show only once that minute has passed.
+        wait = self.export_lag
+        logger.info(
+            "Reading the end of the destination's export again in %s (destinationExportLag)",
+            format_duration(wait),
+        )
+        self.client.policy.sleep(wait)
+        if cursor:
+            self._read_export(
+                {"cursor": cursor, "include": "comment_count", "per_page": EXPORT_PAGE}
+            )
         self.scanned = True
         self._absent.clear()  # the scan knows better now
         logger.info("The destination has %d tickets with an external_id", len(self._known))
@@ -264,15 +289,8 @@ class CopyIndex:
         while True:
             page = self._get(EXPORT_PATH, params, f"GET {EXPORT_PATH} (the destination's export)")
             for ticket in page.get("tickets") or []:
-                key = ticket.get("external_id") if isinstance(ticket, Mapping) else None
-                if not isinstance(key, str) or not key or not self._keys(key):
-                    continue
-                copy, known = copy_of(ticket), self._known.get(key)
-                if copy is None:
-                    if known is not None and known.id == ticket.get("id"):
-                        del self._known[key]  # deleted since
-                elif known is None or copy.id <= known.id:
-                    self._known[key] = copy  # of two copies, the oldest is kept
+                if isinstance(ticket, Mapping):
+                    self._take(ticket)
             cursor = page.get("after_cursor") or cursor
             if page.get("end_of_stream") or not page.get("after_cursor"):
                 return cursor
@@ -281,3 +299,24 @@ class CopyIndex:
                 "include": "comment_count",
                 "per_page": EXPORT_PAGE,
             }
+
+    def _take(self, ticket: Mapping[str, Any]) -> None:
+        key, ticket_id = ticket.get("external_id"), ticket.get("id")
+        if not isinstance(key, str) or not key or not isinstance(ticket_id, int):
+            return
+        known = self._known.get(key)
+        if ticket.get("status") == "deleted":
+            if known is not None and known.id == ticket_id:
+                del self._known[key]  # deleted since (another ticket may carry the key)
+            return
+        versions = (*known.versions, str(ticket.get("updated_at"))) if known else ()
+        if known is not None and known.id < ticket_id:
+            known.versions = versions  # a second ticket with the key: the oldest is the copy
+            return
+        count = ticket.get("comment_count")
+        self._known[key] = Copy(
+            ticket_id,
+            str(ticket.get("status") or ""),
+            count if isinstance(count, int) else None,
+            versions or (str(ticket.get("updated_at")),),
+        )

@@ -41,6 +41,12 @@ class JobStatus:
     status: str
     results: list[Any] = field(default_factory=list)
     message: str | None = None
+    job_type: str | None = None
+
+    @property
+    def about_tickets(self) -> bool:
+        """Whether it may create or change tickets (its type says so, or says nothing)."""
+        return self.job_type is None or "ticket" in self.job_type.lower()
 
     @property
     def finished(self) -> bool:
@@ -112,6 +118,7 @@ def parse_job_status(document: Any) -> JobStatus:
         status=str(document["status"]).lower(),
         results=list(results) if isinstance(results, list) else [],
         message=document.get("message") if isinstance(document.get("message"), str) else None,
+        job_type=document.get("job_type") if isinstance(document.get("job_type"), str) else None,
     )
 
 

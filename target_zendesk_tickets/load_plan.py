@@ -20,6 +20,7 @@ its source, in order (comments written in the destination itself shift them).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -27,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.batches import IMPORT, UPDATE, TicketRef
-from target_zendesk_tickets.copies import UPDATABLE, Copy, CopyIndex, digest
+from target_zendesk_tickets.copies import ARCHIVE_AGE, Copy, CopyIndex
 from target_zendesk_tickets.errors import TargetError
+from target_zendesk_tickets.recovery import may_still_be_running
 from zendesk_api.errors import (
     ZendeskError,
     ZendeskHTTPError,
@@ -72,8 +74,10 @@ class LoadPlanner:
         deleted_tickets: str,
         dry_run: bool,
         budget: RetryBudget,
+        settle_time: float = 0.0,
     ) -> None:
         self.budget = budget  # maxRetries for every call
+        self.settle_time = settle_time  # after a lost answer, before looking
         self.method = method
         self.index = index
         self.client = client
@@ -100,43 +104,45 @@ class LoadPlanner:
         if not isinstance(key, str) or not key:
             return Planned(IMPORT, body)  # nothing to find it by
         if key in self._pending:
-            self._settle()  # this run imported it already: its job must finish first
-        copy = self.index.find(key, closed=body.get("status") == "closed")
+            self._settle()  # it came before in this run: what was sent must be in first
+        copy = self.index.find(
+            key, closed=body.get("status") == "closed", old=_older_than_archiving(body)
+        )
         if copy is None:
             self._pending.add(key)
             return Planned(IMPORT, body)
         if self.method == APPEND_ONLY:
-            if copy.updated_at == body.get("updated_at"):
+            if str(body.get("updated_at")) in copy.versions:
                 self._count("already in the destination (same updated_at)", ref)
                 return None
             self._pending.add(key)
             return Planned(IMPORT, body)
-        return self._update(body, copy, ref)
+        return self._update(key, body, self.index.details(copy), ref)
 
-    def _update(self, body: dict[str, Any], copy: Copy, ref: TicketRef) -> Planned | None:
-        changes = {
-            name: body[name]
-            for name in UPDATABLE
-            if name in body and digest(name, body[name]) != copy.digests.get(name)
-        }
+    def _update(self, key: str, body: dict[str, Any], copy: Copy, ref: TicketRef) -> Planned | None:
+        changes = changed_fields(body, copy.ticket or {})
         comments = new_comments(body, copy)
         if not changes and not comments:
             self._count("unchanged", ref)
+            self.index.changed(key, copy)
             return None
         if copy.closed:
             self._closed(ref)
+            self.index.changed(key, copy)
             return None
+        before = copy.comment_count
+        # The copy as it will be (a job that fails stops the run anyway).
+        copy.status = str(changes.get("status", copy.status))
         if len(comments) <= 1:
             entry: dict[str, Any] = {"id": copy.id, **changes}
-            before = copy.comment_count
             if comments:
                 entry["comment"] = comments[0]
                 copy.comment_count = (before or 0) + 1
-            # The copy as it will be: a job that fails stops the run anyway.
-            for name, value in changes.items():
-                copy.digests[name] = digest(name, value)
+            self.index.changed(key, copy)
+            self._pending.add(key)
             return Planned(UPDATE, entry, copy, before)
         self._update_one_by_one(copy, changes, comments, ref)  # in order, one at a time
+        self.index.changed(key, copy)
         return None
 
     def _closed(self, ref: TicketRef) -> None:
@@ -169,8 +175,6 @@ class LoadPlanner:
                     return
                 raise
             copy.comment_count = before + 1
-        for name, value in changes.items():
-            copy.digests[name] = digest(name, value)
         self._count("updated", ref)
 
     def _put(self, copy: Copy, ticket: dict[str, Any], before: int, ref: TicketRef) -> None:
@@ -179,7 +183,9 @@ class LoadPlanner:
         def send() -> Any:
             return self.client.fetch("PUT", path, body={"ticket": ticket})
 
-        def look(_error: ZendeskError) -> Looked[Any]:
+        def look(error: ZendeskError) -> Looked[Any]:
+            if self.settle_time > 0 and may_still_be_running(error):
+                self.client.policy.sleep(self.settle_time)  # the lost call may still run
             return self._comment_added(copy, before)
 
         self.client.policy.call(
@@ -205,7 +211,9 @@ class LoadPlanner:
 
     def deleted(self, key: str | None, ref: TicketRef) -> None:
         """A ticket deleted in the source (never imported: Zendesk cannot import it)."""
-        copy = self.index.find(key, closed=False) if key and self.method == UPSERT else None
+        copy = (
+            self.index.find(key, closed=False, old=False) if key and self.method == UPSERT else None
+        )
         if copy is None:
             self._count("deleted in the source, no copy")
             return
@@ -234,9 +242,10 @@ class LoadPlanner:
         """A batch completed: its copies now exist (imports) or changed (updates)."""
         for position in ids:
             key = refs[position].external_id
+            if key:
+                self._pending.discard(key)
             if kind == IMPORT:
                 if key:
-                    self._pending.discard(key)
                     self.index.created(key)
             else:
                 self._count("updated", refs[position])
@@ -250,6 +259,68 @@ class LoadPlanner:
                 text += f": {'; '.join(examples)}" + (" ..." if number > len(examples) else "")
             lines.append(text)
         return lines
+
+
+SIMPLE_FIELDS = (
+    "subject",
+    "status",
+    "priority",
+    "type",
+    "requester_id",
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "brand_id",
+    "ticket_form_id",
+    "due_at",
+)
+
+
+def changed_fields(body: Mapping[str, Any], ticket: Mapping[str, Any]) -> dict[str, Any]:
+    """What of ``body`` (the mapped source ticket) differs from the copy ``ticket``.
+
+    Only what the body says is compared: a reference the mapping left out, or a field only
+    the destination has, is left as the copy has it. An explicit null clears.
+    """
+    changes = {
+        name: body[name]
+        for name in SIMPLE_FIELDS
+        if name in body and body[name] != ticket.get(name)
+    }
+    if "tags" in body and sorted(body["tags"] or []) != sorted(ticket.get("tags") or []):
+        changes["tags"] = body["tags"]
+    theirs = {
+        entry.get("id"): entry.get("value")
+        for entry in ticket.get("custom_fields") or []
+        if isinstance(entry, Mapping)
+    }
+    fields = [
+        entry
+        for entry in body.get("custom_fields") or []
+        if _field_value(entry.get("value")) != _field_value(theirs.get(entry.get("id")))
+    ]
+    if fields:
+        changes["custom_fields"] = fields
+    return changes
+
+
+def _field_value(value: Any) -> Any:
+    """Empty is empty, and a multi-select's order does not matter."""
+    if value in (None, "", []):
+        return None
+    return sorted(map(str, value)) if isinstance(value, list) else value
+
+
+def _older_than_archiving(body: Mapping[str, Any]) -> bool:
+    """Whether a copy of this ticket could be archived (Zendesk archives old closed ones)."""
+    created = body.get("created_at")
+    try:
+        moment = dt.datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        return True  # unknown: look for an archived copy too
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC) - moment > ARCHIVE_AGE
 
 
 def new_comments(body: Mapping[str, Any], copy: Copy) -> list[dict[str, Any]]:

@@ -72,6 +72,19 @@ class MappingRules:
 
 
 KIND_LABELS = {GROUPS: "group", BRANDS: "brand", TICKET_FORMS: "ticket form"}
+#: References that may be empty in the source (and are then sent empty).
+EMPTIABLE = (
+    "assignee_id",
+    "group_id",
+    "organization_id",
+    "brand_id",
+    "ticket_form_id",
+    "collaborator_ids",
+    "follower_ids",
+    "email_cc_ids",
+)
+#: Custom field types whose values are ids of the source account (not mapped).
+ID_VALUED_TYPES = frozenset({"lookup"})
 ID_FIELDS = {GROUPS: "group_id", BRANDS: "brand_id", TICKET_FORMS: "ticket_form_id"}
 
 
@@ -93,6 +106,9 @@ class TicketMapper:
     ) -> dict[str, Any]:
         """The import body with every reference mapped; ``who`` names the ticket in errors."""
         ticket = _Ticket(self, dict(body), who)
+        # What the source has empty stays empty in the copy (an update clears it); what
+        # the mapping leaves out is simply not sent.
+        empty = {name: body[name] for name in EMPTIABLE if name in body and not body[name]}
         organization = ticket.organization()
         requester = ticket.requester(organization)
         ticket.check_organization(organization, requester)
@@ -108,6 +124,7 @@ class TicketMapper:
         for name, kind in UNMAPPABLE_IDS.items():
             if ticket.body.pop(name, None) not in (None, []):
                 self.report.count(kind, LEFT_OUT, who)
+        ticket.body.update(empty)
         return ticket.body
 
 
@@ -145,7 +162,10 @@ class _Ticket:
         if found is not None:
             return self._unusable_person(kind, f"{person.email} is suspended in the destination")
         if self.rules.unknown_people == CREATE:
-            created = self.destination.create_user(person, organization)
+            own = self.destination.organization(
+                self.source.name_of(ORGANIZATIONS, person.organization_id)
+            )
+            created = self.destination.create_user(person, own or organization)
             self.report.count(kind, CREATED, person.email)
             return created.id
         return self._unusable_person(kind, f"the destination has no user {person.email}")
@@ -169,6 +189,8 @@ class _Ticket:
         self.body["requester_id"] = mapped
         person = self.source.people.get(source_id) if isinstance(source_id, int) else None
         user = self.destination.user(person.email) if person and person.email else None
+        if user is None or user.id != mapped:  # defaulted: the default agent
+            user = self.destination.agent(self.rules.default_agent)
         return user if user is not None and user.id == mapped else _UserById(mapped)
 
     def person_field(self, name: str, kind: str) -> None:
@@ -282,15 +304,22 @@ class _Ticket:
         values = self.body.pop("custom_fields", None) or []
         mapped = []
         for entry in values:
-            if not isinstance(entry, Mapping) or entry.get("value") in (None, "", []):
+            if not isinstance(entry, Mapping):
                 continue
             source_field = self.source.fields.get(entry.get("id"))  # type: ignore[arg-type]
+            empty = entry.get("value") in (None, "", [])
+            if source_field is not None and source_field.type in ID_VALUED_TYPES:
+                if not empty:  # its values are ids of the source account
+                    self.report.count("custom field", LEFT_OUT, f"'{source_field.title}' (lookup)")
+                continue
             field = (
                 self.destination.field(source_field.title, source_field.type)
                 if source_field
                 else None
             )
             if source_field is None or field is None:
+                if empty:
+                    continue
                 what = (
                     f"'{source_field.title}' ({source_field.type}) is not in the destination"
                     if source_field
@@ -300,24 +329,33 @@ class _Ticket:
                     raise self._stop("custom field", what)
                 self.report.count("custom field", LEFT_OUT, what)
                 continue
-            value = self._field_value(source_field.type, field, entry["value"])
+            if empty:
+                mapped.append({"id": field.id, "value": None})  # empty in the source too
+                continue
+            value = self._field_value(source_field, field, entry["value"])
             if value is not None:
                 self.report.count("custom field", MAPPED)
                 mapped.append({"id": field.id, "value": value})
         if mapped:
             self.body["custom_fields"] = mapped
 
-    def _field_value(self, field_type: str, field: Any, value: Any) -> Any:
-        if field_type not in OPTION_TYPES:
+    def _field_value(self, source_field: Any, field: Any, value: Any) -> Any:
+        if source_field.type not in OPTION_TYPES:
             return value
-        wanted = value if isinstance(value, list) else [value]
-        kept = [option for option in wanted if str(option) in field.options]
-        for option in wanted:
-            if str(option) not in field.options:
-                what = f"option '{option}' of '{field.title}' is not in the destination"
-                if self.rules.on_unmapped == STOP:
-                    raise self._stop("custom field option", what)
-                self.report.count("custom field option", LEFT_OUT, what)
+        by_name = {name.casefold(): tag for tag, name in field.options.items()}
+        kept = []
+        for option in value if isinstance(value, list) else [value]:
+            tag = str(option)
+            if tag not in field.options:  # the same option under another tag?
+                name = source_field.options.get(tag)
+                tag = by_name.get(name.casefold(), "") if name else ""
+            if tag:
+                kept.append(tag)
+                continue
+            what = f"option '{option}' of '{field.title}' is not in the destination"
+            if self.rules.on_unmapped == STOP:
+                raise self._stop("custom field option", what)
+            self.report.count("custom field option", LEFT_OUT, what)
         if not kept:
             return None
         return kept if isinstance(value, list) else kept[0]

@@ -136,8 +136,12 @@ class ImportPipeline:
         self.gate.batch_submitted(batch.number)
         job_id = self._send(batch)
         tickets, batch.tickets = batch.tickets, []  # Zendesk has them; keep only the refs
-        if job_id is None:
+        if job_id is None:  # found in Zendesk after a lost answer: done as if by its job
             self._completed(batch, len(tickets), None)
+            found = JobStatus("found", "completed")
+            self.on_done(
+                batch, JobOutcome(found, len(tickets), [], dict.fromkeys(range(batch.size), 0))
+            )
             self.gate.release()
             return
         self._recent_jobs.append(job_id)

@@ -214,8 +214,9 @@ class LostAnswerCheck:
             )
             self._pause(self.poll_interval)
 
-    def unknown_jobs(self, deadline: float) -> dict[str, str]:
-        """The recent jobs this run did not start, from every page of the list: id -> status.
+    def unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> dict[str, str]:
+        """The recent ticket jobs this run did not start, from every page of the list:
+        id -> status. Jobs of other kinds (users, organizations...) cannot create tickets.
 
         Zendesk sorts the list by completion date, then creation date, descending, and does
         not say where jobs without a completion date (queued, working) go; they may come
@@ -226,13 +227,18 @@ class LostAnswerCheck:
             self.client,
             LIST_PATH,
             "job_statuses",
-            budget=READ_BUDGET,
+            budget=budget,
             max_pages=MAX_JOB_PAGES,
             deadline=deadline,
             what="the list of recent jobs",
         )
         try:
-            listed = {job.id: job.status for items in pages for job in map(parse_job_status, items)}
+            listed = {
+                job.id: job.status
+                for items in pages
+                for job in map(parse_job_status, items)
+                if job.about_tickets
+            }
         except ZendeskHTTPError as exc:  # not to be retried: say what to check
             raise read_advice(exc, self.client.connection, operation="read job statuses") from None
         if pages.truncated:
@@ -245,10 +251,10 @@ class LostAnswerCheck:
         known = self._known_jobs()
         return {job_id: status for job_id, status in listed.items() if job_id not in known}
 
-    def wait_for_unknown_jobs(self, deadline: float) -> set[str]:
+    def wait_for_unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> set[str]:
         """Wait until no job this run did not start is unfinished; the ids of those listed."""
         started = self._clock()
-        listed = self.unknown_jobs(deadline)
+        listed = self.unknown_jobs(deadline, budget)
         busy = sorted(job_id for job_id, status in listed.items() if not is_finished(status))
         while busy:
             if self._clock() + self.poll_interval > deadline:

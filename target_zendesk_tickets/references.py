@@ -33,6 +33,7 @@ class Person:
     name: str
     email: str | None
     role: str  # end-user, agent or admin
+    organization_id: int | None = None  # their own organization in the source
 
 
 @dataclass(frozen=True)
@@ -69,11 +70,13 @@ class SourceReferences:
             return
         if stream == USERS:
             email = record.get("email")
+            organization = record.get("organization_id")
             self.people[record_id] = Person(
                 record_id,
                 str(record.get("name") or ""),
                 email.strip().lower() if isinstance(email, str) and email.strip() else None,
                 str(record.get("role") or "end-user"),
+                organization if isinstance(organization, int) else None,
             )
         elif stream == TICKET_FIELDS:
             options = {

@@ -15,7 +15,6 @@ from target_zendesk_tickets.destination import Destination
 from target_zendesk_tickets.errors import ForcedStopError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importer import Importer
 from target_zendesk_tickets.jobs import JobOutcome, fetch_jobs
-from target_zendesk_tickets.links import PREFIX as LINK_PREFIX
 from target_zendesk_tickets.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.mapper import TicketMapper
 from target_zendesk_tickets.mapping_report import MappingReport
@@ -137,7 +136,6 @@ class TargetZendeskTickets(TargetHooks):
             archive_immediately=self.settings.archive_immediately,
             job_timeout=self.settings.job_timeout,
             budget=self.call_budget,
-            keys=(lambda key: key.startswith(LINK_PREFIX)) if self.upsert else (lambda _key: True),
         )
 
     @cached_property
@@ -152,6 +150,7 @@ class TargetZendeskTickets(TargetHooks):
             deleted_tickets=copy.deleted_tickets,
             dry_run=copy.dry_run,
             budget=self.call_budget,
+            settle_time=settle_period(self.settings.connection, self.settings.job_timeout),
         )
         self.pipeline.on_done = self._batch_done
         self.pipeline.closed_is_failure = copy.closed_copies == FAIL

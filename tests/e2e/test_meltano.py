@@ -57,6 +57,7 @@ def test_meltano_run_copies_every_ticket_then_updates_the_changed_ones(meltano, 
         "TAP_ZENDESK_TICKETS_PAGESIZE": "150",
         "TARGET_ZENDESK_TICKETS_ZENDESK_DOMAIN": destination.base_url,
         "TARGET_ZENDESK_TICKETS_JOBPOLLINTERVAL": "50ms",
+        "TARGET_ZENDESK_TICKETS_DESTINATIONEXPORTLAG": "100ms",  # nothing else writes there
     }
 
     first = meltano("run", "tap-zendesk-tickets", "target-zendesk-tickets", extra_env=accounts)

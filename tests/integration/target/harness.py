@@ -33,6 +33,9 @@ def target_config(
         # The import's own mechanics, as these tests were written for; upsert (the default)
         # has tests of its own (test_upsert.py, test_copy.py).
         "load_method": "append-only",
+        # The sandbox's export leaves out what changed in its exclusion window (60 s unless
+        # a test sets it lower); tests that scan a destination's export set both.
+        "destinationExportLag": "100ms",
         "jobPollInterval": "20ms",
         "defaultRetryAfter": "20ms",
         "retryBackoff": "5ms",

@@ -93,10 +93,12 @@ def test_the_account_s_free_job_slots_are_respected(make_sandbox, source, tmp_pa
     assert len(imported_by_external_id(destination)) == 15
 
 
-def test_too_many_jobs_is_waited_out(make_sandbox, source, tmp_path):
-    # Another client holds the account's only job slot when the target starts (its job
-    # takes longer than the target needs to start).
-    destination = make_sandbox(tickets=0, job_delay=3.0, rate_limits={}, max_jobs=1)
+def test_other_runs_import_jobs_are_waited_for_before_anything_is_sent(
+    make_sandbox, source, tmp_path
+):
+    # Another client's import holds the account's only job slot when the target starts:
+    # it may be a killed run of this target whose tickets are still going in.
+    destination = make_sandbox(tickets=0, job_delay=1.5, rate_limits={}, max_jobs=1)
     other = requests.post(
         destination.base_url + "/api/v2/imports/tickets/create_many.json",
         json={"tickets": [{"subject": "theirs", "requester_id": 1, "description": "x"}]},
@@ -105,12 +107,31 @@ def test_too_many_jobs_is_waited_out(make_sandbox, source, tmp_path):
     )
     assert other.status_code == 200, other.text
     tickets = exported_tickets(source, 5)
-    config = target_config(tmp_path, destination, maxRetries=10)
-    result = run_target(config, singer_input(tickets))
+    result = run_target(target_config(tmp_path, destination), singer_input(tickets))
     assert result.returncode == 0, result.stderr
-    assert import_statuses(destination)[:2] == [200, 429]
+    assert "Waiting for 1 job(s) this run did not start to finish" in result.stderr
+    assert import_statuses(destination) == [200, 200]  # theirs, then ours: no TooManyJobs
+    assert len(imported_by_external_id(destination)) == 6
+
+
+def test_too_many_jobs_is_waited_out(source, destination, tmp_path):
+    destination.add_fault(
+        "status",
+        route="import",
+        status=429,
+        body={
+            "error": "TooManyJobs",
+            "description": "Too many jobs are currently queued or running. Try again later.",
+        },
+        retry_after="0.05",
+    )
+    result = run_target(
+        target_config(tmp_path, destination), singer_input(exported_tickets(source, 5))
+    )
+    assert result.returncode == 0, result.stderr
+    assert import_statuses(destination) == [429, 200]
     assert "(TooManyJobs, HTTP 429)" in result.stderr
-    assert len(imported_by_external_id(destination)) == 6  # theirs and the target's 5
+    assert len(imported_by_external_id(destination)) == 5
 
 
 def test_503_with_retry_after_is_retried(source, destination, tmp_path):
@@ -140,7 +161,7 @@ def test_refused_connections_are_retried_then_reported(tmp_path, destination, so
     result = run_target(config, singer_input(exported_tickets(source, 3)))
     assert result.returncode == 1
     error = result.errors()[-1]
-    # The first call is the look-up of the first ticket's copy (crash safety).
+    # The first call reads the job list, for other runs' import jobs (crash safety).
     assert "could not connect to Zendesk" in error
     assert "after 2 retries (maxRetries)" in error
 
@@ -199,6 +220,8 @@ def test_a_lost_answer_with_part_of_the_batch_in_zendesk_stops_with_both_lists(
 
 
 def test_job_status_trouble_is_ridden_out(source, destination, tmp_path):
+    # (The first job-status call reads the job list, for other runs' jobs: a real answer.)
+    destination.add_fault("slow", route="job_status", delay=0)
     destination.add_fault("500", route="job_status", count=2)
     destination.add_fault("429", route="job_status", retry_after="0.05")
     destination.add_fault("malformed_json", route="job_status")
@@ -215,7 +238,7 @@ def test_job_status_trouble_is_ridden_out(source, destination, tmp_path):
         (
             {"userName": Credentials.admin_email, "apiToken": "wrong-token-123"},
             [
-                "HTTP 401 on GET /api/v2/tickets",  # the first look-up for copies
+                "HTTP 401 on GET /api/v2/job_statuses.json",  # the first call: other runs' jobs
                 "Couldn't authenticate you",
                 "check zendesk.userName and zendesk.apiToken",
             ],

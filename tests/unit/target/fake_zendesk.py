@@ -21,6 +21,7 @@ class FakeZendesk:
         # An account without copies: look-ups find nothing, and the export is empty.
         mocker.get(re.compile(f"{BASE}/api/v2/tickets\\.json"), json={"tickets": []})
         mocker.get(f"{BASE}/api/v2/tickets/count.json", json={"count": {"value": 0}})
+        mocker.get(re.compile(f"{BASE}/api/v2/search\\.json"), json={"results": []})
         mocker.get(f"{BASE}/api/v2/job_statuses.json", json={"job_statuses": []})
         mocker.get(
             re.compile(f"{BASE}/api/v2/incremental/tickets/cursor\\.json"),

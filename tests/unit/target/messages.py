@@ -34,6 +34,7 @@ def target_test_config(**overrides: Any) -> dict[str, Any]:
         "retryBackoff": "1ms",
         "jobPollInterval": "10ms",
         "jobTimeout": "5s",
+        "destinationExportLag": "1ms",  # the fake destination's export has no lag
     }
     config.update(overrides)
     return config
