@@ -16,6 +16,7 @@ Every decision is counted in the :class:`MappingReport`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,8 @@ from target_zendesk_tickets.references import (
     Person,
     SourceReferences,
 )
+
+logger = logging.getLogger(__name__)
 
 OMIT, DEFAULT, STOP, CREATE = "omit", "default", "stop", "create"
 #: Ids of the source account that have no counterpart to map them to, by what they name.
@@ -100,11 +103,16 @@ class TicketMapper:
         self.destination = destination
         self.rules = rules
         self.report = report
+        self.tickets = 0  # mapped so far
+        self._defaults_checked = False
 
     def map(
         self, body: Mapping[str, Any], comments: list[dict[str, Any]], who: str
     ) -> dict[str, Any]:
         """The import body with every reference mapped; ``who`` names the ticket in errors."""
+        self.tickets += 1
+        if not self._defaults_checked:
+            self._check_defaults()
         ticket = _Ticket(self, dict(body), who)
         # What the source has empty stays empty in the copy (an update clears it); what
         # the mapping leaves out is simply not sent.
@@ -126,6 +134,24 @@ class TicketMapper:
                 self.report.count(kind, LEFT_OUT, who)
         ticket.body.update(empty)
         return ticket.body
+
+    def _check_defaults(self) -> None:
+        """Say once if a configured default is not in the destination (it is not used)."""
+        self._defaults_checked = True
+        agent = self.destination.agent(self.rules.default_agent)
+        if self.rules.default_agent and (agent is None or agent.suspended):
+            logger.warning(
+                "defaultAgent %s is not an active agent of the destination: it is not used",
+                self.rules.default_agent,
+            )
+        for kind, setting in (
+            (GROUPS, "defaultGroup"),
+            (BRANDS, "defaultBrand"),
+            (TICKET_FORMS, "defaultTicketForm"),
+        ):
+            name = self.rules.default_name(kind)
+            if name and self.destination.named(kind, name) is None:
+                logger.warning("%s %r is not in the destination: it is not used", setting, name)
 
 
 class _Ticket:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.batches import UPDATE, Batch
 from target_zendesk_tickets.jobs import JobOutcome, describe_failures
 
 if TYPE_CHECKING:
@@ -29,7 +29,8 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
     if progress.after_failure:
         facts.append(
             "Imported after the failed batch, but not covered by any STATE (a run from the "
-            f"last STATE imports them again): {'; '.join(progress.after_failure)}."
+            f"last STATE finds them and does not copy them twice): "
+            f"{'; '.join(progress.after_failure)}."
         )
     if progress.abandoned:
         facts.append(
@@ -57,32 +58,33 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
 
 
 def job_failure_message(batch: Batch, result: JobOutcome) -> str:
-    """What a job that did not import its whole batch did, ticket by ticket."""
+    """What a job that did not do its whole batch did, ticket by ticket."""
     job_id, failed, unconfirmed = result.job.id, result.failed, result.unconfirmed
+    verb, done = ("update", "updated") if batch.kind == UPDATE else ("import", "imported")
     if not any(failure.unconfirmed for failure in result.failures):
         if failed:
             head = (
-                f"Zendesk did not import {failed} of the {batch.size} tickets of "
+                f"Zendesk did not {verb} {failed} of the {batch.size} tickets of "
                 f"{batch.describe()} (job {job_id}):"
             )
         else:
-            head = f"Zendesk's import job {job_id} for {batch.describe()} failed:"
+            head = f"Zendesk's {verb} job {job_id} for {batch.describe()} failed:"
     elif failed or unconfirmed:
         head = (
-            f"Zendesk did not confirm the import of {failed + unconfirmed} of the "
+            f"Zendesk did not confirm the {verb} of {failed + unconfirmed} of the "
             f"{batch.size} tickets of {batch.describe()} (job {job_id}, '{result.job.status}'): "
             f"{failed} failed, {unconfirmed} not accounted for by the job's results:"
         )
     else:
-        head = f"Zendesk's import job {job_id} for {batch.describe()} did not say what it imported:"
+        head = f"Zendesk's {verb} job {job_id} for {batch.describe()} did not say what it {done}:"
     lines = [head, *(f"  - {line}" for line in describe_failures(result, batch))]
     if result.imported:
         lines.append(
-            f"The other {result.imported} ticket(s) of this batch were imported (a run from "
-            "the last STATE imports them again)."
+            f"The other {result.imported} ticket(s) of this batch were {done} (a run from the "
+            "last STATE finds them and does not copy them twice)."
         )
     elif not unconfirmed and not any(f.unconfirmed for f in result.failures):
-        lines.append("None of this batch's tickets were imported.")
+        lines.append(f"None of this batch's tickets were {done}.")
     if any(failure.unconfirmed for failure in result.failures):
         lines.append(
             "Tickets the job does not account for may or may not be in Zendesk: check them "

@@ -112,7 +112,7 @@ class TicketSink(BatchSink):
                 comment_counts=buffer.comment_counts,
             )
             if self.zendesk_target.settings.copy.dry_run:
-                self.zendesk_target.dry_run_tickets += batch.size  # mapped, never sent
+                self.zendesk_target.dry_run_tickets[kind] += batch.size  # planned, never sent
                 continue
             self.zendesk_target.pipeline.submit(batch)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from functools import cached_property
 from typing import Any
 
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
-from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.batches import IMPORT, UPDATE, Batch
 from target_zendesk_tickets.copies import CopyIndex
 from target_zendesk_tickets.copy_settings import AUTO, ON
 from target_zendesk_tickets.destination import Destination
@@ -63,7 +64,7 @@ class TargetZendeskTickets(TargetHooks):
         if validate_config:
             _ = self.settings  # fail now, with every wrong setting named
         self.ticket_sinks: list[TicketSink] = []  # every sink made, for the counts
-        self.dry_run_tickets = 0
+        self.dry_run_tickets: Counter[str] = Counter()  # by kind: import, update
         if isinstance(self.message_reader, LineNumberedReader):
             self.message_reader.owner = self
 
@@ -240,9 +241,10 @@ class TargetZendeskTickets(TargetHooks):
         deleted = sum(sink.deleted_skipped for sink in self.ticket_sinks)
         if self.settings.copy.dry_run:
             self.logger.info(
-                "Dry run: %d tickets mapped and not imported; skipped %d deleted tickets; "
-                "nothing was written to Zendesk and no STATE was written",
-                self.dry_run_tickets,
+                "Dry run: %d tickets would be imported and %d copies updated; skipped %d "
+                "deleted tickets; nothing was written to Zendesk and no STATE was written",
+                self.dry_run_tickets[IMPORT],
+                self.dry_run_tickets[UPDATE],
                 deleted,
             )
         else:
@@ -272,7 +274,7 @@ class TargetZendeskTickets(TargetHooks):
             )
         if "ticket_mapper" not in self.__dict__:
             return
-        tickets = self.dry_run_tickets or self.pipeline.progress.tickets
+        tickets = self.ticket_mapper.tickets
         per_ticket = self.destination.requests / tickets if tickets else 0.0
         self.logger.info(
             "Mapping summary (%d look-ups and creations in the destination, %.2f per ticket):",

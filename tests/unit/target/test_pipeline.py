@@ -241,8 +241,8 @@ def test_a_job_whose_results_do_not_cover_the_batch_fails_it_naming_the_position
         "ticket id",
         "  - ticket 32, input line 12, position 3 of 4 in batch 1: not in the job's results",
         "  - ticket 33, input line 13, position 4 of 4 in batch 1: Oops",
-        "The other 1 ticket(s) of this batch were imported (a run from the last STATE imports "
-        "them again).",
+        "The other 1 ticket(s) of this batch were imported (a run from the last STATE finds "
+        "them and does not copy them twice).",
         "Tickets the job does not account for may or may not be in Zendesk: check them (by "
         "external_id) before running again from the last STATE.",
     ]
