@@ -38,6 +38,18 @@ class Run:
     def records(self) -> list[dict[str, Any]]:
         return [m["record"] for m in self.messages if m.get("type") == "RECORD"]
 
+    def records_of(self, stream: str) -> list[dict[str, Any]]:
+        """The records of one stream, in output order."""
+        return [
+            m["record"]
+            for m in self.messages
+            if m.get("stream") == stream and m.get("type") == "RECORD"
+        ]
+
+    @property
+    def tickets(self) -> list[dict[str, Any]]:
+        return self.records_of("tickets")
+
     @property
     def states(self) -> list[dict[str, Any]]:
         return [m["value"] for m in self.messages if m.get("type") == "STATE"]

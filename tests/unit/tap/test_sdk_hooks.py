@@ -10,6 +10,7 @@ from tap_zendesk_tickets.tap import TapZendeskTickets
 from tests.support.tap_pages import (
     EXPORT_URL,
     full_ticket,
+    mock_support_api,
     page,
     parse_output,
     records,
@@ -69,6 +70,7 @@ def test_an_unchanged_checkpoint_is_not_written_twice(capsys):
 def _sync_with_catalog(capsys, catalog=None, **config):
     tickets = [full_ticket(1, 1700000000), full_ticket(2, 1700000001)]
     with rm.Mocker() as mock:
+        mock_support_api(mock)
         mock.get(EXPORT_URL, [page(tickets, end=True)])
         TapZendeskTickets(config=unit_tap_config(**config), catalog=catalog).sync_all()
     return records(parse_output(capsys)), tickets
@@ -81,7 +83,7 @@ def test_records_go_out_unchanged_when_nothing_is_deselected(capsys):
 
 def test_deselected_fields_are_still_left_out(capsys):
     catalog = TapZendeskTickets(config=unit_tap_config()).catalog_dict
-    entry = catalog["streams"][0]
+    entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == "tickets")
     for item in entry["metadata"]:
         if item["breadcrumb"] == []:
             item["metadata"]["selected"] = True
