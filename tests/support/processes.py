@@ -75,8 +75,11 @@ def run_tap(
     state_path: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    catalog: dict | None = None,
 ) -> Run:
     args = [TAP, "--config", str(config_path)]
+    if catalog is not None:
+        args += ["--catalog", str(write_json(config_path.with_name("catalog.json"), catalog))]
     if state is not None:
         state_path = write_json(config_path.with_name("state-in.json"), state)
     if state_path is not None:
