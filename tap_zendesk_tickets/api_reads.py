@@ -6,11 +6,15 @@ these count against the export's ``incremental-exports`` bucket, but all count a
 account-wide budget, which this pacer shares with the export's (``AccountBudget``). Failed
 tries are retried by the shared :class:`~zendesk_api.retry.RetryPolicy` within the tap's
 budget (``maxErrorRetries``, ``maxRateLimitWait``). Nothing here knows about Singer.
+
+A reader may be used from several threads at once (``comment_reads.py``): each thread has
+its own HTTP session; the pacer, the retry policy and the credential are shared.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +53,9 @@ class SupportReader:
         timing: Timing | None = None,
         *,
         account: AccountBudget | None = None,
+        in_flight: int = 1,
     ) -> None:
+        """``in_flight``: how many threads may use the reader at once (see ``Pacer.margin``)."""
         timing = timing or Timing()
         self.settings = settings
         # No pollingPeriod here: it spaces export requests, whose limit is 10 a minute;
@@ -61,21 +67,32 @@ class SupportReader:
             sleep=timing.sleep,
             account=account,
             what="API request",
+            # An answer may not count the other requests on their way, nor may one that
+            # came first have been counted first.
+            margin=2 * (in_flight - 1),
         )
-        self.client = ZendeskClient(
-            settings.connection,
-            COMPONENT,
-            policy=RetryPolicy(
-                backoff=settings.connection.retry_backoff,
-                default_retry_after=settings.connection.default_retry_after,
-                clock=timing.clock,
-                sleep=timing.sleep,
-            ),
-            loads=output.loads,
+        self.policy = RetryPolicy(
+            backoff=settings.connection.retry_backoff,
+            default_retry_after=settings.connection.default_retry_after,
+            clock=timing.clock,
+            sleep=timing.sleep,
         )
-        self.client.response_hooks.append(self.pacer.after_response)
+        self._local = threading.local()
+        self._lock = threading.Lock()
         #: Requests made so far, by what they read (``comments``, ``users``, ``brands``...).
         self.requests: Counter[str] = Counter()
+
+    @property
+    def client(self) -> ZendeskClient:
+        """This thread's client: its own session, the reader's policy and pacer."""
+        client: ZendeskClient | None = getattr(self._local, "client", None)
+        if client is None:
+            client = ZendeskClient(
+                self.settings.connection, COMPONENT, policy=self.policy, loads=output.loads
+            )
+            client.response_hooks.append(self.pacer.after_response)
+            self._local.client = client
+        return client
 
     def comments(self, ticket_id: int) -> TicketComments | None:
         """Every comment of the ticket with their authors (``include=users``), page by
@@ -124,13 +141,16 @@ class SupportReader:
             query = {**params, "page[size]": PAGE_SIZE, "page[after]": cursor}
 
     def _get(self, path: str, params: dict[str, Any], *, kind: str) -> Any:
+        client = self.client
+
         def attempt() -> Any:
             self.pacer.before_request()
-            self.requests[kind] += 1
-            return self.client.fetch("GET", path, params=params)
+            with self._lock:
+                self.requests[kind] += 1
+            return client.fetch("GET", path, params=params)
 
         try:
-            return self.client.policy.call(attempt, what=f"GET {path}", budget=self.settings.retry)
+            return self.policy.call(attempt, what=f"GET {path}", budget=self.settings.retry)
         except ZendeskHTTPError as exc:
             if exc.status == 404 and kind == "comments":
                 raise  # the caller knows what a missing ticket means

@@ -13,18 +13,23 @@ against ``incremental-exports``, which comments do not. Every request also count
 the account-wide budget (``X-Rate-Limit``), so that one is an :class:`AccountBudget`
 shared by all the pacers of a run: when comment reads use it up, the next export request
 waits too.
+
+A pacer whose requests run several at a time (comment reads) keeps a ``margin``: it takes a
+bucket for spent when no more than that many requests are left, so that the requests
+already on their way, which the last answer may not have counted yet, still fit.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import requests
 
 from zendesk_api.durations import format_duration
-from zendesk_api.rate_limit import ACCOUNT_BUCKET, parse_rate_limit_headers, wait_for_capacity
+from zendesk_api.rate_limit import ACCOUNT_BUCKET, RateLimitBucket, parse_rate_limit_headers
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +43,7 @@ class AccountBudget:
 
 
 class Pacer:
-    """Decides, and waits out, the pause before each request of one kind."""
+    """Decides, and waits out, the pause before each request of one kind (thread-safe)."""
 
     def __init__(
         self,
@@ -49,8 +54,10 @@ class Pacer:
         sleep: Callable[[float], None] = time.sleep,
         account: AccountBudget | None = None,
         what: str = "export request",
+        margin: int = 0,
     ) -> None:
         self.polling_period = polling_period
+        self.margin = margin
         self.default_reset = default_reset
         self._clock = clock
         self._sleep = sleep
@@ -58,17 +65,23 @@ class Pacer:
         self._what = what
         self._last_start: float | None = None
         self._capacity_at: float | None = None  # when this kind's exhausted bucket refills
+        self._lock = threading.Lock()
         self.total_waited = 0.0
 
     def before_request(self) -> float:
         """Wait as long as needed, note the request's start, return the seconds waited."""
-        now = self._clock()
-        wait_for_period = 0.0
-        if self._last_start is not None:
-            wait_for_period = self._last_start + self.polling_period - now
-        refills = [at for at in (self._capacity_at, self._account.capacity_at) if at is not None]
-        wait_for_headers = max(refills) - now if refills else 0.0
-        wait = max(wait_for_period, wait_for_headers, 0.0)
+        with self._lock:
+            now = self._clock()
+            wait_for_period = 0.0
+            if self._last_start is not None:
+                wait_for_period = self._last_start + self.polling_period - now
+            refills = [
+                at for at in (self._capacity_at, self._account.capacity_at) if at is not None
+            ]
+            wait_for_headers = max(refills) - now if refills else 0.0
+            wait = max(wait_for_period, wait_for_headers, 0.0)
+            # The next request may start once this one's wait is over.
+            self._last_start = now + wait
         if wait > 0:
             if wait_for_headers >= wait_for_period:
                 logger.info(
@@ -84,9 +97,8 @@ class Pacer:
                     format_duration(self.polling_period),
                 )
             self._sleep(wait)
-            self.total_waited += wait
-            now = self._clock()
-        self._last_start = now
+            with self._lock:
+                self.total_waited += wait
         return wait
 
     def after_response(self, response: requests.Response) -> None:
@@ -97,11 +109,21 @@ class Pacer:
         with requests left is known to have capacity again.
         """
         buckets = parse_rate_limit_headers(response.headers)
-        now = self._clock()
-        own = [bucket for bucket in buckets if bucket.name != ACCOUNT_BUCKET]
-        wait = wait_for_capacity(own, fallback=self.default_reset)
-        self._capacity_at = now + wait if wait > 0 else None
-        account = [bucket for bucket in buckets if bucket.name == ACCOUNT_BUCKET]
-        if account:
-            wait = wait_for_capacity(account, fallback=self.default_reset)
-            self._account.capacity_at = now + wait if wait > 0 else None
+        with self._lock:
+            now = self._clock()
+            own = [bucket for bucket in buckets if bucket.name != ACCOUNT_BUCKET]
+            wait = self._wait_for(own)
+            self._capacity_at = now + wait if wait > 0 else None
+            account = [bucket for bucket in buckets if bucket.name == ACCOUNT_BUCKET]
+            if account:
+                wait = self._wait_for(account)
+                self._account.capacity_at = now + wait if wait > 0 else None
+
+    def _wait_for(self, buckets: Iterable[RateLimitBucket]) -> float:
+        """Seconds until every bucket with no more than ``margin`` requests left refills."""
+        waits = [
+            bucket.resets if bucket.resets is not None else self.default_reset
+            for bucket in buckets
+            if bucket.remaining is not None and bucket.remaining <= self.margin
+        ]
+        return max(waits, default=0.0)

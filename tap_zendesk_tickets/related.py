@@ -12,9 +12,9 @@ For each export page, before its first ticket goes out (:meth:`Related.before_pa
    side-load lacks are asked for with ``users/show_many``.
 
 For each ticket, just before it (:meth:`Related.before_ticket`), when ``ticket_comments``
-is selected: its comments (``GET /api/v2/tickets/{id}/comments``, ``include=users``),
-preceded by their authors not sent yet (``users/show_many`` for any the answer lacks).
-Deleted tickets are not asked about.
+is selected: its comments (``GET /api/v2/tickets/{id}/comments``, ``include=users``; read
+a few tickets ahead, ``comment_reads.py``), preceded by their authors not sent yet
+(``users/show_many`` for any the answer lacks). Deleted tickets are not asked about.
 
 Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
 deleted for good, a field removed) is left out with one warning for each id.
@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tap_zendesk_tickets.api_reads import SupportReader
+from tap_zendesk_tickets.comment_reads import CommentReads
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
@@ -58,9 +59,13 @@ DELETED = "deleted"
 class Related:
     """Emits, through the selected side streams, what each ticket refers to."""
 
-    def __init__(self, streams: Mapping[str, FedStream], reader: SupportReader) -> None:
+    def __init__(
+        self, streams: Mapping[str, FedStream], reader: SupportReader, *, in_flight: int = 1
+    ) -> None:
+        """``in_flight``: how many tickets' comments may be read at once."""
         self._streams = {name: stream for name, stream in streams.items() if stream.selected}
         self._reader = reader
+        self._comments = CommentReads(reader, in_flight)
         self._sent = SentRecords()
         self._page = 0
         #: The page each list was last read for, whether it was read again, and its ids.
@@ -99,6 +104,12 @@ class Related:
             else:
                 self._note_missing(kind, tickets, ids_of(records))
             self._streams[kind].emit(self._sent.fresh(kind, records))
+        if COMMENTS in self._streams:
+            self._comments.plan(
+                ticket["id"]
+                for ticket in tickets
+                if isinstance(ticket.get("id"), int) and ticket.get("status") != DELETED
+            )
 
     def before_ticket(self, ticket: Mapping[str, Any]) -> None:
         """Emit the ticket's comments, and their authors first."""
@@ -109,7 +120,7 @@ class Related:
         if ticket.get("status") == DELETED:
             self.deleted_tickets += 1
             return
-        found = self._reader.comments(ticket_id)
+        found = self._comments.take(ticket_id)
         if found is None:
             logger.warning(
                 "Zendesk no longer has ticket %s (deleted since its export page was read?): "
@@ -129,6 +140,7 @@ class Related:
 
     def close(self) -> None:
         """End of the run: record counts, and what the Support API reads cost."""
+        self._comments.close()
         for stream in self._streams.values():
             stream.close()
         made = self._reader.requests

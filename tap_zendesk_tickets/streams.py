@@ -79,9 +79,11 @@ class TicketsStream(OwnBookmarkStream):
             ) from None
         self._log_start(resume, settings)
         account = AccountBudget()  # every request of the run counts against it
+        in_flight = settings.comment_requests_in_flight
         related = Related(
             {s.name: s for s in self.child_streams if isinstance(s, FedStream)},
-            SupportReader(settings, self._timing, account=account),
+            SupportReader(settings, self._timing, account=account, in_flight=in_flight),
+            in_flight=in_flight,
         )
         export = TicketExport(settings, self._timing, includes=related.includes, account=account)
         try:
