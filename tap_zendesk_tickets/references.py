@@ -52,14 +52,13 @@ def referenced(kind: str, ticket: Mapping[str, Any]) -> set[int]:
                 found.update(_ids(values))
         return found
     if kind == TICKET_FIELDS:
-        found = set()
-        for name in ("custom_fields", "fields"):
-            values = ticket.get(name)
-            if isinstance(values, list):
-                found.update(
-                    _ids(entry.get("id") for entry in values if isinstance(entry, Mapping))
-                )
-        return found
+        # ``fields`` is the same list as ``custom_fields``: read it only in its place.
+        values = ticket.get("custom_fields")
+        if not isinstance(values, list):
+            values = ticket.get("fields")
+        if not isinstance(values, list):
+            return set()
+        return set(_ids(entry.get("id") for entry in values if isinstance(entry, Mapping)))
     field = SINGLE_REFERENCES.get(kind)
     if field is None:
         raise ValueError(f"tickets do not refer to {kind}")
@@ -67,11 +66,43 @@ def referenced(kind: str, ticket: Mapping[str, Any]) -> set[int]:
     return set() if one is None else {one}
 
 
-def referenced_by_all(kind: str, tickets: Iterable[Mapping[str, Any]]) -> set[int]:
-    found: set[int] = set()
+def referrers(
+    kinds: Iterable[str], tickets: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[int, Any]]:
+    """For each of ``kinds``: every id the tickets refer to, with the first ticket's id.
+
+    What :func:`referenced` says, for a whole page (up to 1,000 tickets) in one pass.
+    """
+    found: dict[str, dict[int, Any]] = {kind: {} for kind in kinds}
+    users = found.get(USERS)
+    fields = found.get(TICKET_FIELDS)
+    singles = [(found[k], field) for k, field in SINGLE_REFERENCES.items() if k in found]
     for ticket in tickets:
-        found |= referenced(kind, ticket)
+        ticket_id = ticket.get("id")
+        if users is not None:
+            for name in USER_FIELDS:
+                _note(users, ticket.get(name), ticket_id)
+            for name in USER_LIST_FIELDS:
+                values = ticket.get(name)
+                if isinstance(values, list):
+                    for value in values:
+                        _note(users, value, ticket_id)
+        if fields is not None:
+            entries = ticket.get("custom_fields")
+            if not isinstance(entries, list):
+                entries = ticket.get("fields")
+            if isinstance(entries, list):
+                for entry in entries:
+                    if isinstance(entry, Mapping):
+                        _note(fields, entry.get("id"), ticket_id)
+        for ids, field in singles:
+            _note(ids, ticket.get(field), ticket_id)
     return found
+
+
+def _note(ids: dict[int, Any], value: Any, ticket_id: Any) -> None:
+    if type(value) is int and value not in ids:  # not bool, a subclass of int
+        ids[value] = ticket_id
 
 
 def ids_of(records: Iterable[Mapping[str, Any]]) -> set[int]:

@@ -38,8 +38,7 @@ from tap_zendesk_tickets.references import (
     USERS,
     SentRecords,
     ids_of,
-    referenced,
-    referenced_by_all,
+    referrers,
 )
 from tap_zendesk_tickets.sdk_hooks import FedStream
 
@@ -88,21 +87,19 @@ class Related:
         if not tickets:
             return
         self._page += 1
+        kinds = [kind for kind in (*LISTS, *SIDE_LOADS) if kind in self._streams]
+        wanted = referrers(kinds, tickets)
         for kind in LISTS:
             if kind in self._streams:
-                self._emit_list(kind, tickets)
+                self._emit_list(kind, wanted[kind])
         for kind in SIDE_LOADS:
             if kind not in self._streams:
                 continue
             records = list(side_loads.get(kind) or [])
             if kind == USERS:
-                wanted: dict[int, Any] = {}
-                for ticket in tickets:
-                    for user_id in referenced(USERS, ticket):
-                        wanted.setdefault(user_id, ticket.get("id"))
-                records += self._users_missing(wanted, records)
+                records += self._users_missing(wanted[kind], records)
             else:
-                self._note_missing(kind, tickets, ids_of(records))
+                self._note_missing(kind, wanted[kind], ids_of(records))
             self._streams[kind].emit(self._sent.fresh(kind, records))
         if COMMENTS in self._streams:
             self._comments.plan(
@@ -181,18 +178,20 @@ class Related:
         self._report(USERS, {i: ticket for i, ticket in asked.items() if i not in got})
         return found
 
-    def _emit_list(self, kind: str, tickets: Sequence[Mapping[str, Any]]) -> None:
+    def _emit_list(self, kind: str, wanted: Mapping[int, Any]) -> None:
+        """``wanted``: the ids of ``kind`` the page refers to, with a ticket referring to each."""
         if kind not in self._read_on:
-            if not referenced_by_all(kind, tickets):
+            if not wanted:
                 return  # read when a ticket first refers to one
             self._read(kind)
         elif kind not in self._read_again and self._read_on[kind] < self._page:
-            known = self._listed[kind] | set(self.missing.get(kind, {}))
-            if referenced_by_all(kind, tickets) - known:
+            known = self._listed[kind]
+            missing = self.missing.get(kind, {})
+            if any(i not in known and i not in missing for i in wanted):
                 logger.info("A ticket refers to %s missing from the list: reading it again", kind)
                 self._read_again.add(kind)
                 self._read(kind)
-        self._note_missing(kind, tickets, self._listed[kind])
+        self._note_missing(kind, wanted, self._listed[kind])
 
     def _read(self, kind: str) -> None:
         records = self._reader.list_all(LISTS[kind], kind)
@@ -200,20 +199,16 @@ class Related:
         self._listed[kind] = ids_of(records)
         self._streams[kind].emit(self._sent.fresh(kind, records))
 
-    def _note_missing(
-        self, kind: str, tickets: Sequence[Mapping[str, Any]], listed: set[int]
-    ) -> None:
-        """Report what ``tickets`` refer to that is neither in ``listed`` nor sent."""
+    def _note_missing(self, kind: str, wanted: Mapping[int, Any], listed: set[int]) -> None:
+        """Report the ids of ``wanted`` that are neither in ``listed`` nor sent."""
         known = self.missing.get(kind, {})
-        lost: dict[int, Any] = {}
-        for ticket in tickets:
-            for record_id in referenced(kind, ticket):
-                if (
-                    record_id not in listed
-                    and record_id not in known
-                    and not self._sent.has(kind, record_id)
-                ):
-                    lost.setdefault(record_id, ticket.get("id"))
+        lost = {
+            record_id: ticket
+            for record_id, ticket in wanted.items()
+            if record_id not in listed
+            and record_id not in known
+            and not self._sent.has(kind, record_id)
+        }
         self._report(kind, lost)
 
     def _report(self, kind: str, lost: Mapping[int, Any]) -> None:

@@ -1,4 +1,4 @@
-from tap_zendesk_tickets.references import SentRecords, ids_of, referenced, referenced_by_all
+from tap_zendesk_tickets.references import SentRecords, ids_of, referenced, referrers
 from tests.support.tap_pages import full_ticket
 
 
@@ -9,6 +9,9 @@ def test_a_ticket_refers_to_people_structure_and_fields():
     assert referenced("organizations", ticket) == {360088112233}
     assert referenced("brands", ticket) == {360000987654}
     assert referenced("ticket_forms", ticket) == {360000654321}
+    assert referenced("ticket_fields", ticket) == set(range(360001, 360007))
+    # fields is the same list as custom_fields, read only in its place.
+    del ticket["custom_fields"]
     assert referenced("ticket_fields", ticket) == set(range(360001, 360007))
 
 
@@ -23,7 +26,8 @@ def test_missing_and_odd_values_refer_to_nothing():
     }
     for kind in ("users", "groups", "brands", "ticket_fields", "organizations"):
         assert referenced(kind, ticket) == set()
-    assert referenced_by_all("users", [{"requester_id": 1}, {"submitter_id": 2}]) == {1, 2}
+    page = [{"id": 8, "requester_id": 1}, {"id": 9, "submitter_id": 2, "assignee_id": 1}]
+    assert referrers(["users", "groups"], page) == {"users": {1: 8, 2: 9}, "groups": {}}
     assert ids_of([{"id": 1}, {"id": None}, {}]) == {1}
 
 
