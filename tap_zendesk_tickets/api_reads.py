@@ -95,13 +95,15 @@ class SupportReader:
         return client
 
     def comments(self, ticket_id: int) -> TicketComments | None:
-        """Every comment of the ticket with their authors (``include=users``), page by
-        page; None when Zendesk no longer has the ticket (deleted since it was exported)."""
+        """Every comment of the ticket, oldest first, with their authors (``include=users``),
+        page by page; None when Zendesk no longer has the ticket (deleted since it was
+        exported)."""
         path = f"/api/v2/tickets/{ticket_id}/comments.json"
         comments: list[dict[str, Any]] = []
         users: dict[Any, dict[str, Any]] = {}
         try:
-            for document in self._pages(path, "comments", {"include": "users"}):
+            query = {"include": "users", "sort": "created_at"}  # oldest first
+            for document in self._pages(path, "comments", query):
                 comments.extend(_items(document, "comments", path))
                 for user in _items(document, "users", path, required=False):
                     users[user.get("id")] = user

@@ -17,7 +17,8 @@ a few tickets ahead, ``comment_reads.py``), preceded by their authors not sent y
 (``users/show_many`` for any the answer lacks). Deleted tickets are not asked about.
 
 Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
-deleted for good, a field removed) is left out with one warning for each id.
+deleted for good, a field removed) is left out: a warning for each page that finds some
+(each id is reported once), and a count at the end of the run.
 """
 
 from __future__ import annotations
