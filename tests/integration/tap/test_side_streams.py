@@ -9,8 +9,9 @@ import requests
 
 from tests.support import contract
 from tests.support.catalogs import ALL_STREAMS, catalog_selecting
-from tests.support.configs import tap_config
-from tests.support.processes import run_tap
+from tests.support.configs import oauth_client_settings, tap_config
+from tests.support.processes import clean_env, run_tap
+from tests.support.secrets import assert_no_secret
 from zendesk_sandbox import Credentials, Sandbox, SandboxConfig
 
 PAGE = 60
@@ -52,6 +53,23 @@ def _by_id(records):
 
 def _comment_ids(account, ticket_ids):
     return {i: {c["id"] for c in account.comments(i)} for i in ticket_ids}
+
+
+def test_no_token_is_in_the_output_of_a_run_with_every_stream(account, everything, tmp_path):
+    assert_no_secret(everything.output, account)
+    oauth = run_tap(
+        tap_config(
+            tmp_path,
+            account.base_url,
+            zendesk=oauth_client_settings(account.base_url),
+            pageSize=PAGE,
+        ),
+        catalog=catalog_selecting(ALL_STREAMS),
+        env=clean_env(TAP_ZENDESK_TICKETS_LOGLEVEL="DEBUG"),
+    )
+    assert oauth.returncode == 0, oauth.stderr
+    assert len(oauth.records_of("ticket_comments")) == len(everything.records_of("ticket_comments"))
+    assert_no_secret(oauth.output, account)
 
 
 def test_tickets_are_exported_as_without_the_other_streams(account, everything):
