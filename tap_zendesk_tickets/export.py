@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tap_zendesk_tickets import output
 from tap_zendesk_tickets.bookmarks import ResumePoint, format_timestamp
-from tap_zendesk_tickets.pacing import Pacer
+from tap_zendesk_tickets.pacing import AccountBudget, Pacer
 from tap_zendesk_tickets.pagination import ExportCursor
 from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import with_advice
@@ -55,6 +55,8 @@ class ExportPage:
     cursor: str | None
     #: How this pass started (its ``skip_through`` filters the page's tickets).
     resume: ResumePoint
+    #: The records the page's tickets refer to, by side-load (``users``, ``groups``...).
+    side_loads: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class PageSize:
@@ -85,14 +87,25 @@ class PageSize:
 class TicketExport:
     """Passes through the export, each up to ``end_of_stream``, page by page."""
 
-    def __init__(self, settings: TapSettings, timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        settings: TapSettings,
+        timing: Timing | None = None,
+        *,
+        includes: Sequence[str] = (),
+        account: AccountBudget | None = None,
+    ) -> None:
+        """``includes`` are the side-loads to ask for; ``account`` is the account-wide
+        rate-limit budget the run's other requests share."""
         timing = timing or Timing()
         self.settings = settings
+        self.includes = list(includes)
         self.pacer = Pacer(
             settings.polling_period,
             default_reset=settings.connection.default_retry_after,
             clock=timing.clock,
             sleep=timing.sleep,
+            account=account,
         )
         self.client = ZendeskClient(
             settings.connection,
@@ -137,7 +150,12 @@ class TicketExport:
             cursor.advance(body)
             # A start_time request that finds nothing has no cursor yet; keep asking
             # from the same start_time then.
-            yield ExportPage(body["tickets"], body.get("after_cursor") or asked_with, resume)
+            yield ExportPage(
+                body["tickets"],
+                body.get("after_cursor") or asked_with,
+                resume,
+                {key: _records(body, key) for key in self.includes},
+            )
 
     def _get_page(self, cursor: str | None, start_time: int) -> dict[str, Any]:
         """GET one page: paced, and retried by the shared policy within the tap's budget."""
@@ -173,7 +191,15 @@ class TicketExport:
         params["support_type_scope"] = "all"
         if self.settings.exclude_deleted:
             params["exclude_deleted"] = "true"
+        if self.includes:
+            params["include"] = ",".join(self.includes)
         return params
+
+
+def _records(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A side-load array of the page (an absent or malformed one holds nothing)."""
+    items = body.get(key)
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
 
 def _warn_cursor_rejected(error: ZendeskError, fallback: ResumePoint) -> None:

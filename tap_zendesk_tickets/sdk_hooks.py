@@ -18,16 +18,25 @@ behaviour each one gives (never the SDK's source).
 * :func:`widen_schema`: a stream whose records bring fields outside its schema widens
   it mid-sync: the new schema replaces the stream's (and the input catalog's), the stream
   maps are built again from it, and a SCHEMA message goes out at once.
+* :class:`FedStream`: a stream whose records the ``tickets`` stream hands over while it
+  syncs (users, groups, ... and ticket comments, each just before the ticket that refers
+  to them). It is a child stream of ``tickets`` for the SDK, so that the SDK never syncs
+  it on its own and syncs ``tickets`` when only it is selected; but the SDK's per-parent-
+  record child sync is not used (it would write a SCHEMA message, log lines and a STATE
+  partition for every ticket). :meth:`FedStream.emit` writes its SCHEMA once
+  (``Stream._write_schema_message``) and each record through the SDK's own record path
+  (``Stream._write_record_message``: stream maps, deselected fields, flattening). It keeps
+  no bookmark, so ``finalize_state_progress_markers`` adds nothing to the STATE.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Stream
+from singer_sdk import Stream, Tap, metrics
 from singer_sdk.helpers import types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
@@ -116,6 +125,51 @@ class OwnBookmarkStream(TapStream):
     def _write_starting_replication_value(self, context: types.Context | None) -> None:
         # Where a run starts is read from the bookmark itself (bookmarks.resume_point).
         return
+
+
+class FedStream(TapStream):
+    """A stream fed by another stream's sync, record by record, never synced on its own."""
+
+    def __init__(self, tap: Tap, schema: dict[str, Any]) -> None:
+        super().__init__(tap, schema=schema)
+        self._schema_written = False
+        self._counter: metrics.Counter | None = None
+
+    def emit(self, records: Iterable[types.Record]) -> int:
+        """Write each record now (its SCHEMA first, once); the number written.
+
+        Nothing is written for a stream that is not selected.
+        """
+        if not self.selected:
+            return 0
+        written = 0
+        for record in records:
+            if not self._schema_written:
+                self._write_schema_message()
+                self._schema_written = True
+                self._counter = self.get_record_counter().__enter__()
+            row = self.post_process(record)
+            if row is None:
+                continue
+            self._write_record_message(row)
+            if self._counter is not None:
+                self._counter.increment()
+            written += 1
+        return written
+
+    def close(self) -> None:
+        """Log the stream's record count (the SDK's ``record_count`` metric), if it had any."""
+        if self._counter is not None:
+            self._counter.exit()
+            self._counter = None
+
+    def finalize_state_progress_markers(self, state: dict | None = None) -> None:
+        # No bookmark of its own: the run's position is the tickets stream's.
+        return
+
+    def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
+        # Never synced by the SDK: the parent stream emits its records (see emit).
+        return []
 
 
 def widen_schema(stream: Stream, properties: Mapping[str, dict[str, Any]]) -> None:

@@ -1,9 +1,14 @@
-"""The ``tickets`` stream: every ticket of the export, a STATE after every page."""
+"""The ``tickets`` stream: every ticket of the export, a STATE after every page.
+
+Its child streams (``side_streams.py``: users, groups, ..., ticket comments) are fed from
+its sync, page by page and ticket by ticket, so that every record a ticket refers to goes
+out before the ticket (``related.py``); the STATE after a page covers all of it.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -12,8 +17,10 @@ from singer_sdk.helpers import types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import Catalog
 
+from tap_zendesk_tickets.api_reads import SupportReader
 from tap_zendesk_tickets.bookmarks import (
     InvalidBookmarkError,
+    Position,
     ResumePoint,
     bookmark_for,
     format_timestamp,
@@ -22,8 +29,10 @@ from tap_zendesk_tickets.bookmarks import (
     resume_point,
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
+from tap_zendesk_tickets.pacing import AccountBudget
+from tap_zendesk_tickets.related import Related
 from tap_zendesk_tickets.schemas import load_schema
-from tap_zendesk_tickets.sdk_hooks import OwnBookmarkStream, write_checkpoint
+from tap_zendesk_tickets.sdk_hooks import FedStream, OwnBookmarkStream, write_checkpoint
 from tap_zendesk_tickets.settings import TapSettings
 
 REPLICATION_KEY = "generated_timestamp"
@@ -69,28 +78,62 @@ class TicketsStream(OwnBookmarkStream):
                 f"{bookmark}. Correct it, or start without it (from startTime)"
             ) from None
         self._log_start(resume, settings)
-        export = TicketExport(settings, self._timing)
+        account = AccountBudget()  # every request of the run counts against it
+        in_flight = settings.comment_requests_in_flight
+        related = Related(
+            {s.name: s for s in self.child_streams if isinstance(s, FedStream)},
+            SupportReader(settings, self._timing, account=account, in_flight=in_flight),
+            in_flight=in_flight,
+        )
+        export = TicketExport(settings, self._timing, includes=related.includes, account=account)
+        try:
+            yield from self._export(export, related, resume, last, context, follow=settings.follow)
+        finally:
+            related.close()
+
+    def _export(
+        self,
+        export: TicketExport,
+        related: Related,
+        resume: ResumePoint,
+        last: Position | None,
+        context: types.Context | None,
+        *,
+        follow: bool,
+    ) -> Iterator[dict[str, Any]]:
         first_pass = True
         with metrics.http_request_counter(self.name, endpoint=EXPORT_PATH) as requests_made:
             while True:
                 for page in export.pages(resume, first_pass=first_pass):
                     requests_made.increment()
                     skip_through = page.resume.skip_through
+                    emitting = []
                     for ticket in page.tickets:
                         position = position_of(ticket)
                         if skip_through and position and skip_through.covers(position):
                             continue
+                        emitting.append((ticket, position))
+                    related.before_page(page.side_loads, [ticket for ticket, _ in emitting])
+                    for ticket, position in emitting:
                         if ticket.get("status") == DELETED:
                             mark_deleted(ticket)
+                        related.before_ticket(ticket)
                         yield ticket
                         last = position or last
                     # Every ticket of the page has been written by now: the SDK writes a
                     # record before it asks this generator for the next one.
                     write_checkpoint(self, context, bookmark_for(last, page.cursor))
                     resume = replace(page.resume, cursor=page.cursor, fallback=None)
-                if not settings.follow:
+                if not follow:
                     return
                 first_pass = False
+
+    def generate_child_contexts(
+        self, record: types.Record, context: types.Context | None
+    ) -> Iterable[types.Context | None]:
+        """None: the child streams are fed from this stream's sync (``related.py``), not
+        synced by the SDK once per ticket."""
+        return ()
 
     def apply_catalog(self, catalog: Catalog) -> None:
         """Take selection and schema from the catalog, never another replication method.

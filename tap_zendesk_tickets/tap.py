@@ -6,12 +6,13 @@ import sys
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_zendesk_tickets.export import Timing
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
+from tap_zendesk_tickets.side_streams import SIDE_STREAMS
 from tap_zendesk_tickets.streams import TicketsStream
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import package_version
@@ -22,7 +23,8 @@ _SEED_POSITION_KEYS = {"last_modified_time", "id"}
 
 
 class TapZendeskTickets(Tap):
-    """Every Zendesk ticket from the cursor-based export, resumable after every page."""
+    """Every Zendesk ticket from the cursor-based export, resumable after every page, with
+    what tickets refer to (people, structure, comments) before them."""
 
     name = "tap-zendesk-tickets"
     config_jsonschema = CONFIG_SCHEMA.to_dict()
@@ -60,8 +62,10 @@ class TapZendeskTickets(Tap):
     def settings(self) -> TapSettings:
         return read_tap_settings(self.config)
 
-    def discover_streams(self) -> list[TicketsStream]:
-        return [TicketsStream(self, settings=lambda: self.settings, timing=self._timing)]
+    def discover_streams(self) -> list[Stream]:
+        """``tickets``, and the streams of what tickets refer to (its child streams)."""
+        tickets = TicketsStream(self, settings=lambda: self.settings, timing=self._timing)
+        return [tickets, *(stream_type(self) for stream_type in SIDE_STREAMS)]
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Also accept the seed connector's bare position ``{"last_modified_time", "id"}``."""

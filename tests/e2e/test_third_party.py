@@ -56,6 +56,48 @@ def test_tap_output_loads_into_target_jsonl(singer_tools, make_sandbox, tmp_path
     assert state["bookmarks"]["tickets"]["id"] == rows[-1]["id"]
 
 
+def test_the_copy_streams_load_into_target_jsonl(singer_tools, make_account, tmp_path):
+    """Every stream, ticket_comments too, from a realistic account: one file each, every
+    record of the tap's output in it, and the tap's last STATE echoed."""
+    from tests.support.catalogs import ALL_STREAMS, catalog_selecting
+
+    account = make_account(tickets=150)
+    output = tmp_path / "jsonl"
+    output.mkdir()
+    config = write_json(tmp_path / "jsonl.json", {"destination_path": str(output)})
+    catalog = write_json(tmp_path / "catalog.json", catalog_selecting(ALL_STREAMS))
+    tap_args = [TAP, "--config", str(tap_config(tmp_path, account.base_url, pageSize=50))]
+    tap = subprocess.run(
+        [*tap_args, "--catalog", str(catalog)],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
+        timeout=300,
+        check=True,
+    )
+    target = subprocess.run(
+        [str(singer_tools / "target-jsonl"), "--config", str(config)],
+        input=tap.stdout,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert target.returncode == 0, target.stderr
+
+    sent = {}
+    for message in parse_lines(tap.stdout):
+        if message["type"] == "RECORD":
+            sent.setdefault(message["stream"], []).append(message["record"])
+    assert set(sent) == ALL_STREAMS
+    for stream, records in sent.items():
+        (path,) = output.glob(f"{stream}-*.jsonl")
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert rows == records, stream
+    state = json.loads(target.stdout.strip().splitlines()[-1])
+    assert state == [m for m in parse_lines(tap.stdout) if m["type"] == "STATE"][-1]["value"]
+
+
 SINGER_PYTHON_WRITER = """
 import singer
 schema = {"type": "object", "properties": {"id": {"type": "integer"}, "subject": {"type": "string"},

@@ -38,6 +38,18 @@ class Run:
     def records(self) -> list[dict[str, Any]]:
         return [m["record"] for m in self.messages if m.get("type") == "RECORD"]
 
+    def records_of(self, stream: str) -> list[dict[str, Any]]:
+        """The records of one stream, in output order."""
+        return [
+            m["record"]
+            for m in self.messages
+            if m.get("stream") == stream and m.get("type") == "RECORD"
+        ]
+
+    @property
+    def tickets(self) -> list[dict[str, Any]]:
+        return self.records_of("tickets")
+
     @property
     def states(self) -> list[dict[str, Any]]:
         return [m["value"] for m in self.messages if m.get("type") == "STATE"]
@@ -63,8 +75,11 @@ def run_tap(
     state_path: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    catalog: dict | None = None,
 ) -> Run:
     args = [TAP, "--config", str(config_path)]
+    if catalog is not None:
+        args += ["--catalog", str(write_json(config_path.with_name("catalog.json"), catalog))]
     if state is not None:
         state_path = write_json(config_path.with_name("state-in.json"), state)
     if state_path is not None:

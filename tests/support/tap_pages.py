@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 from tap_zendesk_tickets.export import Timing
 from tests.support.clock import FakeClock
@@ -138,3 +139,92 @@ def full_ticket(ticket_id, timestamp, **overrides):
     }
     record.update(overrides)
     return record
+
+
+SUPPORT = f"{BASE}/api/v2"
+LIST_KEYS = ("ticket_fields", "ticket_forms", "brands")
+
+
+def mock_support_api(mock, *, users=(), comments=None, **lists):
+    """Answer the Support API reads besides the export: the lists (``brands=[...]``,
+    ``ticket_forms``, ``ticket_fields``; empty unless given), ``users/show_many`` (from
+    ``users``) and each ticket's comments (``comments={ticket_id: [...]}``, side-loading
+    their authors found in ``users``; a ticket not in it has none)."""
+    by_id = {user["id"]: user for user in users}
+    for key in LIST_KEYS:
+        mock.get(f"{SUPPORT}/{key}.json", json={key: list(lists.get(key, ())), "meta": {}})
+
+    def show_many(request, context):
+        ids = [int(i) for i in request.qs["ids"][0].split(",")]
+        return {"users": [by_id[i] for i in ids if i in by_id]}
+
+    def ticket_comments(request, context):
+        ticket_id = int(request.path.split("/")[-2])
+        found = (comments or {}).get(ticket_id, [])
+        authors = {c.get("author_id") for c in found}
+        return {
+            "comments": found,
+            "users": [user for user in users if user["id"] in authors],
+            "meta": {"has_more": False},
+        }
+
+    mock.get(f"{SUPPORT}/users/show_many.json", json=show_many)
+    mock.get(re.compile(rf"{re.escape(SUPPORT)}/tickets/\d+/comments\.json"), json=ticket_comments)
+    return mock
+
+
+def user(user_id, **fields):
+    return {
+        "id": user_id,
+        "url": f"{SUPPORT}/users/{user_id}.json",
+        "name": f"User {user_id}",
+        "email": f"user{user_id}@example.org",
+        "role": "end-user",
+        "suspended": False,
+        "organization_id": None,
+        "updated_at": "2024-01-01T00:00:00Z",
+        **fields,
+    }
+
+
+def named(kind, record_id, name, **fields):
+    return {"id": record_id, "url": f"{SUPPORT}/{kind}/{record_id}.json", "name": name, **fields}
+
+
+def comment(comment_id, author_id, body="Hello", **fields):
+    return {
+        "id": comment_id,
+        "type": "Comment",
+        "author_id": author_id,
+        "body": body,
+        "html_body": f"<p>{body}</p>",
+        "plain_body": body,
+        "public": True,
+        "attachments": [],
+        "audit_id": comment_id + 1,
+        "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
+        "created_at": "2024-03-05T14:22:09Z",
+        "metadata": {"system": {}, "custom": {}},
+        **fields,
+    }
+
+
+def full_ticket_account():
+    """What every ``full_ticket`` refers to, as Zendesk answers it: ``users`` (all its
+    people), ``groups``, ``organizations``, ``brands``, ``ticket_forms``, ``ticket_fields``."""
+    people = [381023455, 372200114, 1, 2, 3]
+    fields = [
+        {"id": 360001 + i, "type": kind, "title": f"Field {i}", "custom_field_options": None}
+        for i, kind in enumerate(
+            ["tagger", "integer", "decimal", "checkbox", "multiselect", "text"]
+        )
+    ]
+    fields[0]["custom_field_options"] = [{"id": 9, "name": "Tier 2", "value": "tier_2"}]
+    return {
+        "users": [user(i, role="agent" if i == 372200114 else "end-user") for i in people],
+        "groups": [named("groups", 360012345678, "Support")],
+        "organizations": [named("organizations", 360088112233, "Acme Corp")],
+        "brands": [named("brands", 360000987654, "Acme")],
+        "ticket_forms": [named("ticket_forms", 360000654321, "Default Ticket Form")],
+        "ticket_fields": fields,
+    }

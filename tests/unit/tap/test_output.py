@@ -13,7 +13,14 @@ from singer_sdk.singerlib.json import serialize_json
 from tap_zendesk_tickets import output
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.tap import TapZendeskTickets
-from tests.support.tap_pages import EXPORT_URL, full_ticket, page, parse_output, unit_tap_config
+from tests.support.tap_pages import (
+    EXPORT_URL,
+    full_ticket,
+    mock_support_api,
+    page,
+    parse_output,
+    unit_tap_config,
+)
 
 EXTRACTED = datetime.datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=datetime.UTC)
 AWKWARD_TEXT = (
@@ -68,6 +75,7 @@ def test_a_whole_sync_says_what_the_sdks_own_writer_says(capsys):
     outputs = []
     for tap_class in (TapZendeskTickets, SdkWriterTap):
         with rm.Mocker() as mock:
+            mock_support_api(mock)  # what the tickets refer to: nothing
             mock.get(EXPORT_URL, [page(tickets[:2], end=False), page(tickets[2:], end=True)])
             tap_class(config=unit_tap_config()).sync_all()
         outputs.append(parse_output(capsys))

@@ -47,3 +47,39 @@ def test_exhausted_bucket_waits_for_its_reset(caplog):
     )
     clock.now += 1
     assert pacer.before_request() == 0
+
+
+def test_the_account_budget_is_shared_and_each_kinds_own_buckets_are_not():
+    from tap_zendesk_tickets.pacing import AccountBudget
+
+    clock = FakeClock()
+    account = AccountBudget()
+    export = Pacer(0.0, clock=clock, sleep=clock.sleep, account=account)
+    comments = Pacer(0.0, clock=clock, sleep=clock.sleep, account=account)
+    export.after_response(
+        _answer({"zendesk-ratelimit-incremental-exports": "total=10; remaining=0; resets=30"})
+    )
+    # The export's bucket is spent: comments, which do not count against it, go on.
+    assert comments.before_request() == 0
+    comments.after_response(
+        _answer({"X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "0", "ratelimit-reset": "4"})
+    )
+    # The account's is spent too: both kinds wait for it, the export for its own as well.
+    assert comments.before_request() == pytest.approx(4)
+    assert export.before_request() == pytest.approx(26)
+    assert clock.sleeps == [4.0, 26.0]
+
+
+def test_an_answer_with_requests_left_lifts_the_wait():
+    from tap_zendesk_tickets.pacing import AccountBudget
+
+    clock = FakeClock()
+    account = AccountBudget()
+    pacer = Pacer(0.0, clock=clock, sleep=clock.sleep, account=account)
+    pacer.after_response(_answer({"X-Rate-Limit-Remaining": "0", "ratelimit-reset": "9"}))
+    pacer.after_response(_answer({"X-Rate-Limit-Remaining": "12", "ratelimit-reset": "9"}))
+    assert pacer.before_request() == 0
+    # An answer that does not report the account's budget leaves what is known of it.
+    pacer.after_response(_answer({"X-Rate-Limit-Remaining": "0"}))
+    pacer.after_response(_answer({}))
+    assert pacer.before_request() == pytest.approx(60)  # default_reset: no ratelimit-reset

@@ -10,6 +10,7 @@ from tap_zendesk_tickets.tap import TapZendeskTickets
 from tests.support.tap_pages import (
     EXPORT_URL,
     full_ticket,
+    mock_support_api,
     page,
     parse_output,
     records,
@@ -69,6 +70,7 @@ def test_an_unchanged_checkpoint_is_not_written_twice(capsys):
 def _sync_with_catalog(capsys, catalog=None, **config):
     tickets = [full_ticket(1, 1700000000), full_ticket(2, 1700000001)]
     with rm.Mocker() as mock:
+        mock_support_api(mock)
         mock.get(EXPORT_URL, [page(tickets, end=True)])
         TapZendeskTickets(config=unit_tap_config(**config), catalog=catalog).sync_all()
     return records(parse_output(capsys)), tickets
@@ -81,7 +83,7 @@ def test_records_go_out_unchanged_when_nothing_is_deselected(capsys):
 
 def test_deselected_fields_are_still_left_out(capsys):
     catalog = TapZendeskTickets(config=unit_tap_config()).catalog_dict
-    entry = catalog["streams"][0]
+    entry = next(e for e in catalog["streams"] if e["tap_stream_id"] == "tickets")
     for item in entry["metadata"]:
         if item["breadcrumb"] == []:
             item["metadata"]["selected"] = True
@@ -104,3 +106,44 @@ def test_stream_maps_still_apply(capsys):
         for t in tickets
     ]
     assert emitted == expected
+
+
+def test_a_fed_stream_writes_its_schema_once_then_each_record_through_the_sdk(capsys):
+    from tests.support.tap_pages import user
+
+    tap = TapZendeskTickets(
+        config=unit_tap_config(stream_maps={"users": {"email": "__NULL__"}}),
+        state={"bookmarks": {"tickets": {"id": 1}}},
+    )
+    users = tap.streams["users"]
+    assert users.emit([user(5), user(6)]) == 2
+    assert users.emit([user(7)]) == 1
+    users.finalize_state_progress_markers()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(m["type"], m.get("record", {}).get("id")) for m in lines] == [
+        ("SCHEMA", None),
+        ("RECORD", 5),
+        ("RECORD", 6),
+        ("RECORD", 7),
+    ]
+    assert all("email" not in m["record"] for m in lines if m["type"] == "RECORD")
+    # It keeps no bookmark: the tap's state is still the tickets stream's alone.
+    assert tap.state == {"bookmarks": {"tickets": {"id": 1}}}
+
+
+def test_a_fed_stream_that_is_not_selected_writes_nothing(capsys):
+    from tests.support.catalogs import catalog_selecting
+    from tests.support.tap_pages import user
+
+    tap = TapZendeskTickets(config=unit_tap_config(), catalog=catalog_selecting({"tickets"}))
+    assert tap.streams["users"].emit([user(5)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_the_sdk_never_syncs_a_fed_stream_itself(capsys):
+    tap = TapZendeskTickets(config=unit_tap_config())
+    tickets = tap.streams["tickets"]
+    fed = {stream.name for stream in tickets.child_streams}
+    assert fed == set(tap.streams) - {"tickets"}
+    assert list(tickets.generate_child_contexts({"id": 1}, None)) == []
+    assert list(tap.streams["users"].get_records(None)) == []

@@ -9,6 +9,7 @@ from tap_zendesk_tickets.pagination import RepeatedCursorError
 from tests.support.tap_pages import (
     EXPORT_URL,
     cursor_for,
+    mock_support_api,
     page,
     records,
     states,
@@ -16,6 +17,10 @@ from tests.support.tap_pages import (
     unit_tap_config,
 )
 from zendesk_api.errors import ZendeskAuthError, ZendeskClientError
+
+#: What the export side-loads for the streams selected by default (users, groups,
+#: organizations: see tests/unit/tap/test_side_streams.py).
+SIDE_LOADS = "groups,organizations,users"
 
 
 def query(request):
@@ -41,12 +46,14 @@ def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(sync_t
             "per_page": "2",
             "support_type_scope": "all",
             "exclude_deleted": "true",
+            "include": SIDE_LOADS,
         },
         {
             "cursor": cursor_for(100, 2),
             "per_page": "2",
             "support_type_scope": "all",
             "exclude_deleted": "true",
+            "include": SIDE_LOADS,
         },
     ]
     assert [r["id"] for r in records(messages)] == [1, 2, 3]
@@ -99,6 +106,7 @@ def test_records_are_unchanged_and_new_fields_pass_through(sync_tap):
         status="deleted",
     )
     with rm.Mocker() as mock:
+        mock_support_api(mock)
         mock.get(EXPORT_URL, [page([full], end=True)])
         messages = sync_tap()
     # Unchanged but for the deletion mark SQL targets understand (see test_warehouse.py).
@@ -154,6 +162,7 @@ def test_resume_from_cursor(sync_tap):
             "cursor": "CUR+/=",
             "per_page": "1000",
             "support_type_scope": "all",
+            "include": SIDE_LOADS,
         }
         assert "cursor=CUR%2B%2F%3D" in mock.request_history[0].url
     assert [r["id"] for r in records(messages)] == [3]

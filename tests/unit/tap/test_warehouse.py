@@ -23,8 +23,8 @@ from tests.support.tap_pages import (
 )
 
 
-def _catalog_entry(catalog):
-    (entry,) = catalog["streams"]
+def _catalog_entry(catalog, stream="tickets"):
+    (entry,) = [e for e in catalog["streams"] if e["tap_stream_id"] == stream]
     return entry, next(m["metadata"] for m in entry["metadata"] if m["breadcrumb"] == [])
 
 

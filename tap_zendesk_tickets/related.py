@@ -1,0 +1,228 @@
+"""Every record a ticket refers to, emitted before the ticket: the order contract.
+
+For each export page, before its first ticket goes out (:meth:`Related.before_page`):
+
+1. ``ticket_fields``, ``ticket_forms``, ``brands``: the account's whole lists, each read
+   before the first page whose tickets refer to one (on Zendesk every ticket has a brand,
+   a form and custom fields, so that is the run's first page with tickets; a run that
+   finds no change reads nothing). A later page that refers to a form, brand or field
+   missing from them reads that list again, once a run (it was made during the run);
+2. ``groups``, ``organizations``, ``users``: the page's side-loads (``include=``), each
+   record once a run unless it changed; users the page's tickets refer to that the
+   side-load lacks are asked for with ``users/show_many``.
+
+For each ticket, just before it (:meth:`Related.before_ticket`), when ``ticket_comments``
+is selected: its comments (``GET /api/v2/tickets/{id}/comments``, ``include=users``; read
+a few tickets ahead, ``comment_reads.py``), preceded by their authors not sent yet
+(``users/show_many`` for any the answer lacks). Deleted tickets are not asked about.
+
+Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
+deleted for good, a field removed) is left out: a warning for each page that finds some
+(each id is reported once), and a count at the end of the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tap_zendesk_tickets.api_reads import SupportReader
+from tap_zendesk_tickets.comment_reads import CommentReads
+from tap_zendesk_tickets.references import (
+    BRANDS,
+    COMMENTS,
+    GROUPS,
+    ORGANIZATIONS,
+    TICKET_FIELDS,
+    TICKET_FORMS,
+    USERS,
+    SentRecords,
+    ids_of,
+    referrers,
+)
+from tap_zendesk_tickets.sdk_hooks import FedStream
+
+logger = logging.getLogger(__name__)
+
+#: The export's side-loads, in the order they are emitted (users refer to the others).
+SIDE_LOADS = (GROUPS, ORGANIZATIONS, USERS)
+#: The account's lists read once a run, in the order they are emitted.
+LISTS = {
+    TICKET_FIELDS: "/api/v2/ticket_fields.json",
+    TICKET_FORMS: "/api/v2/ticket_forms.json",
+    BRANDS: "/api/v2/brands.json",
+}
+DELETED = "deleted"
+
+
+class Related:
+    """Emits, through the selected side streams, what each ticket refers to."""
+
+    def __init__(
+        self, streams: Mapping[str, FedStream], reader: SupportReader, *, in_flight: int = 1
+    ) -> None:
+        """``in_flight``: how many tickets' comments may be read at once."""
+        self._streams = {name: stream for name, stream in streams.items() if stream.selected}
+        self._reader = reader
+        self._comments = CommentReads(reader, in_flight)
+        self._sent = SentRecords()
+        self._page = 0
+        #: The page each list was last read for, whether it was read again, and its ids.
+        self._read_on: dict[str, int] = {}
+        self._read_again: set[str] = set()
+        self._listed: dict[str, set[int]] = {}
+        #: Ids Zendesk could not give, by kind, with the first ticket that referred to each.
+        self.missing: dict[str, dict[int, Any]] = {}
+        self.deleted_tickets = 0  # their comments are not asked for
+
+    @property
+    def includes(self) -> list[str]:
+        """The export side-loads to ask for: those of the selected streams."""
+        return [kind for kind in SIDE_LOADS if kind in self._streams]
+
+    def before_page(
+        self, side_loads: Mapping[str, Sequence[dict[str, Any]]], tickets: Sequence[dict[str, Any]]
+    ) -> None:
+        """Emit what ``tickets`` (the page's tickets about to go out) refer to."""
+        if not tickets:
+            return
+        self._page += 1
+        kinds = [kind for kind in (*LISTS, *SIDE_LOADS) if kind in self._streams]
+        wanted = referrers(kinds, tickets)
+        for kind in LISTS:
+            if kind in self._streams:
+                self._emit_list(kind, wanted[kind])
+        for kind in SIDE_LOADS:
+            if kind not in self._streams:
+                continue
+            records = list(side_loads.get(kind) or [])
+            if kind == USERS:
+                records += self._users_missing(wanted[kind], records)
+            else:
+                self._note_missing(kind, wanted[kind], ids_of(records))
+            self._streams[kind].emit(self._sent.fresh(kind, records))
+        if COMMENTS in self._streams:
+            self._comments.plan(
+                ticket["id"]
+                for ticket in tickets
+                if isinstance(ticket.get("id"), int) and ticket.get("status") != DELETED
+            )
+
+    def before_ticket(self, ticket: Mapping[str, Any]) -> None:
+        """Emit the ticket's comments, and their authors first."""
+        comments_stream = self._streams.get(COMMENTS)
+        ticket_id = ticket.get("id")
+        if comments_stream is None or not isinstance(ticket_id, int):
+            return
+        if ticket.get("status") == DELETED:
+            self.deleted_tickets += 1
+            return
+        found = self._comments.take(ticket_id)
+        if found is None:
+            logger.warning(
+                "Zendesk no longer has ticket %s (deleted since its export page was read?): "
+                "its comments are left out; the next run sends it as deleted",
+                ticket_id,
+            )
+            return
+        if USERS in self._streams:
+            authors = {
+                author: ticket_id
+                for author in (comment.get("author_id") for comment in found.comments)
+                if isinstance(author, int)
+            }
+            users = list(found.users) + self._users_missing(authors, found.users)
+            self._streams[USERS].emit(self._sent.fresh(USERS, users))
+        comments_stream.emit({**comment, "ticket_id": ticket_id} for comment in found.comments)
+
+    def close(self) -> None:
+        """End of the run: record counts, and what the Support API reads cost."""
+        self._comments.close()
+        for stream in self._streams.values():
+            stream.close()
+        made = self._reader.requests
+        if made:
+            logger.info(
+                "Support API requests besides the export: %s",
+                ", ".join(f"{kind} {count}" for kind, count in sorted(made.items())),
+            )
+        if self.deleted_tickets:
+            logger.info("Comments not asked for: %d deleted tickets", self.deleted_tickets)
+        for kind, ids in sorted(self.missing.items()):
+            logger.warning(
+                "%d %s referred to in this run are not in Zendesk's answers; they have no "
+                "%s record",
+                len(ids),
+                kind,
+                kind,
+            )
+
+    def _users_missing(
+        self, wanted: Mapping[int, Any], have: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Users of ``wanted`` (id -> the ticket that refers to it) neither in ``have`` nor
+        sent nor known missing already: asked for with ``users/show_many``."""
+        there = ids_of(have)
+        known_missing = self.missing.get(USERS, {})
+        asked = {
+            user_id: ticket
+            for user_id, ticket in wanted.items()
+            if user_id not in there
+            and user_id not in known_missing
+            and not self._sent.has(USERS, user_id)
+        }
+        if not asked:
+            return []
+        found = self._reader.users(asked)
+        got = ids_of(found)
+        self._report(USERS, {i: ticket for i, ticket in asked.items() if i not in got})
+        return found
+
+    def _emit_list(self, kind: str, wanted: Mapping[int, Any]) -> None:
+        """``wanted``: the ids of ``kind`` the page refers to, with a ticket referring to each."""
+        if kind not in self._read_on:
+            if not wanted:
+                return  # read when a ticket first refers to one
+            self._read(kind)
+        elif kind not in self._read_again and self._read_on[kind] < self._page:
+            known = self._listed[kind]
+            missing = self.missing.get(kind, {})
+            if any(i not in known and i not in missing for i in wanted):
+                logger.info("A ticket refers to %s missing from the list: reading it again", kind)
+                self._read_again.add(kind)
+                self._read(kind)
+        self._note_missing(kind, wanted, self._listed[kind])
+
+    def _read(self, kind: str) -> None:
+        records = self._reader.list_all(LISTS[kind], kind)
+        self._read_on[kind] = self._page
+        self._listed[kind] = ids_of(records)
+        self._streams[kind].emit(self._sent.fresh(kind, records))
+
+    def _note_missing(self, kind: str, wanted: Mapping[int, Any], listed: set[int]) -> None:
+        """Report the ids of ``wanted`` that are neither in ``listed`` nor sent."""
+        known = self.missing.get(kind, {})
+        lost = {
+            record_id: ticket
+            for record_id, ticket in wanted.items()
+            if record_id not in listed
+            and record_id not in known
+            and not self._sent.has(kind, record_id)
+        }
+        self._report(kind, lost)
+
+    def _report(self, kind: str, lost: Mapping[int, Any]) -> None:
+        """One warning for the ids of ``kind`` found missing now (each is reported once)."""
+        if not lost:
+            return
+        self.missing.setdefault(kind, {}).update(lost)
+        examples = ", ".join(f"{i} (ticket {t})" for i, t in list(lost.items())[:3])
+        logger.warning(
+            "Zendesk's answers lack %d %s that tickets refer to (deleted for good?), for "
+            "example %s: they have no %s record",
+            len(lost),
+            kind,
+            examples,
+            kind,
+        )
