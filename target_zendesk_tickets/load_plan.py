@@ -256,7 +256,7 @@ class LoadPlanner:
             examples = self.examples.get(what)
             text = f"{number} {what}"
             if examples and "unchanged" not in what and "already" not in what:
-                text += f": {'; '.join(examples)}" + (" ..." if number > len(examples) else "")
+                text += f": {", ".join(examples)}" + (" ..." if number > len(examples) else "")
             lines.append(text)
         return lines
 

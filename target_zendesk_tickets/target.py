@@ -264,14 +264,11 @@ class TargetZendeskTickets(TargetHooks):
     def log_mapping_summary(self) -> None:
         if "planner" in self.__dict__:
             index = self.copy_index
-            self.logger.info(
-                "Copies (%s; %d look-ups%s): %d imported, %s",
-                self.settings.copy.load_method,
-                index.lookups,
-                ", the destination's export read" if index.scanned else "",
-                self.pipeline.progress.tickets_imported,
-                "; ".join(self.planner.lines()) or "nothing else",
-            )
+            how = f"{self.settings.copy.load_method}, {index.lookups} look-ups"
+            if index.scanned:
+                how += ", the destination's export read"
+            done = [f"{self.pipeline.progress.tickets_imported} imported", *self.planner.lines()]
+            self.logger.info("Copies (%s): %s", how, "; ".join(done))
         if "ticket_mapper" not in self.__dict__:
             return
         tickets = self.ticket_mapper.tickets

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -21,16 +22,19 @@ import time
 from pathlib import Path
 from typing import IO
 
+import requests
+
 from zendesk_sandbox import Credentials, Sandbox, pair_configs
 from zendesk_sandbox.store import StateMismatchError
 
 BIN = Path(sys.executable).parent
 WORKDIR = Path(".demo")
-# THE SWITCH: the destination runs as the idealised account (no people, any id accepted)
-# because the target cannot yet map people and structure between accounts (issue 11).
-# Set it to True once it can; then `make demo-fresh`, since the saved destination was made
-# without people. docs/sandbox.md says the same.
-DESTINATION_PEOPLE = False
+# The destination is as strict as Zendesk (people, structure, the import's rules): the
+# target maps every reference of the source into it.
+DESTINATION_PEOPLE = True
+#: The accounts' export leaves out this much of the most recent activity, and the target
+#: waits as long before it trusts the destination's export (destinationExportLag).
+EXCLUSION_WINDOW = 1.0
 
 
 def plugin_config(base_url: str, **settings: object) -> dict:
@@ -55,8 +59,8 @@ class Relay(threading.Thread):
     def run(self) -> None:
         try:
             for line in self.source:
-                if line.startswith(b'{"type":"RECORD"'):
-                    self.records += 1
+                if line.startswith(b'{"type":"RECORD","stream":"tickets"'):
+                    self.records += 1  # tickets only: people, comments... are records too
                 self.sink.write(line)
         finally:
             self.sink.close()
@@ -79,13 +83,37 @@ class StateReader(threading.Thread):
 
 
 def change_some_tickets(source: Sandbox) -> int:
-    """Simulate a day of activity: edit 25 tickets, delete 5, add 20."""
-    ids = source.visible_ticket_ids()
-    changed = source.update_tickets(ids[::97][:25], {"priority": "urgent"})
+    """Simulate a day of activity: edit 25 tickets, reply on 5, delete 5, add 20."""
+    ids = [
+        ticket_id
+        for ticket_id in source.visible_ticket_ids(exclude_deleted=True)
+        if source.exported_ticket(ticket_id)["status"] != "closed"  # Zendesk keeps those
+    ]
+    changed = source.update_tickets(ids[::37][:25], {"priority": "urgent"})
+    with requests.Session() as session:
+        session.auth = Credentials().admin_basic
+        for ticket_id in ids[10:15]:
+            requester = source.exported_ticket(ticket_id)["requester_id"]
+            session.put(
+                f"{source.base_url}/api/v2/tickets/{ticket_id}.json",
+                json={"ticket": {"comment": {"body": "Any news?", "author_id": requester}}},
+                timeout=30,
+            )
     deleted = source.delete_tickets(ids[50:55])
     added = source.add_tickets(20)
-    source.advance_clock(120)  # past the export's one-minute exclusion window
-    return len(changed) + len(deleted) + len(added)
+    source.advance_clock(120)  # past the export's exclusion window
+    return len(changed) + 5 + len(deleted) + len(added)
+
+
+def copy_catalog(tap: list[str]) -> dict:
+    """The tap's catalog with every stream selected: a copy needs them all."""
+    found = subprocess.run([*tap, "--discover"], capture_output=True, check=True)
+    catalog = json.loads(found.stdout)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = True
+    return catalog
 
 
 def run_pipeline(
@@ -97,9 +125,18 @@ def run_pipeline(
         json.dumps(plugin_config(source.base_url, pollingPeriod="1s", pageSize=500))
     )
     target_config.write_text(
-        json.dumps(plugin_config(destination.base_url, jobPollInterval="100ms", maxJobsInFlight=4))
+        json.dumps(
+            plugin_config(
+                destination.base_url,
+                jobPollInterval="100ms",
+                destinationExportLag=f"{EXCLUSION_WINDOW + 0.5}s",
+            )
+        )
     )
     tap_args = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
+    catalog = WORKDIR / "catalog.json"
+    catalog.write_text(json.dumps(copy_catalog(tap_args)))
+    tap_args += ["--catalog", str(catalog)]
     if state_path.exists():
         tap_args += ["--state", str(state_path)]
     target_args = [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)]
@@ -141,6 +178,36 @@ def show_progress(
         print(line)
 
 
+def source_port(saved: Path) -> int:
+    """The source account's port: the one of the first run, saved beside the accounts."""
+    if saved.exists():
+        return int(saved.read_text())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    saved.write_text(str(port))
+    return port
+
+
+def target_summary(log: Path) -> list[str]:
+    """The target's own summary lines: the copies, and what the mapping did."""
+    lines = log.read_text(errors="replace").splitlines()
+    wanted = []
+    for number, line in enumerate(lines):
+        text = line.split("| ", 3)[-1].strip() if "| " in line else line
+        if text.startswith("Copies ("):
+            how, _, what = text.partition("): ")
+            wanted += [f"{how}):", *(f"  {part}" for part in what.split("; "))]
+        elif text.startswith("Mapping summary"):
+            wanted.append(text)
+            wanted += [
+                "  " + follow.split("| ", 3)[-1].strip()
+                for follow in lines[number + 1 :]
+                if "|   " in follow
+            ]
+    return wanted
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=3000)
@@ -150,6 +217,7 @@ def main() -> int:
     state_path = WORKDIR / "state.json"
     if args.fresh:
         state_path.unlink(missing_ok=True)
+        (WORKDIR / "source-port").unlink(missing_ok=True)
         for account in ("source", "destination"):
             shutil.rmtree(WORKDIR / account, ignore_errors=True)
 
@@ -157,8 +225,13 @@ def main() -> int:
         tickets=args.tickets, state_dir=WORKDIR, overlap=0.8
     )
     source_config.rate_limits = {"incremental-exports": (10, 10.0)}
+    # The copies link to their source by its address (zendesk:<host>:<id>): the source keeps
+    # its port from run to run, as a Zendesk account keeps its subdomain.
+    source_config.port = source_port(WORKDIR / "source-port")
     destination_config.job_delay = 0.3
     destination_config.people = DESTINATION_PEOPLE
+    for config in (source_config, destination_config):
+        config.exclusion_window = EXCLUSION_WINDOW
     try:
         source, destination = Sandbox(source_config), Sandbox(destination_config)
     except StateMismatchError as error:
@@ -171,13 +244,12 @@ def main() -> int:
             f"Source account:      {source.base_url} ({args.tickets:,} tickets, {people:,} people)"
         )
         kept = f"{before:,} tickets from earlier runs" if before else "no tickets yet"
-        mode = "" if DESTINATION_PEOPLE else "; lenient: no people model until issue 11"
-        print(f"Destination account: {destination.base_url} ({kept}{mode})")
+        print(f"Destination account: {destination.base_url} ({kept})")
         if state_path.exists():
             changes = change_some_tickets(source)
             print(
-                f"Saved state found in {state_path}: {changes} tickets changed since; "
-                "moving only those."
+                f"Saved state found in {state_path}: {changes} changes since; copying "
+                "only those (updating the copies in place)."
             )
         started = time.monotonic()
         relay, states, tap_code, target_code = run_pipeline(source, destination, state_path)
@@ -200,12 +272,14 @@ def main() -> int:
         f"  tickets imported:   {imported['imported'] - before:,} this run, "
         f"{imported['imported']:,} in all (deleted tickets are skipped)"
     )
-    print(f"  import jobs:        {imported['jobs']}")
+    print(f"  jobs:               {imported['jobs']}")
+    for line in target_summary(WORKDIR / "pipeline.log"):
+        print(f"  {line}")
     print(f"  time taken:         {elapsed:.1f} s")
     print(f"  final bookmark:     {json.dumps(bookmark)}")
     print(f"  logs:               {WORKDIR / 'pipeline.log'}; state saved to {state_path}")
     print(f"  accounts kept in:   {WORKDIR / 'source'} and {WORKDIR / 'destination'}")
-    print("Run `make` again to move only what changed, or `make demo-fresh` to start over.")
+    print("Run `make` again to copy only what changed, or `make demo-fresh` to start over.")
     return 0
 
 
