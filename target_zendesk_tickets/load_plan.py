@@ -256,7 +256,8 @@ class LoadPlanner:
             examples = self.examples.get(what)
             text = f"{number} {what}"
             if examples and "unchanged" not in what and "already" not in what:
-                text += f": {", ".join(examples)}" + (" ..." if number > len(examples) else "")
+                shown = ", ".join(examples)
+                text += f": {shown}" + (" ..." if number > len(examples) else "")
             lines.append(text)
         return lines
 
