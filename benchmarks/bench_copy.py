@@ -1,0 +1,121 @@
+"""A whole copy with conversations, tap | target between two realistic sandbox accounts, under
+Zendesk's rate limits scaled down in time.
+
+    python benchmarks/bench_copy.py [--quick] [--window SECONDS]
+
+Both accounts allow what Zendesk Enterprise allows in a minute (700 requests; 10 export
+requests on the source) per ``--window`` seconds (3 by default). Printed: the requests per
+ticket on each side, by kind, and the wall time against the least those limits allow for the
+requests made: the sandbox's limits are fixed windows, so n requests of a bucket that allows
+L a window need at least ceil(n / L) - 1 whole windows. Goal: within 10 %. The fixed costs
+(starting two processes, the destination export's lag) weigh more the shorter the window;
+at Zendesk's real one-minute windows they are a few seconds in minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from zendesk_sandbox import Credentials, Sandbox, pair_configs  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ACCOUNT_LIMIT, EXPORT_LIMIT = 700, 10
+
+
+def settings(base_url: str, **extra: object) -> dict:
+    return {
+        "zendesk": {
+            "domain": base_url,
+            "userName": Credentials.admin_email,
+            "apiToken": Credentials.admin_token,
+        },
+        **extra,
+    }
+
+
+def catalog(tap: list[str]) -> dict:
+    found = json.loads(subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout)
+    for entry in found["streams"]:
+        for item in entry["metadata"]:
+            if item["breadcrumb"] == []:
+                item["metadata"]["selected"] = True
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 tickets instead of 2,000")
+    parser.add_argument("--window", type=float, default=3.0)
+    args = parser.parse_args()
+    tickets, window = (500 if args.quick else 2_000), args.window
+    limits = {"incremental-exports": (EXPORT_LIMIT, window), "account": (ACCOUNT_LIMIT, window)}
+    source_config, destination_config = pair_configs(
+        tickets=tickets, overlap=0.8, rate_limits=limits, job_delay=0.3, exclusion_window=1.0
+    )
+    with (
+        Sandbox(source_config) as source,
+        Sandbox(destination_config) as destination,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        tap_config, target_config = Path(tmp) / "tap.json", Path(tmp) / "target.json"
+        tap_config.write_text(json.dumps(settings(source.base_url, pollingPeriod="0s")))
+        target_config.write_text(
+            json.dumps(settings(destination.base_url, destinationExportLag="1.5s"))
+        )
+        tap = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
+        catalog_path = Path(tmp) / "catalog.json"
+        catalog_path.write_text(json.dumps(catalog(tap)))
+        started = time.monotonic()
+        producer = subprocess.Popen(
+            [*tap, "--catalog", str(catalog_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        consumer = subprocess.run(
+            [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)],
+            stdin=producer.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        producer.wait()
+        wall = time.monotonic() - started
+        if producer.returncode or consumer.returncode:
+            raise SystemExit(f"the pipeline failed:\n{consumer.stderr[-3000:]}")
+        copied = len(destination.imported_tickets())
+        sides = {"source": source.request_log(), "destination": destination.request_log()}
+        least = 0.0
+        for name, log in sides.items():
+            routes = Counter(entry["route"] for entry in log)
+            exports = routes["export"] + routes.get("ticket_events", 0)
+            # Fixed windows: n requests need at least ceil(n / limit) - 1 whole windows.
+            windows = max(
+                math.ceil(len(log) / ACCOUNT_LIMIT) - 1,
+                math.ceil(exports / EXPORT_LIMIT) - 1 if name == "source" else 0,
+            )
+            least = max(least, windows * window)
+            per_ticket = len(log) / copied
+            print(f"{name}: {len(log):,} requests, {per_ticket:.2f} per ticket copied")
+            print(f"  by kind: {dict(sorted(routes.items()))}")
+            print(f"  429 answers: {sum(1 for e in log if e['status'] == 429)}")
+        ratio = wall / least if least else float("inf")
+        print(f"\n{copied:,} tickets copied with their conversations in {wall:.1f} s")
+        print(
+            f"least the limits allow for these requests: {least:.1f} s; ratio {ratio:.2f} "
+            f"(goal within 10 %: {'ok' if ratio <= 1.1 else 'MISSED'})"
+        )
+
+
+if __name__ == "__main__":
+    main()
