@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tap.py
 	$(BIN)/python benchmarks/bench_target.py
 	$(BIN)/python benchmarks/bench_copies.py
-	$(BIN)/python benchmarks/bench_copy.py --window 10
+	$(BIN)/python benchmarks/bench_copy.py --window 60
 	$(BIN)/python benchmarks/bench_comments.py --quick
 
 readme: $(STAMP)

@@ -9,7 +9,8 @@ ticket on each side, by kind, and the wall time against the least those limits a
 requests made: the sandbox's limits are fixed windows, so n requests of a bucket that allows
 L a window need at least ceil(n / L) - 1 whole windows. Goal: within 10 %. The fixed costs
 (starting two processes, the destination export's lag) weigh more the shorter the window;
-at Zendesk's real one-minute windows they are a few seconds in minutes.
+at Zendesk's real one-minute windows (``--window 60``, about two minutes for 2,000 tickets)
+they are a few seconds in minutes.
 """
 
 from __future__ import annotations
