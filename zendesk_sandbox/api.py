@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import parse_batch, restricted_keys
+from zendesk_sandbox.pagination import positive_int
 from zendesk_sandbox.responses import (
     encoded_json_response,
     includes,
@@ -148,13 +149,8 @@ def handle_ticket_list(call: Call) -> Response:
     100 by id, with ``page`` and ``per_page``.
     """
     args = call.request.args
-    try:
-        page = int(args.get("page", "1"))
-        per_page = min(int(args.get("per_page", str(LIST_PAGE_SIZE))), LIST_PAGE_SIZE)
-    except ValueError:
-        raise invalid_value("page and per_page must be integers.") from None
-    if page < 1 or per_page < 1:
-        raise invalid_value("page and per_page must be at least 1.")
+    page = positive_int(args, "page", 1)
+    per_page = positive_int(args, "per_page", LIST_PAGE_SIZE, LIST_PAGE_SIZE)
     account = call.account
     with account.lock:
         ids = account.listed_ticket_ids(args.get("external_id"))

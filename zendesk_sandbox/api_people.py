@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.export import cursor_envelope, decode_cursor, start_position
-from zendesk_sandbox.pagination import by_id, paginated
+from zendesk_sandbox.pagination import by_id, paginated, positive_int
 from zendesk_sandbox.responses import json_response
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
@@ -128,7 +128,7 @@ def handle_user_export(call: Call) -> Response:
     ordered by ``(updated_at, id)``.
     """
     account, args = call.account, call.request.args
-    per_page = _per_page(args.get("per_page"))
+    per_page = positive_int(args, "per_page", USER_EXPORT_PAGE, USER_EXPORT_PAGE)
     now = account.now()
     cursor = args.get("cursor")
     if cursor:
@@ -140,18 +140,6 @@ def handle_user_export(call: Call) -> Response:
     query = {"per_page": per_page} if "per_page" in args else {}
     envelope = cursor_envelope(call, keys, cursor, more, query)
     return json_response({"users": users, **envelope})
-
-
-def _per_page(value: str | None) -> int:
-    if value is None:
-        return USER_EXPORT_PAGE
-    try:
-        number = int(value)
-    except ValueError:
-        raise invalid_value(f"per_page must be an integer; got {value!r}.") from None
-    if number < 1:
-        raise invalid_value("per_page must be at least 1.")
-    return min(number, USER_EXPORT_PAGE)
 
 
 def _list(value: str | None) -> list[str]:

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import MAX_BATCH, restricted_keys
+from zendesk_sandbox.pagination import positive_int
 from zendesk_sandbox.responses import (
     encoded_json_response,
     includes,
@@ -107,13 +108,8 @@ def handle_search(call: Call) -> Response:
     1,000 results at most; each result has ``result_type: "ticket"``."""
     args = call.request.args
     terms = parse_query(args.get("query", ""))
-    try:
-        page = int(args.get("page", "1"))
-        per_page = min(int(args.get("per_page", str(SEARCH_PAGE))), SEARCH_PAGE)
-    except ValueError:
-        raise invalid_value("page and per_page must be integers.") from None
-    if page < 1 or per_page < 1:
-        raise invalid_value("page and per_page must be at least 1.")
+    page = positive_int(args, "page", 1)
+    per_page = positive_int(args, "per_page", SEARCH_PAGE, SEARCH_PAGE)
     account = call.account
     with account.lock:
         ids = account.search_ticket_ids(terms)[:SEARCH_LIMIT]

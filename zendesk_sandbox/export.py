@@ -33,6 +33,7 @@ from werkzeug.wrappers import Response
 
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
+from zendesk_sandbox.pagination import positive_int
 from zendesk_sandbox.responses import encoded_json_response
 
 CURSOR_TEXT = re.compile(r"(\d+)\.0\|\|(\d+)\|")
@@ -79,7 +80,7 @@ def handle_export(call: Call) -> Response:
     other side-load names are ignored.
     """
     account, args = call.account, call.request.args
-    per_page = _per_page(args.get("per_page"), account.config.page_limit)
+    per_page = positive_int(args, "per_page", account.config.page_limit, account.config.page_limit)
     exclude_deleted = args.get("exclude_deleted", "").lower() in TRUE_VALUES
     scope = args.get("support_type_scope", "agent")
     if scope not in SUPPORT_TYPE_SCOPES:
@@ -150,18 +151,6 @@ def cursor_envelope(
         "before_cursor": before_cursor,
         "end_of_stream": not more,
     }
-
-
-def _per_page(value: str | None, page_limit: int) -> int:
-    if value is None:
-        return page_limit
-    try:
-        per_page = int(value)
-    except ValueError:
-        raise invalid_value(f"per_page must be an integer; got {value!r}.") from None
-    if per_page < 1:
-        raise invalid_value("per_page must be at least 1.")
-    return min(per_page, page_limit)
 
 
 def _start_time(value: str, now: float, window: float) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
@@ -43,17 +43,18 @@ def decode_key(cursor: str) -> tuple:
     return tuple(key)
 
 
-def _int_arg(call: Call, name: str, default: int) -> int:
-    value = call.request.args.get(name)
+def positive_int(args: Mapping[str, str], name: str, default: int, most: int | None = None) -> int:
+    """A page number or size from the query: an integer of at least 1, capped at ``most``."""
+    value = args.get(name)
     if value is None:
-        return default
+        return default if most is None else min(default, most)
     try:
         number = int(value)
     except ValueError:
-        raise invalid_value(f"{name} must be an integer.") from None
+        raise invalid_value(f"{name} must be an integer; got {value!r}.") from None
     if number < 1:
         raise invalid_value(f"{name} must be at least 1.")
-    return number
+    return number if most is None else min(number, most)
 
 
 def paginated(
@@ -82,8 +83,8 @@ def page_records(call: Call, records: Sequence[Keyed], descending: bool = False)
     if "page[size]" in args or "page[after]" in args or "page[before]" in args:
         chosen, _, _ = _cursor_slice(call, records, descending)
         return [record for _, record in chosen]
-    size = min(_int_arg(call, "per_page", MAX_PAGE), MAX_PAGE)
-    page = _int_arg(call, "page", 1)
+    size = positive_int(call.request.args, "per_page", MAX_PAGE, MAX_PAGE)
+    page = positive_int(call.request.args, "page", 1)
     return [record for _, record in records[(page - 1) * size : page * size]]
 
 
@@ -91,7 +92,7 @@ def _cursor_slice(
     call: Call, records: Sequence[Keyed], descending: bool
 ) -> tuple[list[Keyed], bool, int]:
     args = call.request.args
-    size = min(_int_arg(call, "page[size]", MAX_PAGE), MAX_PAGE)
+    size = positive_int(args, "page[size]", MAX_PAGE, MAX_PAGE)
     after, before = args.get("page[after]"), args.get("page[before]")
     if after and before:
         raise invalid_value("Use page[after] or page[before], not both.")
@@ -135,8 +136,8 @@ def _cursor_page(call: Call, name: str, records: Sequence[Keyed], descending: bo
 
 
 def _offset_page(call: Call, name: str, records: Sequence[Keyed]) -> dict:
-    size = min(_int_arg(call, "per_page", MAX_PAGE), MAX_PAGE)
-    page = _int_arg(call, "page", 1)
+    size = positive_int(call.request.args, "per_page", MAX_PAGE, MAX_PAGE)
+    page = positive_int(call.request.args, "page", 1)
     kept = {k: v for k, v in call.request.args.items() if k != "page"}
 
     def page_url(number: int) -> str:
