@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from tests.support.configs import tap_config
+from tests.support.pipeline import run_pipeline
 from tests.support.processes import TAP, TARGET, clean_env, parse_lines, write_json
 from tests.support.tools import tool_venv
 from zendesk_sandbox import Credentials
@@ -25,23 +26,14 @@ def test_tap_output_loads_into_target_jsonl(singer_tools, make_sandbox, tmp_path
     output = tmp_path / "jsonl"
     output.mkdir()
     config = write_json(tmp_path / "jsonl.json", {"destination_path": str(output)})
-    tap = subprocess.Popen(
-        [TAP, "--config", str(tap_config(tmp_path, sandbox.base_url, pageSize=100))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=clean_env(),
-    )
-    target = subprocess.run(
-        [str(singer_tools / "target-jsonl"), "--config", str(config)],
-        stdin=tap.stdout,
-        capture_output=True,
-        text=True,
+    run = run_pipeline(
+        tap_config(tmp_path, sandbox.base_url, pageSize=100),
+        config,
+        target=str(singer_tools / "target-jsonl"),
         timeout=300,
-        check=False,
     )
-    tap.stdout.close()
-    assert tap.wait(timeout=60) == 0
-    assert target.returncode == 0, target.stderr
+    assert run.tap_returncode == 0, run.tap_stderr
+    assert run.target_returncode == 0, run.target_stderr
 
     files = list(output.glob("tickets*.jsonl"))
     assert len(files) == 1
@@ -52,7 +44,7 @@ def test_tap_output_loads_into_target_jsonl(singer_tools, make_sandbox, tmp_path
         exported["_sdc_deleted_at"] = exported["updated_at"]
     assert rows[0] == exported
     # target-jsonl echoes the last STATE it received: the tap's final bookmark.
-    state = json.loads(target.stdout.strip().splitlines()[-1])
+    state = json.loads(run.target_stdout.strip().splitlines()[-1])
     assert state["bookmarks"]["tickets"]["id"] == rows[-1]["id"]
 
 

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 
 from tests.support.configs import tap_config
+from tests.support.pipeline import run_pipeline
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, find_postgres
-from tests.support.processes import TAP, clean_env, write_json
+from tests.support.processes import write_json
 from tests.support.tools import tool_venv
 
 pytestmark = pytest.mark.slow
@@ -43,25 +44,20 @@ def postgres():
 def _load(target_bin, postgres, tmp_path, base_url, *, name, state=None):
     """tap | target-postgres; returns the last STATE the target printed."""
     config = tap_config(tmp_path, base_url, name=f"{name}-tap.json", pageSize=100)
-    args = [TAP, "--config", str(config)]
+    args = []
     if state is not None:
-        args += ["--state", str(write_json(tmp_path / f"{name}-state.json", state))]
+        args = ["--state", str(write_json(tmp_path / f"{name}-state.json", state))]
     target_config = write_json(tmp_path / f"{name}-target.json", postgres.target_config())
-    tap = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env())
-    target = subprocess.run(
-        [str(target_bin / "target-postgres"), "--config", str(target_config)],
-        stdin=tap.stdout,
-        capture_output=True,
-        text=True,
+    run = run_pipeline(
+        config,
+        target_config,
+        tap_args=args,
+        target=str(target_bin / "target-postgres"),
         timeout=300,
-        check=False,
     )
-    tap.stdout.close()
-    tap_stderr = tap.stderr.read().decode()
-    tap.stderr.close()
-    assert tap.wait(timeout=60) == 0, tap_stderr
-    assert target.returncode == 0, target.stderr[-3000:]
-    return json.loads(target.stdout.strip().splitlines()[-1]), tap_stderr
+    assert run.tap_returncode == 0, run.tap_stderr
+    assert run.target_returncode == 0, run.target_stderr[-3000:]
+    return json.loads(run.target_stdout.strip().splitlines()[-1]), run.tap_stderr
 
 
 def _sql(target_bin, postgres, query):

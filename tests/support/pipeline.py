@@ -1,8 +1,10 @@
-"""``tap-zendesk-tickets | target-zendesk-tickets`` through a real pipe, as a shell runs it."""
+"""``tap-zendesk-tickets | <a target>`` through a real pipe, as a shell runs it (our target
+unless told otherwise)."""
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +20,27 @@ class PipelineRun:
     target_stderr: str
 
 
-def run_pipeline(tap_config: Path, target_config: Path, *, timeout: float = 120) -> PipelineRun:
-    """Run the tap into the target until both exit."""
+def run_pipeline(
+    tap_config: Path,
+    target_config: Path,
+    *,
+    timeout: float = 120,
+    tap_args: Sequence[str] = (),
+    target: str = TARGET,
+) -> PipelineRun:
+    """Run the tap (with ``tap_args`` after its config) into ``target`` until both exit."""
     env = clean_env()
-    errors = tap_config.with_name("tap-stderr.txt")
+    errors = tap_config.with_name(f"{tap_config.stem}-stderr.txt")
     with errors.open("w") as tap_stderr:
         tap = subprocess.Popen(
-            [TAP, "--config", str(tap_config)], stdout=subprocess.PIPE, stderr=tap_stderr, env=env
+            [TAP, "--config", str(tap_config), *tap_args],
+            stdout=subprocess.PIPE,
+            stderr=tap_stderr,
+            env=env,
         )
         try:
-            target = subprocess.run(
-                [TARGET, "--config", str(target_config)],
+            loaded = subprocess.run(
+                [target, "--config", str(target_config)],
                 stdin=tap.stdout,
                 capture_output=True,
                 text=True,
@@ -41,5 +53,5 @@ def run_pipeline(tap_config: Path, target_config: Path, *, timeout: float = 120)
             tap.stdout.close()  # a target that stopped early makes the tap see a closed pipe
             tap.wait(timeout=timeout)
     return PipelineRun(
-        tap.returncode, target.returncode, errors.read_text(), target.stdout, target.stderr
+        tap.returncode, loaded.returncode, errors.read_text(), loaded.stdout, loaded.stderr
     )
