@@ -214,6 +214,9 @@ class Account(TicketWrites, AccountReads, Persistence):
     @settled
     def ticket_state(self, ticket_id: int) -> str:
         """``missing``, ``deleted``, ``archived`` or ``active``."""
+        return self._state(ticket_id)
+
+    def _state(self, ticket_id: int) -> str:
         if not self._exists(ticket_id):
             return "missing"
         if ticket_id in self._deleted:
@@ -423,15 +426,7 @@ class Account(TicketWrites, AccountReads, Persistence):
             return stored
         if not 1 <= ticket_id <= self._keys.count:
             raise KeyError(ticket_id)
-        keys = self._keys
-        return self._factory.build(
-            ticket_id,
-            created=keys.created[ticket_id],
-            updated=keys.updated[ticket_id],
-            generated=keys.generated[ticket_id],
-            deleted=ticket_id in keys.deleted,
-            base_url=self._base_url,
-        )
+        return self._generated_ticket(ticket_id)
 
     def _encoded(self, ticket_id: int) -> bytes:
         cached = self._json_cache.get(ticket_id)

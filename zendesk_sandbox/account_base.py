@@ -47,12 +47,25 @@ class AccountBase:
     _store: Store | None
     _replaying: bool
 
+    def _generated_ticket(self, ticket_id: int) -> dict:
+        """Ticket ``ticket_id`` as the seed generates it, before any change to it."""
+        keys = self._keys
+        return self._factory.build(
+            ticket_id,
+            created=keys.created[ticket_id],
+            updated=keys.updated[ticket_id],
+            generated=keys.generated[ticket_id],
+            deleted=ticket_id in keys.deleted,
+            base_url=self._base_url,
+        )
+
     # -- implemented by Account ----------------------------------------------------------
 
     def now(self) -> float:
         raise NotImplementedError
 
-    def ticket_state(self, ticket_id: int) -> str:
+    def _state(self, ticket_id: int) -> str:
+        """``missing``, ``deleted``, ``archived`` or ``active``; the caller holds the lock."""
         raise NotImplementedError
 
     def _run_due_jobs(self) -> None:

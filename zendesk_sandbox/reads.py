@@ -111,17 +111,7 @@ class AccountReads(AccountBase):
         return self._generated_search
 
     def _generated_facts(self, ticket_id: int) -> Facts:
-        keys = self._keys
-        return Facts.of(
-            self._factory.build(
-                ticket_id,
-                created=keys.created[ticket_id],
-                updated=keys.updated[ticket_id],
-                generated=keys.generated[ticket_id],
-                deleted=ticket_id in keys.deleted,
-                base_url=self._base_url,
-            )
-        )
+        return Facts.of(self._generated_ticket(ticket_id))
 
     # -- users ---------------------------------------------------------------------------
 

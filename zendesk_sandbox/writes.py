@@ -263,13 +263,6 @@ class TicketWrites(AccountBase):
             results.append({**base, "success": True, "status": "Deleted"})
         return results
 
-    def _state(self, ticket_id: int) -> str:
-        if not self._exists(ticket_id):
-            return "missing"
-        if ticket_id in self._deleted:
-            return "deleted"
-        return "archived" if ticket_id in self._archived else "active"
-
     # -- people and fields ---------------------------------------------------------------
 
     @settled
