@@ -2,6 +2,7 @@
 Zendesk's rate limits scaled down in time.
 
     python benchmarks/bench_copy.py [--quick] [--window SECONDS]
+    python benchmarks/bench_copy.py --idle
 
 Both accounts allow what Zendesk Enterprise allows in a minute (700 requests; 10 export
 requests on the source) per ``--window`` seconds (3 by default). Printed: the requests per
@@ -11,6 +12,12 @@ L a window need at least ceil(n / L) - 1 whole windows. Goal: within 10 %. The f
 (starting two processes, the destination export's lag) weigh more the shorter the window;
 at Zendesk's real one-minute windows (``--window 60``, about two minutes for 2,000 tickets)
 they are a few seconds in minutes.
+
+``--idle``: the seed's plain job at the defaults a user gets (tap | target, 250 tickets into
+an account that holds no ticket, the export leaving out its last minute as Zendesk's does,
+``destinationExportLag`` left at 61 s), against the same with the lag set to 0 s: the
+ratio of the wall times (goal: within 1.3x) and the seconds the target sat idle waiting
+for the destination's export.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from zendesk_sandbox import Credentials, Sandbox, pair_configs  # noqa: E402
+from zendesk_sandbox import Credentials, Sandbox, SandboxConfig, pair_configs  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ACCOUNT_LIMIT, EXPORT_LIMIT = 700, 10
@@ -54,11 +62,75 @@ def catalog(tap: list[str]) -> dict:
     return found
 
 
+IDLE = re.compile(r"reading its end again in (\S+) \(destinationExportLag\)")
+
+
+def plain_pipe(target_settings: dict) -> tuple[float, float]:
+    """tap | target, 250 tickets into an empty account, both at their defaults but
+    ``target_settings``: (wall seconds, seconds the target announced it would sit idle)."""
+    source_config, _ = pair_configs(tickets=250)
+    destination_config = SandboxConfig(tickets=0, people=False, account=1)
+    with (
+        Sandbox(source_config) as source,
+        Sandbox(destination_config) as destination,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        tap_config, target_config = Path(tmp) / "tap.json", Path(tmp) / "target.json"
+        tap_config.write_text(json.dumps(settings(source.base_url)))
+        target_config.write_text(json.dumps(settings(destination.base_url, **target_settings)))
+        started = time.monotonic()
+        producer = subprocess.Popen(
+            [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        consumer = subprocess.run(
+            [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)],
+            stdin=producer.stdout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        producer.wait()
+        wall = time.monotonic() - started
+        if producer.returncode or consumer.returncode:
+            raise SystemExit(f"the pipeline failed:\n{consumer.stderr[-3000:]}")
+        imported = len(destination.imported_tickets())
+        if imported != len(source.visible_ticket_ids(exclude_deleted=True)):
+            raise SystemExit(f"{imported} tickets imported: not every ticket once")
+    idle = sum(_seconds(found) for found in IDLE.findall(consumer.stderr))
+    return wall, idle
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration as the target prints it (``1m1s``, ``1.5s``, ``100ms``)."""
+    total = 0.0
+    for number, unit in re.findall(r"([0-9.]+)(ms|h|m|s)", duration):
+        total += float(number) * {"h": 3600, "m": 60, "s": 1, "ms": 0.001}[unit]
+    return total
+
+
+def idle_comparison() -> None:
+    at_defaults, idle = plain_pipe({})
+    without_lag, idle_without = plain_pipe({"destinationExportLag": "0s"})
+    ratio = at_defaults / without_lag
+    print("250 tickets, tap | target into an empty account (the seed's plain job)")
+    print(f"  at the defaults (destinationExportLag 61 s): {at_defaults:.1f} s, idle {idle:.0f} s")
+    print(
+        f"  destinationExportLag 0 s:                    {without_lag:.1f} s, idle {idle_without:.0f} s"
+    )
+    print(f"  ratio {ratio:.2f} (goal within 1.3x: {'ok' if ratio <= 1.3 else 'MISSED'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 tickets instead of 2,000")
     parser.add_argument("--window", type=float, default=3.0)
+    parser.add_argument("--idle", action="store_true", help="the idle comparison only")
     args = parser.parse_args()
+    if args.idle:
+        idle_comparison()
+        return
     tickets, window = (500 if args.quick else 2_000), args.window
     limits = {"incremental-exports": (EXPORT_LIMIT, window), "account": (ACCOUNT_LIMIT, window)}
     source_config, destination_config = pair_configs(

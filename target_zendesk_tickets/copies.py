@@ -9,7 +9,9 @@ Every answer comes from an exact source, never from Zendesk's search alone (it l
   old, so the search index has them); with ``archiveImmediately`` a closed copy is
   archived at once, and only the scan is exact.
 * **The scan**: the destination's own incremental export, every page, archived tickets
-  included. It leaves out the last minute, so it is read to its end again once
+  included. It leaves out the last minute: what changed then is found exactly
+  (:mod:`recent_changes`: the count of tickets, the job list, the tickets updated since);
+  only when that cannot account for everything is the export's end read again once
   ``destinationExportLag`` has passed.
 * This run's own imports.
 
@@ -17,7 +19,7 @@ Before the first look-up, other runs' import jobs still queued or running (a run
 killed, for example) are waited for, so what they import is found.
 
 Look-ups cost one request a ticket, the scan about one request per 1,000 tickets of the
-destination (plus the lag). A run starts with look-ups and switches to the scan once the
+destination. A run starts with look-ups and switches to the scan once the
 look-ups made would have paid for it (:data:`SCAN_AFTER` plus the scan's pages): a first
 copy into an account without copies pays about that many look-ups, a small delta run
 never scans. What is kept of each copy is small (:class:`Copy`); the whole ticket is read
@@ -33,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from target_zendesk_tickets.comment_counts import CommentCounter, comment_count_of
+from target_zendesk_tickets.recent_changes import RecentChanges
 from target_zendesk_tickets.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
@@ -48,7 +52,6 @@ EXPORT_PAGE = 1000
 #: Zendesk archives tickets closed for 120 days: a ticket this old may have an archived copy.
 ARCHIVE_AGE = dt.timedelta(days=120)
 LIST_PATH = "/api/v2/tickets.json"
-SHOW_MANY_PATH = "/api/v2/tickets/show_many.json"
 COUNT_PATH = "/api/v2/tickets/count.json"
 SEARCH_PATH = "/api/v2/search.json"
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
@@ -91,11 +94,10 @@ def copies_of(tickets: list[Any], key: str) -> Copy | None:
             ", ".join(str(t["id"]) for t in live),
         )
     oldest = min(live, key=lambda t: t["id"])
-    count = oldest.get("comment_count")
     return Copy(
         oldest["id"],
         str(oldest.get("status") or ""),
-        count if isinstance(count, int) else None,
+        comment_count_of(oldest),
         tuple(str(t.get("updated_at")) for t in live),
         dict(oldest),
     )
@@ -131,6 +133,8 @@ class CopyIndex:
         self,
         client: ZendeskClient,
         recovery: LostAnswerCheck,
+        counter: CommentCounter,
+        recent: RecentChanges,
         *,
         export_lag: float,
         archive_immediately: bool,
@@ -139,6 +143,8 @@ class CopyIndex:
     ) -> None:
         self.client = client
         self.recovery = recovery
+        self.counter = counter
+        self.recent = recent
         self.export_lag = export_lag
         self.archive_immediately = archive_immediately
         self.job_timeout = job_timeout
@@ -174,21 +180,19 @@ class CopyIndex:
             self._absent.add(key)
         return found
 
-    def details(self, copy: Copy) -> Copy:
-        """``copy`` with its whole ticket, read when it was not (the scan keeps none)."""
-        if copy.ticket is not None:
-            return copy
-        document = self._get(
-            SHOW_MANY_PATH,
-            {"ids": str(copy.id), "include": "comment_count"},
-            f"GET {SHOW_MANY_PATH} (the copy {copy.id})",
-        )
-        tickets = [t for t in document.get("tickets") or [] if isinstance(t, Mapping)]
-        if tickets:
-            count = tickets[0].get("comment_count")
-            copy.comment_count = count if isinstance(count, int) else copy.comment_count
-            copy.status = str(tickets[0].get("status") or copy.status)
-            copy.ticket = dict(tickets[0])
+    def details(self, copy: Copy, *, count_comments: bool = True) -> Copy:
+        """``copy`` with its whole ticket and (``count_comments``) its exact comment count,
+        read when it was not (the scan keeps no ticket; an answer may carry no count)."""
+        if copy.ticket is None:
+            self.requests += 1
+            shown = self.counter.show_many([copy.id], budget=self._budget).get(copy.id)
+            if shown is not None:
+                copy.comment_count = comment_count_of(shown)
+                copy.status = str(shown.get("status") or copy.status)
+                copy.ticket = shown
+        if copy.comment_count is None and count_comments:
+            self.requests += 1
+            copy.comment_count = self.counter.count(copy.id, budget=self._budget)
         return copy
 
     def changed(self, key: str, copy: Copy) -> None:
@@ -261,35 +265,48 @@ class CopyIndex:
             "Reading the destination's export to find every copy (%d look-ups made so far)",
             self.lookups,
         )
-        params: dict[str, Any] = {
-            "start_time": 0,
-            "include": "comment_count",
-            "support_type_scope": "all",
-            "per_page": EXPORT_PAGE,
-        }
-        cursor = self._read_export(params)
-        # The export leaves out the last minute: tickets imported or changed then (by other
-        # runs, agents, automations) show only once that minute has passed.
-        wait = self.export_lag
-        logger.info(
-            "Reading the end of the destination's export again in %s (destinationExportLag)",
-            format_duration(wait),
+        seen: set[int] = set()  # live tickets the export shows, for what it leaves out
+        cursor = self._read_export({"start_time": 0, "support_type_scope": "all"}, seen)
+        hidden = self.recent.find(
+            seen,
+            self.recent.export_end(),
+            deadline=self.client.policy.clock() + self.job_timeout,
         )
-        self.client.policy.sleep(wait)
-        if cursor:
-            self._read_export(
-                {"cursor": cursor, "include": "comment_count", "per_page": EXPORT_PAGE}
+        for ticket in hidden.tickets:
+            self._take(ticket)
+        if not hidden.complete:
+            # Only the export itself can tell: once the lag has passed, it shows the rest.
+            logger.info(
+                "The destination's export leaves out its last minute and %s: reading its "
+                "end again in %s (destinationExportLag)",
+                hidden.why_not,
+                format_duration(self.export_lag),
             )
+            self.client.policy.sleep(self.export_lag)
+            # No cursor: the export showed nothing yet, so it is read from the start again.
+            again = {"cursor": cursor} if cursor else {"start_time": 0, "support_type_scope": "all"}
+            self._read_export(again, seen)
         self.scanned = True
         self._absent.clear()  # the scan knows better now
-        logger.info("The destination has %d tickets with an external_id", len(self._known))
+        logger.info(
+            "The destination has %d tickets with an external_id (%d changed in the last "
+            "minute found without waiting)",
+            len(self._known),
+            len(hidden.tickets),
+        )
 
-    def _read_export(self, params: dict[str, Any]) -> str | None:
+    def _read_export(self, params: dict[str, Any], seen: set[int]) -> str | None:
+        """Every page from ``params`` on; the last cursor (None when the export gave none)."""
         cursor = None
+        params = {**params, "include": "comment_count", "per_page": EXPORT_PAGE}
         while True:
             page = self._get(EXPORT_PATH, params, f"GET {EXPORT_PATH} (the destination's export)")
             for ticket in page.get("tickets") or []:
-                if isinstance(ticket, Mapping):
+                if isinstance(ticket, Mapping) and isinstance(ticket.get("id"), int):
+                    if ticket.get("status") == "deleted":
+                        seen.discard(ticket["id"])
+                    else:
+                        seen.add(ticket["id"])
                     self._take(ticket)
             cursor = page.get("after_cursor") or cursor
             if page.get("end_of_stream") or not page.get("after_cursor"):
@@ -313,10 +330,9 @@ class CopyIndex:
         if known is not None and known.id < ticket_id:
             known.versions = versions  # a second ticket with the key: the oldest is the copy
             return
-        count = ticket.get("comment_count")
         self._known[key] = Copy(
             ticket_id,
             str(ticket.get("status") or ""),
-            count if isinstance(count, int) else None,
+            comment_count_of(ticket),
             versions or (str(ticket.get("updated_at")),),
         )

@@ -86,8 +86,8 @@ COPY_PROPERTIES = (
             "fields that differ and the comments it lacks) and is never imported twice; "
             "the copy's `external_id` links it to its source (`zendesk:<host>:<id>`). "
             "`append-only`: every ticket is imported (a ticket that changed becomes "
-            "another ticket), except one already there with the same `updated_at`. "
-            "`overwrite` is not supported."
+            "another ticket) and nothing of the destination is read; after a crash, what "
+            "went in after the last STATE goes in again. `overwrite` is not supported."
         ),
     ),
     th.Property(
@@ -127,9 +127,11 @@ COPY_PROPERTIES = (
         default="61s",
         title="Destination export lag",
         description=(
-            "Zendesk's export leaves out the last minute. When the target reads the "
-            "destination's export to find copies and other runs' import jobs were recent, "
-            "it reads it to the end again once this has passed (a Go duration)."
+            "How much of its recent past the destination's export leaves out (Zendesk's: "
+            "the last minute). With `upsert`, copies changed in that time are found "
+            "without waiting (the count of tickets, the job list, the tickets updated "
+            "since); only when something there is left unexplained does the target wait "
+            "this long and read the export's end again, and it says why (a Go duration)."
         ),
     ),
     th.Property(

@@ -104,6 +104,15 @@ class Destination:
                 return Field(int(record["id"]), title, field_type, options)
         return None
 
+    def fields_titled(self, title: str) -> list[int]:
+        """The ids of B's ticket fields with this title, whatever their type."""
+        return [
+            int(record["id"])
+            for record in self._list(FIELDS_PATH, "ticket_fields")
+            if isinstance(record.get("id"), int)
+            and str(record.get("title")).casefold() == title.casefold()
+        ]
+
     def text_field(self, title: str) -> int | None:
         """B's text field with this title, created when missing (not in a dry run)."""
         found = self.field(title, "text")

@@ -9,9 +9,10 @@ line). A closed copy cannot change: it is left as it is and counted (``closedCop
 fail`` makes that an error). A ticket deleted in the source leaves its copy (counted), or
 deletes it with ``deletedTickets: delete``.
 
-``append-only``: every ticket is imported, except one whose copy already has the same
-``updated_at`` (after a crash, a run from the last STATE sends again what went in after
-it: it goes in once). A ticket that changed is imported again as another ticket.
+``append-only``: every ticket is imported, and nothing of the destination is read: the
+seed's plain import. A ticket that changed is imported again as another ticket, and after a
+crash, a run from the last STATE imports again what went in after it (upsert is the load
+method that makes exactly one copy).
 
 The copies are found by :class:`CopyIndex`; a copy's comments are assumed to be those of
 its source, in order (comments written in the destination itself shift them).
@@ -28,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.batches import IMPORT, UPDATE, TicketRef
+from target_zendesk_tickets.comment_counts import CommentCounter
 from target_zendesk_tickets.copies import ARCHIVE_AGE, Copy, CopyIndex
 from target_zendesk_tickets.errors import TargetError
+from target_zendesk_tickets.mapper import CLEARABLE, LeftOut
 from target_zendesk_tickets.recovery import may_still_be_running
 from zendesk_api.errors import (
     ZendeskError,
@@ -69,6 +72,7 @@ class LoadPlanner:
         method: str,
         index: CopyIndex,
         client: ZendeskClient,
+        counter: CommentCounter,
         settle: Callable[[], None],
         closed_copies: str,
         deleted_tickets: str,
@@ -81,6 +85,7 @@ class LoadPlanner:
         self.method = method
         self.index = index
         self.client = client
+        self.counter = counter
         self._settle = settle  # waits for this run's jobs in flight
         self.closed_copies = closed_copies
         self.deleted_tickets = deleted_tickets
@@ -98,11 +103,16 @@ class LoadPlanner:
 
     # ----------------------------------------------------------------------------------
 
-    def plan(self, body: dict[str, Any], ref: TicketRef) -> Planned | None:
-        """What to send for one mapped ticket (None: nothing, it was counted)."""
+    def plan(
+        self, body: dict[str, Any], ref: TicketRef, left_out: LeftOut | None = None
+    ) -> Planned | None:
+        """What to send for one mapped ticket (None: nothing, it was counted).
+
+        ``left_out``: what the mapping could not carry over, cleared on an existing copy.
+        """
         key = body.get("external_id")
-        if not isinstance(key, str) or not key:
-            return Planned(IMPORT, body)  # nothing to find it by
+        if self.method == APPEND_ONLY or not isinstance(key, str) or not key:
+            return Planned(IMPORT, body)  # append-only reads nothing; no key: nothing to find
         if key in self._pending:
             self._settle()  # it came before in this run: what was sent must be in first
         copy = self.index.find(
@@ -111,16 +121,14 @@ class LoadPlanner:
         if copy is None:
             self._pending.add(key)
             return Planned(IMPORT, body)
-        if self.method == APPEND_ONLY:
-            if str(body.get("updated_at")) in copy.versions:
-                self._count("already in the destination (same updated_at)", ref)
-                return None
-            self._pending.add(key)
-            return Planned(IMPORT, body)
-        return self._update(key, body, self.index.details(copy), ref)
+        # The copy's comment count matters only when the source has comments to compare.
+        copy = self.index.details(copy, count_comments=bool(body.get("comments")))
+        return self._update(key, body, copy, ref, left_out or LeftOut())
 
-    def _update(self, key: str, body: dict[str, Any], copy: Copy, ref: TicketRef) -> Planned | None:
-        changes = changed_fields(body, copy.ticket or {})
+    def _update(
+        self, key: str, body: dict[str, Any], copy: Copy, ref: TicketRef, left_out: LeftOut
+    ) -> Planned | None:
+        changes = changed_fields(body, copy.ticket or {}, left_out)
         comments = new_comments(body, copy)
         if not changes and not comments:
             self._count("unchanged", ref)
@@ -198,13 +206,8 @@ class LoadPlanner:
 
     def _comment_added(self, copy: Copy, before: int) -> Looked[Any]:
         """After a lost answer: did the update add its comment (then it is done)?"""
-        document = self.client.get_json(
-            "/api/v2/tickets/show_many.json",
-            {"ids": str(copy.id), "include": "comment_count"},
-            budget=self.budget,
-        )
-        tickets = [t for t in document.get("tickets") or [] if isinstance(t, Mapping)]
-        count = tickets[0].get("comment_count") if tickets else None
+        shown = self.counter.show_many([copy.id], budget=self.budget).get(copy.id)
+        count = shown.get("comment_count") if shown else None
         return Looked(isinstance(count, int) and count > before)
 
     # ----------------------------------------------------------------------------------
@@ -277,17 +280,24 @@ SIMPLE_FIELDS = (
 )
 
 
-def changed_fields(body: Mapping[str, Any], ticket: Mapping[str, Any]) -> dict[str, Any]:
+def changed_fields(
+    body: Mapping[str, Any], ticket: Mapping[str, Any], left_out: LeftOut | None = None
+) -> dict[str, Any]:
     """What of ``body`` (the mapped source ticket) differs from the copy ``ticket``.
 
-    Only what the body says is compared: a reference the mapping left out, or a field only
-    the destination has, is left as the copy has it. An explicit null clears.
+    What the body says is compared; an explicit null clears. What the mapping left out
+    (``left_out``) is cleared where the copy still holds a value, so the copy reads as its
+    source does; a field only the destination has is left as the copy has it.
     """
+    left_out = left_out or LeftOut()
     changes = {
         name: body[name]
         for name in SIMPLE_FIELDS
         if name in body and body[name] != ticket.get(name)
     }
+    for name in CLEARABLE:
+        if name in left_out.fields and name not in body and ticket.get(name) is not None:
+            changes[name] = None
     if "tags" in body and sorted(body["tags"] or []) != sorted(ticket.get("tags") or []):
         changes["tags"] = body["tags"]
     theirs = {
@@ -299,6 +309,12 @@ def changed_fields(body: Mapping[str, Any], ticket: Mapping[str, Any]) -> dict[s
         entry
         for entry in body.get("custom_fields") or []
         if _field_value(entry.get("value")) != _field_value(theirs.get(entry.get("id")))
+    ]
+    sent = {entry.get("id") for entry in body.get("custom_fields") or []}
+    fields += [
+        {"id": field_id, "value": None}
+        for field_id in sorted(left_out.custom_fields - sent)
+        if _field_value(theirs.get(field_id)) is not None
     ]
     if fields:
         changes["custom_fields"] = fields

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.destination import Destination
@@ -51,6 +51,25 @@ UNMAPPABLE_IDS = {
 }
 #: Fields of a comment that an import takes.
 COMMENT_FIELDS = ("created_at", "public")
+
+
+@dataclass
+class LeftOut:
+    """What the mapping left out of one ticket that a copy may hold: an update clears it.
+
+    An import simply leaves these out (Zendesk's defaults apply); a copy made earlier may
+    still hold an old value there, and the copy must read as its source does now.
+    """
+
+    #: Reference fields that can be empty: ``assignee_id``, ``group_id``, ``organization_id``.
+    fields: set[str] = field(default_factory=set)
+    #: The destination's custom fields that cannot hold the source's value (an option it
+    #: lacks, another type under the same title).
+    custom_fields: set[int] = field(default_factory=set)
+
+
+#: Left-out references an update clears (a brand, a form and a requester cannot be empty).
+CLEARABLE = ("assignee_id", "group_id", "organization_id")
 
 
 class UnmappableError(TargetError):
@@ -107,13 +126,20 @@ class TicketMapper:
         self._defaults_checked = False
 
     def map(
-        self, body: Mapping[str, Any], comments: list[dict[str, Any]], who: str
+        self,
+        body: Mapping[str, Any],
+        comments: list[dict[str, Any]],
+        who: str,
+        left_out: LeftOut | None = None,
     ) -> dict[str, Any]:
-        """The import body with every reference mapped; ``who`` names the ticket in errors."""
+        """The import body with every reference mapped; ``who`` names the ticket in errors.
+
+        ``left_out`` is filled with what a copy must have cleared (see :class:`LeftOut`).
+        """
         self.tickets += 1
         if not self._defaults_checked:
             self._check_defaults()
-        ticket = _Ticket(self, dict(body), who)
+        ticket = _Ticket(self, dict(body), who, left_out if left_out is not None else LeftOut())
         # What the source has empty stays empty in the copy (an update clears it); what
         # the mapping leaves out is simply not sent.
         empty = {name: body[name] for name in EMPTIABLE if name in body and not body[name]}
@@ -133,6 +159,7 @@ class TicketMapper:
             if ticket.body.pop(name, None) not in (None, []):
                 self.report.count(kind, LEFT_OUT, who)
         ticket.body.update(empty)
+        ticket.left_out.fields.difference_update(ticket.body)  # sent after all (a default)
         return ticket.body
 
     def _check_defaults(self) -> None:
@@ -157,10 +184,13 @@ class TicketMapper:
 class _Ticket:
     """One ticket being mapped."""
 
-    def __init__(self, mapper: TicketMapper, body: dict[str, Any], who: str) -> None:
+    def __init__(
+        self, mapper: TicketMapper, body: dict[str, Any], who: str, left_out: LeftOut
+    ) -> None:
         self.mapper = mapper
         self.body = body
         self.who = who
+        self.left_out = left_out
         self.source = mapper.source
         self.destination = mapper.destination
         self.rules = mapper.rules
@@ -273,6 +303,8 @@ class _Ticket:
             assignee = self._agent(source_id, "assignee", self.body.get("group_id"))
             if assignee is not None:
                 self.body["assignee_id"] = assignee
+            else:
+                self.left_out.fields.add("assignee_id")
 
     # Structure ------------------------------------------------------------------------
 
@@ -297,6 +329,8 @@ class _Ticket:
             self.body[name_field] = default
         else:
             self.report.count(label, LEFT_OUT, what)
+            if name_field in CLEARABLE:
+                self.left_out.fields.add(name_field)
 
     def organization(self) -> int | None:
         source_id = self.body.pop("organization_id", None)
@@ -313,6 +347,7 @@ class _Ticket:
             if self.rules.on_unmapped == STOP:
                 raise self._stop("organization", f"organization {what}")
             self.report.count("organization", LEFT_OUT, what)
+            self.left_out.fields.add("organization_id")
         return mapped
 
     def check_organization(self, organization: int | None, requester: Any) -> None:
@@ -322,6 +357,7 @@ class _Ticket:
         if requester is None or (organizations is not None and organization not in organizations):
             # Zendesk only takes an organization the requester belongs to.
             self.report.count("organization", LEFT_OUT, f"not the requester's, {self.who}")
+            self.left_out.fields.add("organization_id")
             return
         self.report.count("organization", MAPPED)
         self.body["organization_id"] = organization
@@ -354,6 +390,10 @@ class _Ticket:
                 if self.rules.on_unmapped == STOP:
                     raise self._stop("custom field", what)
                 self.report.count("custom field", LEFT_OUT, what)
+                if source_field is not None:  # a field of another type there: not its value
+                    self.left_out.custom_fields.update(
+                        self.destination.fields_titled(source_field.title)
+                    )
                 continue
             if empty:
                 mapped.append({"id": field.id, "value": None})  # empty in the source too
@@ -362,6 +402,8 @@ class _Ticket:
             if value is not None:
                 self.report.count("custom field", MAPPED)
                 mapped.append({"id": field.id, "value": value})
+            else:  # none of its options is there
+                self.left_out.custom_fields.add(field.id)
         if mapped:
             self.body["custom_fields"] = mapped
 
@@ -417,4 +459,4 @@ class _UserById:
     organization_ids: None = None
 
 
-__all__ = ["MappingRules", "Person", "TicketMapper", "UnmappableError"]
+__all__ = ["CLEARABLE", "LeftOut", "MappingRules", "Person", "TicketMapper", "UnmappableError"]

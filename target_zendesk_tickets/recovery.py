@@ -33,11 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.comment_counts import CommentCounter
 from target_zendesk_tickets.convert import external_id_text
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.jobs import (
     LIST_PATH,
     SHOW_MANY_PATH,
+    JobStatus,
     is_finished,
     parse_job_list,
     parse_job_status,
@@ -91,6 +93,15 @@ def may_still_be_running(cause: ZendeskError) -> bool:
 
 
 @dataclass
+class JobList:
+    """The account's recent ticket jobs as listed, and which of them this run started."""
+
+    jobs: list[JobStatus]
+    complete: bool  # False: the list went on past MAX_JOB_PAGES
+    known: set[str]
+
+
+@dataclass
 class Presence:
     """Indexes of the batch's tickets found in Zendesk, not found, and not checkable."""
 
@@ -109,6 +120,7 @@ class LostAnswerCheck:
     def __init__(
         self,
         client: ZendeskClient,
+        counter: CommentCounter,
         *,
         known_jobs: Callable[[], set[str]],
         poll_interval: float,
@@ -117,6 +129,7 @@ class LostAnswerCheck:
         archive_immediately: bool,
     ) -> None:
         self.client = client
+        self.counter = counter  # the copies' comments, counted exactly
         self._known_jobs = known_jobs
         self.poll_interval = poll_interval
         self.timeout = timeout
@@ -152,18 +165,8 @@ class LostAnswerCheck:
         deadline = self._clock() + self.timeout
         self.wait_for_unknown_jobs(deadline)
         ids = [entry["id"] for entry in batch.tickets]
-        document = self._get(
-            "/api/v2/tickets/show_many.json",
-            {"ids": ",".join(map(str, ids)), "include": "comment_count"},
-            deadline=deadline,
-            what="the updated tickets",
-            operation="read tickets",
-        )
-        counts = {
-            t.get("id"): t.get("comment_count")
-            for t in (document.get("tickets") or [])
-            if isinstance(t, Mapping)
-        }
+        shown = self.counter.show_many(ids, budget=READ_BUDGET, deadline=deadline)
+        counts = {ticket_id: ticket.get("comment_count") for ticket_id, ticket in shown.items()}
         for entry, before in zip(batch.tickets, batch.comment_counts, strict=True):
             now = counts.get(entry["id"])
             if "comment" in entry and isinstance(now, int) and before is not None and now > before:
@@ -214,10 +217,10 @@ class LostAnswerCheck:
             )
             self._pause(self.poll_interval)
 
-    def unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> dict[str, str]:
-        """The recent ticket jobs this run did not start, from every page of the list:
-        id -> status. Jobs of other kinds (users, organizations...) cannot create tickets.
+    def ticket_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> JobList:
+        """The account's recent ticket jobs (every client's, this run's too), every page.
 
+        Jobs of other kinds (users, organizations...) cannot create or change tickets.
         Zendesk sorts the list by completion date, then creation date, descending, and does
         not say where jobs without a completion date (queued, working) go; they may come
         after a whole day of finished ones. So every page is read (cursor pagination),
@@ -233,23 +236,24 @@ class LostAnswerCheck:
             what="the list of recent jobs",
         )
         try:
-            listed = {
-                job.id: job.status
-                for items in pages
-                for job in map(parse_job_status, items)
-                if job.about_tickets
-            }
+            jobs = [
+                job for items in pages for job in map(parse_job_status, items) if job.about_tickets
+            ]
         except ZendeskHTTPError as exc:  # not to be retried: say what to check
             raise read_advice(exc, self.client.connection, operation="read job statuses") from None
         if pages.truncated:
             logger.warning(
                 "The list of recent jobs goes on past %d pages (%d jobs); the rest was not "
-                "read, so a job still running further down would not be waited for",
+                "read, so a job further down is neither waited for nor looked at",
                 MAX_JOB_PAGES,
-                len(listed),
+                len(jobs),
             )
-        known = self._known_jobs()
-        return {job_id: status for job_id, status in listed.items() if job_id not in known}
+        return JobList(jobs, complete=not pages.truncated, known=self._known_jobs())
+
+    def unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> dict[str, str]:
+        """The recent ticket jobs this run did not start: id -> status."""
+        listed = self.ticket_jobs(deadline, budget)
+        return {job.id: job.status for job in listed.jobs if job.id not in listed.known}
 
     def wait_for_unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> set[str]:
         """Wait until no job this run did not start is unfinished; the ids of those listed."""

@@ -20,6 +20,7 @@ from target_zendesk_tickets.convert import (
 )
 from target_zendesk_tickets.errors import BadRecordError
 from target_zendesk_tickets.links import source_link
+from target_zendesk_tickets.mapper import LeftOut
 from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
 from target_zendesk_tickets.references import USERS
 from target_zendesk_tickets.settings import MAX_BATCH
@@ -81,12 +82,13 @@ class TicketSink(BatchSink):
         if link:
             body["external_id"] = link  # the copy's durable link to its source
         ref = TicketRef(source_id, body.get("external_id"), line)
+        left_out = LeftOut()
         if target.mapping_active:
             comments = target.references.take_comments(source_id)
-            body = target.ticket_mapper.map(body, comments, ref.describe())
+            body = target.ticket_mapper.map(body, comments, ref.describe(), left_out)
         if link and own_external_id:
             target.keep_source_external_id(body, own_external_id)
-        planned = target.planner.plan(body, ref) if target.planner is not None else None
+        planned = target.planner.plan(body, ref, left_out) if target.planner is not None else None
         if target.planner is not None and planned is None:
             return  # nothing to send for it (counted)
         kind = planned.kind if planned else IMPORT

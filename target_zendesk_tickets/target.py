@@ -10,6 +10,7 @@ from typing import Any
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
 from target_zendesk_tickets.batches import IMPORT, UPDATE, Batch
+from target_zendesk_tickets.comment_counts import CommentCounter
 from target_zendesk_tickets.copies import CopyIndex
 from target_zendesk_tickets.copy_settings import AUTO, ON
 from target_zendesk_tickets.destination import Destination
@@ -21,6 +22,7 @@ from target_zendesk_tickets.mapper import TicketMapper
 from target_zendesk_tickets.mapping_report import MappingReport
 from target_zendesk_tickets.pipeline import ImportPipeline
 from target_zendesk_tickets.reader import LineNumberedReader
+from target_zendesk_tickets.recent_changes import RecentChanges
 from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.references import REFERENCE_STREAMS, SourceReferences
 from target_zendesk_tickets.report import final_message
@@ -32,6 +34,7 @@ from target_zendesk_tickets.state_gate import write_state_line
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import ZendeskClient, package_version
 from zendesk_api.retry import RetryBudget, RetryPolicy
+from zendesk_api.server_clock import ServerClock
 from zendesk_api.settings import register_token_settings
 
 COMPONENT = "target-zendesk-tickets"
@@ -96,7 +99,18 @@ class TargetZendeskTickets(TargetHooks):
 
     @cached_property
     def pipeline(self) -> ImportPipeline:
-        return build_pipeline(self.settings, self.sender)
+        return build_pipeline(self.settings, self.sender, self.comment_counter)
+
+    @cached_property
+    def comment_counter(self) -> CommentCounter:
+        return CommentCounter(self.sender)
+
+    @cached_property
+    def server_clock(self) -> ServerClock:
+        """The destination's time, from the answers to ``sender``."""
+        clock = ServerClock()
+        self.sender.response_hooks.append(clock.observe)
+        return clock
 
     @cached_property
     def references(self) -> SourceReferences:
@@ -130,9 +144,18 @@ class TargetZendeskTickets(TargetHooks):
     @cached_property
     def copy_index(self) -> CopyIndex:
         copy = self.settings.copy
+        recent = RecentChanges(
+            self.comment_counter,
+            self.pipeline.recovery,
+            self.server_clock,
+            export_lag=copy.export_lag,
+            budget=self.call_budget,
+        )
         return CopyIndex(
             self.sender,
             self.pipeline.recovery,
+            self.comment_counter,
+            recent,
             export_lag=copy.export_lag,
             archive_immediately=self.settings.archive_immediately,
             job_timeout=self.settings.job_timeout,
@@ -146,6 +169,7 @@ class TargetZendeskTickets(TargetHooks):
             method=copy.load_method,
             index=self.copy_index,
             client=self.sender,
+            counter=self.comment_counter,
             settle=self._settle,
             closed_copies=copy.closed_copies,
             deleted_tickets=copy.deleted_tickets,
@@ -295,7 +319,9 @@ class TargetZendeskTickets(TargetHooks):
             sys.exit(1)
 
 
-def build_pipeline(settings: TargetSettings, sender: ZendeskClient) -> ImportPipeline:
+def build_pipeline(
+    settings: TargetSettings, sender: ZendeskClient, counter: CommentCounter
+) -> ImportPipeline:
     """The pipeline: ``sender`` sends batches, a client of its own asks about jobs."""
     connection = settings.connection
     poller = ZendeskClient(connection, COMPONENT)
@@ -303,6 +329,7 @@ def build_pipeline(settings: TargetSettings, sender: ZendeskClient) -> ImportPip
     sender.response_hooks.append(lambda response: slots.observe(response.headers))
     recovery = LostAnswerCheck(
         sender,
+        counter,
         known_jobs=lambda: pipeline.known_jobs(),  # noqa: PLW0108 - defined below
         poll_interval=settings.job_poll_interval,
         timeout=settings.job_timeout,

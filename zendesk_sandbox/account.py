@@ -121,6 +121,11 @@ class Account(TicketWrites, AccountReads, Persistence):
         return copy.deepcopy(self._ticket(ticket_id))
 
     @settled
+    def ticket_field(self, ticket_id: int, name: str) -> object:
+        """One field of ticket ``ticket_id`` as it is now (no copy); KeyError if unknown."""
+        return self._ticket(ticket_id).get(name)
+
+    @settled
     def ticket_json(self, ticket_id: int) -> bytes:
         """The JSON encoding of one ticket; KeyError if unknown."""
         return self._encoded(ticket_id)

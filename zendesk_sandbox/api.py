@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
@@ -11,11 +12,11 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.imports import parse_batch, restricted_keys
-from zendesk_sandbox.pagination import positive_int
+from zendesk_sandbox.pagination import cursor_page, cursor_requested, positive_int
 from zendesk_sandbox.responses import (
     encoded_json_response,
-    includes,
     json_response,
+    list_comment_counts,
     warn_header,
     with_comment_counts,
 )
@@ -145,9 +146,12 @@ def handle_ticket_list(call: Call) -> Response:
     """``GET /api/v2/tickets(.json)``, optionally ``?external_id=`` and
     ``include=comment_count``.
 
-    Like Zendesk's List Tickets it leaves out archived (and deleted) tickets. Pages of up to
-    100 by id, with ``page`` and ``per_page``.
+    Like Zendesk's List Tickets it leaves out archived (and deleted) tickets. Offset pages
+    of up to 100 by id (``page``, ``per_page``), or cursor pages (``page[size]``) in the
+    order ``sort`` names: ``id``, ``updated_at``, or either with ``-`` for descending.
     """
+    if cursor_requested(call.request.args):
+        return _cursor_ticket_list(call)
     args = call.request.args
     page = positive_int(args, "page", 1)
     per_page = positive_int(args, "per_page", LIST_PAGE_SIZE, LIST_PAGE_SIZE)
@@ -156,7 +160,7 @@ def handle_ticket_list(call: Call) -> Response:
         ids = account.listed_ticket_ids(args.get("external_id"))
         chosen = ids[(page - 1) * per_page : page * per_page]
         encoded = [account.ticket_json(ticket_id) for ticket_id in chosen]
-        if "comment_count" in includes(args):
+        if list_comment_counts(call):
             counts = account.sideloads(chosen, {"comment_count"})["comment_count"]
             encoded = with_comment_counts(encoded, counts, chosen)
 
@@ -171,6 +175,38 @@ def handle_ticket_list(call: Call) -> Response:
     }
     body = b'{"tickets":[' + b",".join(encoded) + b"]," + json.dumps(tail).encode()[1:]
     return encoded_json_response(body)
+
+
+TICKET_SORTS = ("id", "updated_at")
+
+
+def _cursor_ticket_list(call: Call) -> Response:
+    args = call.request.args
+    sort = args.get("sort", "id")
+    name = sort.removeprefix("-")
+    if name not in TICKET_SORTS:
+        raise invalid_value(
+            f"sort must be one of {', '.join(TICKET_SORTS)}, optionally with '-'; got {sort!r}."
+        )
+    account = call.account
+    with account.lock:
+        ids = account.listed_ticket_ids(args.get("external_id"))
+        keyed: list[tuple[tuple, Any]] = (
+            sorted(((str(account.ticket_field(i, "updated_at")), i), i) for i in ids)
+            if name == "updated_at"
+            else [((i,), i) for i in ids]
+        )
+        descending = sort.startswith("-")
+        if descending:
+            keyed.reverse()
+        body = cursor_page(call, "tickets", keyed, descending)
+        chosen = body["tickets"]
+        body["tickets"] = [account.exported_ticket(i) for i in chosen]
+        if list_comment_counts(call):
+            counts = account.sideloads(chosen, {"comment_count"})["comment_count"]
+            for ticket in body["tickets"]:
+                ticket["comment_count"] = counts[ticket["id"]]
+    return json_response(body)
 
 
 def handle_ticket_count(call: Call) -> Response:

@@ -13,8 +13,8 @@ from zendesk_sandbox.imports import MAX_BATCH, restricted_keys
 from zendesk_sandbox.pagination import positive_int
 from zendesk_sandbox.responses import (
     encoded_json_response,
-    includes,
     json_response,
+    list_comment_counts,
     warn_header,
     with_comment_counts,
 )
@@ -47,7 +47,7 @@ def handle_ticket_show_many(call: Call) -> Response:
     with account.lock:
         shown = [i for i in ids if account.ticket_state(i) not in ("missing", "deleted")]
         encoded = [account.ticket_json(i) for i in shown]
-        if "comment_count" in includes(call.request.args):
+        if list_comment_counts(call):
             counts = account.sideloads(shown, {"comment_count"})["comment_count"]
             encoded = with_comment_counts(encoded, counts, shown)
     return encoded_json_response(b'{"tickets":[' + b",".join(encoded) + b"]}")

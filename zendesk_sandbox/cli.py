@@ -114,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=2_592_000.0,
         help="seconds an OAuth refresh token lives (2592000, 30 days)",
     )
+    parser.add_argument(
+        "--no-comment-count-outside-export",
+        action="store_true",
+        help="honour include=comment_count on the export only, not on ticket lists",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -145,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
+        comment_count_outside_export=not args.no_comment_count_outside_export,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -109,3 +109,7 @@ class SandboxConfig:
     # Seconds an OAuth token lives (Zendesk's defaults; tests set a second or two).
     access_token_lifetime: float = 1800.0
     refresh_token_lifetime: float = 2_592_000.0
+    # Whether ticket lists and show_many honour include=comment_count. Zendesk documents
+    # it as a ticket side-load, but recorded answers show it on the export only; False
+    # leaves it out everywhere but the export (the export always honours it).
+    comment_count_outside_export: bool = True

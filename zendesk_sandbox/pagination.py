@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
@@ -24,7 +25,7 @@ from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.responses import json_response
 
 MAX_PAGE = 100
-Keyed = tuple[tuple, dict]  # (sort key, record)
+Keyed = tuple[tuple, Any]  # (sort key, record)
 
 
 def encode_key(key: tuple) -> str:
@@ -69,8 +70,7 @@ def paginated(
 
     ``extra`` adds top-level keys (side-loads).
     """
-    args = call.request.args
-    if "page[size]" in args or "page[after]" in args or "page[before]" in args:
+    if cursor_requested(call.request.args):
         body = _cursor_page(call, name, records, descending)
     else:
         body = _offset_page(call, name, records)
@@ -79,8 +79,7 @@ def paginated(
 
 def page_records(call: Call, records: Sequence[Keyed], descending: bool = False) -> list[dict]:
     """The records the page of ``paginated`` will hold (for side-loads built from them)."""
-    args = call.request.args
-    if "page[size]" in args or "page[after]" in args or "page[before]" in args:
+    if cursor_requested(call.request.args):
         chosen, _, _ = _cursor_slice(call, records, descending)
         return [record for _, record in chosen]
     size = positive_int(call.request.args, "per_page", MAX_PAGE, MAX_PAGE)
@@ -109,6 +108,16 @@ def _cursor_slice(
         rest = [r for r in records if later(mark, tuple(r[0]))]
         return rest[-size:], len(rest) > size, size
     return list(records[:size]), len(records) > size, size
+
+
+def cursor_page(call: Call, name: str, records: Sequence[Keyed], descending: bool) -> dict:
+    """The body of one cursor page of ``records`` (in order) under ``name``."""
+    return _cursor_page(call, name, records, descending)
+
+
+def cursor_requested(args: Mapping[str, str]) -> bool:
+    """Whether a list request asks for cursor pagination (else: offset pagination)."""
+    return "page[size]" in args or "page[after]" in args or "page[before]" in args
 
 
 def _cursor_page(call: Call, name: str, records: Sequence[Keyed], descending: bool) -> dict:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Response
 
 from zendesk_sandbox.errors import ApiError
+
+if TYPE_CHECKING:
+    from zendesk_sandbox.context import Call
 
 JSON_TYPE = "application/json; charset=utf-8"
 TEXT_TYPE = "text/plain; charset=utf-8"
@@ -58,3 +62,12 @@ def includes(args: object) -> set[str]:
     """The ``include`` sideloads asked for (``include=users,comment_count``)."""
     value = getattr(args, "get", lambda _key, _default=None: None)("include", "") or ""
     return {part.strip() for part in str(value).split(",") if part.strip()}
+
+
+def list_comment_counts(call: Call) -> bool:
+    """Whether a ticket list (not the export) answers ``include=comment_count``: Zendesk
+    documents the side-load, recorded answers show it on the export only (a switch)."""
+    return (
+        "comment_count" in includes(call.request.args)
+        and call.account.config.comment_count_outside_export
+    )

@@ -57,6 +57,13 @@ class QuietRequestHandler(WSGIRequestHandler):
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
                 self.connection.close()  # the server's own shutdown/close then do nothing
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header: Zendesk's time is the sandbox clock (advance_clock moves it)."""
+        app = getattr(self.server, "app", None)
+        if timestamp is None and isinstance(app, SandboxApp):
+            timestamp = app.sandbox.account.now()
+        return super().date_time_string(timestamp)
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
 

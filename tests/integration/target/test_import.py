@@ -186,8 +186,6 @@ def test_a_completed_job_whose_results_leave_tickets_out_stops_naming_them(
     tickets = exported_tickets(source, 3)
     # The batch's job answers 'completed' with a result for its first ticket only.
     first_job = job_id(destination.config.seed, 1)
-    # (The target first reads the job list, for other runs' jobs: that answer is real.)
-    destination.add_fault("slow", route="job_status", delay=0)
     destination.add_fault(
         "status",
         route="job_status",

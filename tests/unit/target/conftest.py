@@ -6,6 +6,7 @@ import pytest
 import requests_mock as rm
 
 from target_zendesk_tickets.batches import Batch, TicketRef
+from target_zendesk_tickets.comment_counts import CommentCounter
 from target_zendesk_tickets.convert import to_import
 from target_zendesk_tickets.importer import Importer
 from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
@@ -53,6 +54,7 @@ def make_importer(clock):
         clients.append(client)
         recovery = LostAnswerCheck(
             client,
+            CommentCounter(client),
             known_jobs=lambda: set(known_jobs),
             poll_interval=settings.job_poll_interval,
             timeout=settings.job_timeout,

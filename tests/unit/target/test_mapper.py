@@ -4,7 +4,7 @@ import pytest
 import requests_mock as rm
 
 from target_zendesk_tickets.destination import Destination
-from target_zendesk_tickets.mapper import MappingRules, TicketMapper, UnmappableError
+from target_zendesk_tickets.mapper import LeftOut, MappingRules, TicketMapper, UnmappableError
 from target_zendesk_tickets.mapping_report import MappingReport
 from target_zendesk_tickets.references import SourceReferences
 from zendesk_api.http import ZendeskClient
@@ -248,3 +248,30 @@ def test_suspended_people_follow_the_unknown_people_rule(b):
     body = ticket_mapper.map({**TICKET, "collaborator_ids": [5]}, [], "ticket 7")
     assert body["collaborator_ids"] == [901]
     assert "gone@corp.test is suspended in the destination" in "\n".join(report.lines())
+
+
+def test_what_is_left_out_is_named_for_an_update_to_clear(b):
+    ticket_mapper, _ = mapper()
+    left_out = LeftOut()
+    ticket = {
+        **TICKET,
+        "assignee_id": 3,  # Carl is no agent of B
+        "group_id": 11,  # Billing is not in B
+        "custom_fields": [{"id": 50, "value": "silver"}, {"id": 51, "value": 7}],
+    }
+    body = ticket_mapper.map(ticket, [], "ticket 7", left_out)
+    assert "assignee_id" not in body and "group_id" not in body
+    assert left_out.fields == {"assignee_id", "group_id"}
+    assert left_out.custom_fields == {150}  # B's Tier has no Silver option
+    assert body["custom_fields"] == [{"id": 151, "value": 7}]
+
+
+def test_a_same_titled_field_of_another_type_is_named_to_clear(b):
+    b.get(
+        f"{B}/api/v2/ticket_fields.json",
+        json={"ticket_fields": [{"id": 152, "title": "Legacy", "type": "integer"}]},
+    )
+    ticket_mapper, _ = mapper()
+    left_out = LeftOut()
+    ticket_mapper.map({**TICKET, "custom_fields": [{"id": 52, "value": "x"}]}, [], "t", left_out)
+    assert left_out.custom_fields == {152}
