@@ -19,7 +19,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from target_zendesk_tickets.convert import is_deleted, to_import
+from target_zendesk_tickets.importing.convert import is_deleted, to_import
 from zendesk_sandbox import Credentials
 
 POLL_EVERY = 0.01

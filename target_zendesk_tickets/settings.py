@@ -13,7 +13,13 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
-from target_zendesk_tickets.copy_settings import COPY_PROPERTIES, CopySettings, read_copy_settings
+from target_zendesk_tickets.copying.settings import (
+    COPY_PROPERTIES,
+    CopySettings,
+    read_copy_settings,
+)
+from target_zendesk_tickets.importing.batches import MAX_BATCH
+from target_zendesk_tickets.importing.schedule import MAX_JOBS
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
     SettingsReader,
@@ -24,10 +30,6 @@ from zendesk_api.settings import (
 #: The OAuth scopes the client settings ask for by default: imports write, job reads read.
 OAUTH_SCOPES = "read write"
 
-#: Zendesk's limit for one bulk import call.
-MAX_BATCH = 100
-#: Zendesk's limit of queued or running jobs per account.
-MAX_JOBS = 30
 
 DEFAULTS: dict[str, Any] = {
     "bufferSize": MAX_BATCH,

@@ -9,28 +9,28 @@ from typing import Any
 
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
-from target_zendesk_tickets.batches import IMPORT, UPDATE, Batch
-from target_zendesk_tickets.comment_counts import CommentCounter
-from target_zendesk_tickets.copies import CopyIndex
-from target_zendesk_tickets.copy_settings import AUTO, ON
-from target_zendesk_tickets.destination import Destination
+from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.copying.copies import CopyIndex
+from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
+from target_zendesk_tickets.copying.mapper import TicketMapper
+from target_zendesk_tickets.copying.mapping_report import MappingReport
+from target_zendesk_tickets.copying.recent_changes import RecentChanges
+from target_zendesk_tickets.copying.references import REFERENCE_STREAMS, SourceReferences
+from target_zendesk_tickets.copying.settings import AUTO, ON
 from target_zendesk_tickets.errors import ForcedStopError, StoppedByFailure, TargetError
-from target_zendesk_tickets.importer import Importer
-from target_zendesk_tickets.jobs import JobOutcome, fetch_jobs
-from target_zendesk_tickets.load_plan import FAIL, UPSERT, LoadPlanner
-from target_zendesk_tickets.mapper import TicketMapper
-from target_zendesk_tickets.mapping_report import MappingReport
-from target_zendesk_tickets.pipeline import ImportPipeline
-from target_zendesk_tickets.reader import LineNumberedReader
-from target_zendesk_tickets.recent_changes import RecentChanges
-from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
-from target_zendesk_tickets.references import REFERENCE_STREAMS, SourceReferences
-from target_zendesk_tickets.report import final_message
-from target_zendesk_tickets.schedule import JobSlots, PollSchedule
+from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch
+from target_zendesk_tickets.importing.importer import Importer
+from target_zendesk_tickets.importing.jobs import JobOutcome, fetch_jobs
+from target_zendesk_tickets.importing.pipeline import ImportPipeline
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck, settle_period
+from target_zendesk_tickets.importing.report import final_message
+from target_zendesk_tickets.importing.schedule import JobSlots, PollSchedule
+from target_zendesk_tickets.importing.state_gate import write_state_line
 from target_zendesk_tickets.sdk_hooks import TargetHooks
 from target_zendesk_tickets.settings import CONFIG_SCHEMA, TargetSettings, read_target_settings
-from target_zendesk_tickets.sink import ReferenceSink, TicketSink
-from target_zendesk_tickets.state_gate import write_state_line
+from target_zendesk_tickets.singer_input.reader import LineNumberedReader
+from target_zendesk_tickets.singer_input.sinks import ReferenceSink, TicketSink
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import ZendeskClient, package_version
 from zendesk_api.retry import RetryBudget, RetryPolicy

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from target_zendesk_tickets.links import source_link
+from target_zendesk_tickets.copying.links import source_link
 from tests.support.tools import ROOT, tool_venv
 
 pytestmark = pytest.mark.slow

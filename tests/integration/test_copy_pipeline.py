@@ -3,7 +3,7 @@ accounts that overlap like real ones: a faithful copy, then a second run that up
 
 from __future__ import annotations
 
-from target_zendesk_tickets.links import source_link
+from target_zendesk_tickets.copying.links import source_link
 from tests.integration.target.harness import run_target, target_config
 from tests.integration.target.test_copy import (
     assert_same_conversation,

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from target_zendesk_tickets.links import source_link
+from target_zendesk_tickets.copying.links import source_link
 from tests.integration.target.harness import target_config
 from tests.support.copy_input import copy_input
 from tests.support.live import LiveProcess

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from target_zendesk_tickets.links import source_link
+from target_zendesk_tickets.copying.links import source_link
 from tests.integration.target.harness import run_target
 from tests.support.copy_input import copy_input
 from tests.support.live import LiveProcess

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from target_zendesk_tickets.convert import READ_ONLY_FIELDS
+from target_zendesk_tickets.importing.convert import READ_ONLY_FIELDS
 from tests.integration.target.harness import (
     DATA,
     expected_external_id,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import requests_mock as rm
 
-from target_zendesk_tickets.batches import Batch, TicketRef
-from target_zendesk_tickets.comment_counts import CommentCounter
-from target_zendesk_tickets.convert import to_import
-from target_zendesk_tickets.importer import Importer
-from target_zendesk_tickets.recovery import LostAnswerCheck, settle_period
+from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.importing.batches import Batch, TicketRef
+from target_zendesk_tickets.importing.convert import to_import
+from target_zendesk_tickets.importing.importer import Importer
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.settings import read_target_settings
 from tests.support.clock import FakeClock
 from tests.unit.target.messages import target_test_config, ticket

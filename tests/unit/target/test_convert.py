@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from target_zendesk_tickets.convert import (
+from target_zendesk_tickets.importing.convert import (
     READ_ONLY_FIELDS,
     ConversionError,
     format_datetime,

@@ -5,7 +5,7 @@ import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from target_zendesk_tickets.errors import ImportFailedError
-from target_zendesk_tickets.recovery import MAX_JOB_PAGES
+from target_zendesk_tickets.importing.recovery import MAX_JOB_PAGES
 from tests.unit.target.conftest import make_batch
 from tests.unit.target.messages import (
     IMPORT_URL,

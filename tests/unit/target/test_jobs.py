@@ -1,6 +1,6 @@
 import pytest
 
-from target_zendesk_tickets.jobs import (
+from target_zendesk_tickets.importing.jobs import (
     JobStatus,
     describe_failures,
     fetch_jobs,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from target_zendesk_tickets.load_plan import changed_fields
-from target_zendesk_tickets.mapper import LeftOut
+from target_zendesk_tickets.copying.load_plan import changed_fields
+from target_zendesk_tickets.copying.mapper import LeftOut
 
 COPY = {
     "id": 50,

@@ -3,10 +3,15 @@
 import pytest
 import requests_mock as rm
 
-from target_zendesk_tickets.destination import Destination
-from target_zendesk_tickets.mapper import LeftOut, MappingRules, TicketMapper, UnmappableError
-from target_zendesk_tickets.mapping_report import MappingReport
-from target_zendesk_tickets.references import SourceReferences
+from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.mapper import (
+    LeftOut,
+    MappingRules,
+    TicketMapper,
+    UnmappableError,
+)
+from target_zendesk_tickets.copying.mapping_report import MappingReport
+from target_zendesk_tickets.copying.references import SourceReferences
 from zendesk_api.http import ZendeskClient
 from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import read_connection

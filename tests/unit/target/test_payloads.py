@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
+from target_zendesk_tickets.singer_input.payloads import PayloadError, ticket_from_record
 
 TICKET = {"id": 7, "subject": "Help", "status": "open"}
 

@@ -6,10 +6,10 @@ Time is a fake clock: sleeping advances it, and the fake Zendesk finishes jobs b
 import pytest
 
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
-from target_zendesk_tickets.jobs import JobStatus
-from target_zendesk_tickets.pipeline import ImportPipeline
-from target_zendesk_tickets.report import final_message
-from target_zendesk_tickets.schedule import JobSlots, PollSchedule
+from target_zendesk_tickets.importing.jobs import JobStatus
+from target_zendesk_tickets.importing.pipeline import ImportPipeline
+from target_zendesk_tickets.importing.report import final_message
+from target_zendesk_tickets.importing.schedule import JobSlots, PollSchedule
 from tests.support.clock import FakeClock
 from tests.unit.target.conftest import make_batch
 from zendesk_api.errors import (

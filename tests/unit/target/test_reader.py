@@ -4,7 +4,7 @@ import json
 import pytest
 
 from target_zendesk_tickets.errors import BadInputError
-from target_zendesk_tickets.reader import LineNumberedReader
+from target_zendesk_tickets.singer_input.reader import LineNumberedReader
 from target_zendesk_tickets.target import TargetZendeskTickets
 from tests.unit.target.fake_zendesk import FakeZendesk
 from tests.unit.target.messages import (

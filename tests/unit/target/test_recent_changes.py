@@ -9,10 +9,10 @@ from email.utils import format_datetime
 
 import pytest
 
-from target_zendesk_tickets.comment_counts import CommentCounter
-from target_zendesk_tickets.copies import CopyIndex
-from target_zendesk_tickets.recent_changes import RecentChanges
-from target_zendesk_tickets.recovery import LostAnswerCheck
+from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.copying.copies import CopyIndex
+from target_zendesk_tickets.copying.recent_changes import RecentChanges
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.messages import BASE, target_test_config
 from zendesk_api.http import ZendeskClient

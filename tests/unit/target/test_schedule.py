@@ -2,7 +2,7 @@
 
 import pytest
 
-from target_zendesk_tickets.schedule import FIRST_CHECK, MIN_GAP, JobSlots, PollSchedule
+from target_zendesk_tickets.importing.schedule import FIRST_CHECK, MIN_GAP, JobSlots, PollSchedule
 from tests.support.clock import FakeClock
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from target_zendesk_tickets.state_gate import StateGate
+from target_zendesk_tickets.importing.state_gate import StateGate
 
 
 @pytest.fixture

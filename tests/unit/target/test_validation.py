@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator, TypeChecker
 
-from target_zendesk_tickets.validation import compile_schema
+from target_zendesk_tickets.singer_input.validation import compile_schema
 from tests.support.tap_pages import full_ticket
 
 TYPES = Draft202012Validator.TYPE_CHECKER

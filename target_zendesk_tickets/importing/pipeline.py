@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from target_zendesk_tickets.batches import UPDATE, Batch
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
-from target_zendesk_tickets.jobs import (
+from target_zendesk_tickets.importing.batches import UPDATE, Batch
+from target_zendesk_tickets.importing.jobs import (
     KNOWN_STATUSES,
     JobOutcome,
     JobStatus,
@@ -31,10 +31,9 @@ from target_zendesk_tickets.jobs import (
     outcome,
     update_outcome,
 )
-from target_zendesk_tickets.report import job_failure_message
-from target_zendesk_tickets.schedule import JobSlots, PollSchedule
-from target_zendesk_tickets.settings import MAX_JOBS
-from target_zendesk_tickets.state_gate import StateGate
+from target_zendesk_tickets.importing.report import job_failure_message
+from target_zendesk_tickets.importing.schedule import MAX_JOBS, JobSlots, PollSchedule
+from target_zendesk_tickets.importing.state_gate import StateGate
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import Recovery, ZendeskError, ZendeskNotFoundError, ZendeskSetupError
 from zendesk_api.retry import SETUP_TRIES, RetryPolicy, describe_wait

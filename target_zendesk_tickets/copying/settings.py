@@ -9,7 +9,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from target_zendesk_tickets.mapper import CREATE, DEFAULT, OMIT, STOP, MappingRules
+from target_zendesk_tickets.copying.mapper import CREATE, DEFAULT, OMIT, STOP, MappingRules
 
 AUTO, ON, OFF = "auto", "on", "off"
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.batches import Batch
+from target_zendesk_tickets.importing.batches import Batch
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskAuthError, ZendeskResponseError, describe_details
 from zendesk_api.http import ZendeskClient

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.references import OPTION_TYPES, Field, Person
+from target_zendesk_tickets.copying.references import OPTION_TYPES, Field, Person
 from zendesk_api.errors import ZendeskError
 from zendesk_api.http import ZendeskClient
 from zendesk_api.pages import Pages

@@ -35,9 +35,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from target_zendesk_tickets.comment_counts import CommentCounter, comment_count_of
-from target_zendesk_tickets.recent_changes import RecentChanges
-from target_zendesk_tickets.recovery import LostAnswerCheck
+from target_zendesk_tickets.copying.comment_counts import CommentCounter, comment_count_of
+from target_zendesk_tickets.copying.recent_changes import RecentChanges
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskHTTPError

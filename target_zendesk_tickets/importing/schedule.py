@@ -23,6 +23,8 @@ from collections.abc import Callable, Mapping
 
 from zendesk_api.rate_limit import parse_rate_limit_headers
 
+#: Zendesk's limit of queued or running jobs per account.
+MAX_JOBS = 30
 #: The first check of a job when no job of this run has finished yet.
 FIRST_CHECK = 0.1
 #: Never ask twice within this time, however many jobs are due.

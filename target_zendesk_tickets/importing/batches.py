@@ -27,6 +27,8 @@ class TicketRef:
 
 
 IMPORT, UPDATE = "import", "update"
+#: Zendesk's limit for one bulk import (or update_many) call.
+MAX_BATCH = 100
 
 
 @dataclass

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 
-from target_zendesk_tickets.batches import UPDATE, Batch
 from target_zendesk_tickets.errors import ImportFailedError
-from target_zendesk_tickets.jobs import parse_job_status
-from target_zendesk_tickets.recovery import LostAnswerCheck
+from target_zendesk_tickets.importing.batches import UPDATE, Batch
+from target_zendesk_tickets.importing.jobs import parse_job_status
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import with_advice
 from zendesk_api.errors import Recovery, ZendeskError, ZendeskHTTPError, ZendeskTransportError
 from zendesk_api.http import ZendeskClient

@@ -21,16 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.destination import Destination
-from target_zendesk_tickets.errors import TargetError
-from target_zendesk_tickets.mapping_report import (
+from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.mapping_report import (
     CREATED,
     DEFAULTED,
     LEFT_OUT,
     MAPPED,
     MappingReport,
 )
-from target_zendesk_tickets.references import (
+from target_zendesk_tickets.copying.references import (
     BRANDS,
     GROUPS,
     OPTION_TYPES,
@@ -39,6 +38,7 @@ from target_zendesk_tickets.references import (
     Person,
     SourceReferences,
 )
+from target_zendesk_tickets.errors import TargetError
 
 logger = logging.getLogger(__name__)
 

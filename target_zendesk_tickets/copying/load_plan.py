@@ -28,12 +28,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from target_zendesk_tickets.batches import IMPORT, UPDATE, TicketRef
-from target_zendesk_tickets.comment_counts import CommentCounter
-from target_zendesk_tickets.copies import ARCHIVE_AGE, Copy, CopyIndex
+from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.copying.copies import ARCHIVE_AGE, Copy, CopyIndex
+from target_zendesk_tickets.copying.mapper import CLEARABLE, LeftOut
 from target_zendesk_tickets.errors import TargetError
-from target_zendesk_tickets.mapper import CLEARABLE, LeftOut
-from target_zendesk_tickets.recovery import may_still_be_running
+from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, TicketRef
+from target_zendesk_tickets.importing.recovery import may_still_be_running
 from zendesk_api.errors import (
     ZendeskError,
     ZendeskHTTPError,

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from target_zendesk_tickets.batches import UPDATE, Batch
-from target_zendesk_tickets.jobs import JobOutcome, describe_failures
+from target_zendesk_tickets.importing.batches import UPDATE, Batch
+from target_zendesk_tickets.importing.jobs import JobOutcome, describe_failures
 
 if TYPE_CHECKING:
-    from target_zendesk_tickets.pipeline import ImportPipeline
+    from target_zendesk_tickets.importing.pipeline import ImportPipeline
 
 
 def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: int) -> str:

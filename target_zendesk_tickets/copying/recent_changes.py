@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.comment_counts import CommentCounter
-from target_zendesk_tickets.recovery import LostAnswerCheck
+from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskHTTPError
 from zendesk_api.pages import Pages

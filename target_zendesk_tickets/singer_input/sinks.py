@@ -10,21 +10,20 @@ from singer_sdk import BatchSink
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-from target_zendesk_tickets.batches import IMPORT, UPDATE, Batch, TicketRef
-from target_zendesk_tickets.convert import (
+from target_zendesk_tickets.copying.links import source_link
+from target_zendesk_tickets.copying.mapper import LeftOut
+from target_zendesk_tickets.copying.references import USERS
+from target_zendesk_tickets.errors import BadRecordError
+from target_zendesk_tickets.importing.batches import IMPORT, MAX_BATCH, UPDATE, Batch, TicketRef
+from target_zendesk_tickets.importing.convert import (
     ConversionError,
     external_id_text,
     is_deleted,
     to_import,
     to_json_value,
 )
-from target_zendesk_tickets.errors import BadRecordError
-from target_zendesk_tickets.links import source_link
-from target_zendesk_tickets.mapper import LeftOut
-from target_zendesk_tickets.payloads import PayloadError, ticket_from_record
-from target_zendesk_tickets.references import USERS
-from target_zendesk_tickets.settings import MAX_BATCH
-from target_zendesk_tickets.validation import compile_schema
+from target_zendesk_tickets.singer_input.payloads import PayloadError, ticket_from_record
+from target_zendesk_tickets.singer_input.validation import compile_schema
 
 if TYPE_CHECKING:
     from target_zendesk_tickets.target import TargetZendeskTickets
