@@ -9,7 +9,6 @@ from typing import Any
 
 from singer_sdk.helpers.capabilities import PluginCapabilities, TargetCapabilities
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
 from target_zendesk_tickets.copying.copies import CopyIndex
 from target_zendesk_tickets.copying.destination import Destination
 from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
@@ -20,6 +19,7 @@ from target_zendesk_tickets.copying.references import REFERENCE_STREAMS, SourceR
 from target_zendesk_tickets.copying.settings import AUTO, ON
 from target_zendesk_tickets.errors import ForcedStopError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.importer import Importer
 from target_zendesk_tickets.importing.jobs import JobOutcome, fetch_jobs
 from target_zendesk_tickets.importing.pipeline import ImportPipeline

@@ -35,8 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter, comment_count_of
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
+from target_zendesk_tickets.importing.comment_counts import CommentCounter, comment_count_of
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration

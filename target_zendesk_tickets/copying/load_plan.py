@@ -28,11 +28,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
 from target_zendesk_tickets.copying.copies import ARCHIVE_AGE, Copy, CopyIndex
 from target_zendesk_tickets.copying.mapper import CLEARABLE, LeftOut
 from target_zendesk_tickets.errors import TargetError
 from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, TicketRef
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.recovery import may_still_be_running
 from zendesk_api.errors import (
     ZendeskError,

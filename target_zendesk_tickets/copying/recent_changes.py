@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskHTTPError

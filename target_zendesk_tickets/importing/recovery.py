@@ -32,9 +32,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.importing.batches import Batch
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.convert import external_id_text
 from target_zendesk_tickets.importing.jobs import (
     LIST_PATH,

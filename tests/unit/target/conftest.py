@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests_mock as rm
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.batches import Batch, TicketRef
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.convert import to_import
 from target_zendesk_tickets.importing.importer import Importer
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck, settle_period

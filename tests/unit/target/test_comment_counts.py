@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.messages import BASE, target_test_config
 from zendesk_api.http import ZendeskClient

@@ -9,9 +9,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from target_zendesk_tickets.copying.comment_counts import CommentCounter
 from target_zendesk_tickets.copying.copies import CopyIndex
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
+from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from target_zendesk_tickets.settings import read_target_settings
 from tests.unit.target.messages import BASE, target_test_config
