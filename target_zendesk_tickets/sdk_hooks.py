@@ -20,15 +20,36 @@ an SDK upgrade that breaks one fails there first.
    sets a flag that the reader's loop looks at between two messages; the normal
    end-of-input path then sends the partial buffers, waits for every job and writes the
    STATEs earned (exit 0). A second signal stops at once (exit 1).
+3. ``Sink._remove_sdc_metadata_from_record``, called for every record when
+   ``add_record_metadata`` is off. The SDK drops ``_sdc_deleted_at`` with the other
+   metadata, and with it the tap's word that a ticket was deleted; here it is kept (the
+   other ``_sdc_*`` fields go, as before). Relies on: the hook's name and that it edits
+   the record in place before ``process_record``.
+4. ``Sink._parse_timestamps_in_record``, called for every record after validation. The
+   SDK turns every top-level ``date-time`` string into a ``datetime`` (for the target to
+   turn back into a string). Here a time already written as Zendesk writes it
+   (``2024-03-07T09:01:44Z``) passes through untouched; any other form (``+00:00``,
+   fractions of a second, another offset) is still parsed by the SDK, with its
+   ``datetime_error_treatment``, and written back in Zendesk's form. Relies on: the
+   hook's name and arguments, and that it edits the record in place.
 """
 
 from __future__ import annotations
 
+import re
 from types import FrameType
+from typing import Any
 
-from singer_sdk import Target
+from singer_sdk import BatchSink, Target
+from singer_sdk.helpers._typing import get_datelike_property_type
 
 from target_zendesk_tickets.errors import ForcedStopError
+from target_zendesk_tickets.importing.convert import to_json_value
+
+#: A time as Zendesk writes it: UTC, whole seconds, ``Z``.
+ZENDESK_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+#: Record metadata the tap may send that means something to the target.
+KEPT_METADATA = "_sdc_deleted_at"
 
 
 class TargetHooks(Target):
@@ -57,3 +78,31 @@ class TargetHooks(Target):
             "import jobs in flight, then writing their STATEs (a second signal stops at once)",
             signum,
         )
+
+
+class SinkHooks(BatchSink):
+    """The SDK's ``BatchSink`` with the two private hooks above (3, 4) replaced."""
+
+    def _remove_sdc_metadata_from_record(self, record: dict) -> None:
+        deleted_at = record.get(KEPT_METADATA)
+        super()._remove_sdc_metadata_from_record(record)
+        if deleted_at is not None:
+            record[KEPT_METADATA] = deleted_at
+
+    _datelike: tuple[int, frozenset[str]] = (0, frozenset())  # (id of the schema, keys)
+
+    def _parse_timestamps_in_record(self, record: dict, schema: dict, treatment: Any) -> None:
+        if self._datelike[0] != id(schema):
+            properties = schema.get("properties") or {}
+            keys = frozenset(k for k, p in properties.items() if get_datelike_property_type(p))
+            self._datelike = (id(schema), keys)
+        other = {
+            key: record[key]
+            for key in self._datelike[1]
+            if isinstance(record.get(key), str) and not ZENDESK_TIME.fullmatch(record[key])
+        }
+        if not other:
+            return  # the usual case: nothing to parse, nothing to write back
+        super()._parse_timestamps_in_record(other, schema, treatment)
+        for key, value in other.items():
+            record[key] = to_json_value(value, key)  # a datetime back in Zendesk's form

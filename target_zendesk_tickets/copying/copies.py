@@ -180,20 +180,35 @@ class CopyIndex:
             self._absent.add(key)
         return found
 
-    def details(self, copy: Copy, *, count_comments: bool = True) -> Copy:
-        """``copy`` with its whole ticket and (``count_comments``) its exact comment count,
-        read when it was not (the scan keeps no ticket; an answer may carry no count)."""
-        if copy.ticket is None:
-            self.requests += 1
-            shown = self.counter.show_many([copy.id], budget=self._budget).get(copy.id)
-            if shown is not None:
-                copy.comment_count = comment_count_of(shown)
-                copy.status = str(shown.get("status") or copy.status)
-                copy.ticket = shown
-        if copy.comment_count is None and count_comments:
-            self.requests += 1
-            copy.comment_count = self.counter.count(copy.id, budget=self._budget)
-        return copy
+    def prepare(self, keys: list[str]) -> None:
+        """Before a batch's look-ups: read the destination's export instead when the batch
+        would make more look-ups than the export has pages (and the run already made
+        :data:`SCAN_AFTER`, the price of finding out for small runs)."""
+        if self.scanned:
+            return
+        unknown = {
+            key
+            for key in keys
+            if key not in self._known and key not in self._absent and key not in self._imported
+        }
+        if unknown and self.lookups + len(unknown) >= SCAN_AFTER + self._pages():
+            self.scan()
+
+    def details_many(self, copies: list[Copy], *, count_comments: set[int]) -> None:
+        """Each copy's whole ticket, read in bulk where it was not (the scan keeps none), and
+        the exact comment count of the copies in ``count_comments``."""
+        unread = sorted({copy.id for copy in copies if copy.ticket is None})
+        shown = self.counter.show_many(unread, budget=self._budget, count_comments=count_comments)
+        self.requests += -(-len(unread) // 100)
+        for copy in copies:
+            ticket = shown.get(copy.id)
+            if ticket is not None and copy.ticket is None:
+                copy.comment_count = comment_count_of(ticket)
+                copy.status = str(ticket.get("status") or copy.status)
+                copy.ticket = ticket
+            if copy.comment_count is None and copy.id in count_comments:
+                self.requests += 1
+                copy.comment_count = self.counter.count(copy.id, budget=self._budget)
 
     def changed(self, key: str, copy: Copy) -> None:
         """What an update planned for ``copy`` makes of it (its ticket is let go)."""

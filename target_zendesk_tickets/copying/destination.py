@@ -2,24 +2,39 @@
 
 Lists that are small on any account (agents and admins, group memberships, groups, brands,
 ticket forms, ticket fields) are read whole, the first time one is needed. People and
-organizations can be many: each is looked up by e-mail or name when a ticket first needs
-it. Every request is counted, for the mapping summary.
+organizations can be many: a batch asks for all of its own at once (:meth:`find_users`,
+:meth:`find_organizations`), and they are read as a whole list when that costs fewer
+requests than looking each up (the account's count says how many pages the list has),
+else looked up one by one. People to create are created 100 at a time
+(``users/create_or_update_many``) where the account allows bulk user imports (Zendesk
+refuses them with 403 until its support enables them), else one by one. Every request is
+counted, for the mapping summary.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.copying.references import OPTION_TYPES, Field, Person
-from zendesk_api.errors import ZendeskError
+from zendesk_api.errors import ZendeskError, ZendeskHTTPError
 from zendesk_api.http import ZendeskClient
-from zendesk_api.pages import Pages
+from zendesk_api.pages import PAGE_SIZE, Pages
 from zendesk_api.retry import RetryBudget
+
+logger = logging.getLogger(__name__)
 
 AGENT_ROLES = ("agent", "admin")
 FIELDS_PATH = "/api/v2/ticket_fields.json"
+USERS_PATH, USERS_KIND = "/api/v2/users.json", "users"
+ORGS_PATH, ORGS_KIND = "/api/v2/organizations.json", "organizations"
+CREATE_MANY_PATH = "/api/v2/users/create_or_update_many.json"
+#: Below this many look-ups, a batch looks people up one by one without asking the count.
+MIN_LIST = 5
+#: The longest a bulk user job may take.
+BULK_JOB_TIMEOUT = 600.0
 _FIELDS_KEY = FIELDS_PATH + repr([])
 
 
@@ -45,6 +60,9 @@ class Destination:
         self._organizations: dict[str, int | None] = {}  # lower-cased name -> id
         self._members: dict[int, set[int]] | None = None  # group id -> agent ids
         self._planned_ids = -1  # ids of users a dry run would create
+        self._all_read: set[str] = set()  # "users", "organizations": the whole list is known
+        self._created: set[str] = set()  # e-mails of people created and not yet reported
+        self._bulk_refused = False  # the account does not allow bulk user imports
 
     # Lists read whole -------------------------------------------------------------------
 
@@ -134,7 +152,61 @@ class Destination:
         self._lists.pop(_FIELDS_KEY, None)  # read again with the new field next time
         return int(created["id"])
 
-    # Looked up one by one ---------------------------------------------------------------
+    # People and organizations -------------------------------------------------------------
+
+    def find_users(self, emails: list[str]) -> None:
+        """Know every e-mail of ``emails`` (a batch's people) in as few requests as may be."""
+        unknown = [e for e in dict.fromkeys(emails) if e and e not in self._users]
+        unknown = [e for e in unknown if not self._known_agent(e)]
+        if not unknown:
+            return
+        if USERS_KIND not in self._all_read and self._cheaper_to_list(USERS_KIND, len(unknown)):
+            for user in self._list(USERS_PATH, "users"):
+                email = _email(user)
+                if email and email not in self._users:
+                    self._users[email] = _user(user)
+            self._lists.pop(USERS_PATH + repr([]), None)  # kept by e-mail, not twice
+            self._all_read.add(USERS_KIND)
+        for email in unknown:
+            self.user(email)
+
+    def find_organizations(self, names: list[str]) -> None:
+        """Know every organization of ``names`` (a batch's) in as few requests as may be."""
+        unknown = [n for n in dict.fromkeys(names) if n and n.casefold() not in self._organizations]
+        if not unknown:
+            return
+        if ORGS_KIND not in self._all_read and self._cheaper_to_list(ORGS_KIND, len(unknown)):
+            for organization in self._list(ORGS_PATH, "organizations"):
+                name, org_id = organization.get("name"), organization.get("id")
+                if isinstance(name, str) and isinstance(org_id, int):
+                    self._organizations.setdefault(name.casefold(), org_id)
+            self._lists.pop(ORGS_PATH + repr([]), None)
+            self._all_read.add(ORGS_KIND)
+        for name in unknown:
+            self.organization(name)
+
+    def _known_agent(self, email: str) -> bool:
+        agent = self.agent(email)
+        if agent is not None:
+            self._users[email] = agent
+        return agent is not None
+
+    def _cheaper_to_list(self, kind: str, lookups: int) -> bool:
+        """Whether reading the whole list costs fewer requests than ``lookups`` look-ups."""
+        if lookups < MIN_LIST:
+            return False
+        self.requests += 1
+        try:
+            document = self.client.get_json(
+                f"/api/v2/{kind}/count.json",
+                budget=self.budget,
+                what=f"GET /api/v2/{kind}/count.json",
+            )
+        except ZendeskHTTPError:
+            return False  # no count: looked up one by one, as before
+        counted = document.get("count") if isinstance(document, Mapping) else None
+        value = counted.get("value") if isinstance(counted, Mapping) else None
+        return isinstance(value, int) and -(-value // PAGE_SIZE) < lookups
 
     def user(self, email: str | None) -> DestinationUser | None:
         """B's user with this e-mail (any role), or None."""
@@ -144,6 +216,8 @@ class Destination:
             agent = self.agent(email)
             if agent is not None:
                 self._users[email] = agent
+            elif USERS_KIND in self._all_read:
+                self._users[email] = None  # the whole list was read: not there
             else:
                 self.requests += 1
                 document = self.client.get_json(
@@ -156,6 +230,91 @@ class Destination:
                 self._users[email] = _user(found[0]) if found else None
         return self._users[email]
 
+    def take_created(self, email: str) -> bool:
+        """Whether this person was created for the batch and not yet counted as created."""
+        if email in self._created:
+            self._created.discard(email)
+            return True
+        return False
+
+    def create_users(self, people: list[tuple[Person, int | None]]) -> None:
+        """End users for ``people`` (each with the organization to join, or None): 100 at a
+        time where the account allows it, else one by one; a dry run only pretends."""
+        wanted = [(p, org) for p, org in people if p.email and self._users.get(p.email) is None]
+        if self.dry_run or self._bulk_refused:
+            for person, organization in wanted:
+                self.create_user(person, organization)
+            return
+        for start in range(0, len(wanted), PAGE_SIZE):
+            chunk = wanted[start : start + PAGE_SIZE]
+            if not self._bulk_refused:
+                self._create_many(chunk)
+            for person, organization in chunk:  # what the bulk call did not create
+                if person.email and self._users.get(person.email) is None:
+                    self.create_user(person, organization)
+
+    def _create_many(self, chunk: list[tuple[Person, int | None]]) -> None:
+        bodies = [_user_body(person, organization) for person, organization in chunk]
+        self.requests += 1
+        try:
+            document = self.client.policy.call(
+                lambda: self.client.fetch("POST", CREATE_MANY_PATH, body={"users": bodies}),
+                what=f"POST {CREATE_MANY_PATH}",
+                budget=self.budget,
+            )
+        except ZendeskHTTPError as exc:
+            if exc.status not in (403, 404):
+                raise
+            self._bulk_refused = True
+            logger.info(
+                "The destination does not allow bulk user imports (%s; Zendesk's support "
+                "enables them on request): people are created one by one",
+                exc,
+            )
+            return
+        job = self._finished_job(document)
+        organizations = {b["email"]: org for b, (_, org) in zip(bodies, chunk, strict=True)}
+        for position, result in enumerate(job.get("results") or []):
+            if not isinstance(result, Mapping) or not isinstance(result.get("id"), int):
+                continue
+            if str(result.get("status", "")).lower() == "failed" or "error" in result:
+                continue
+            email = result.get("email")
+            index = result.get("index", position)
+            if not isinstance(email, str) and isinstance(index, int) and index < len(bodies):
+                email = bodies[index]["email"]  # no e-mail in the result: its position says
+            email = email.strip().lower() if isinstance(email, str) else None
+            if email is not None and email in organizations:
+                organization = organizations[email]
+                created = DestinationUser(result["id"], email, "end-user")
+                if organization is not None:
+                    created.organization_ids.add(organization)
+                self._users[email] = created
+                self._created.add(email)
+
+    def _finished_job(self, document: Any) -> Mapping[str, Any]:
+        """Wait for a bulk job (its status, polled with growing gaps) and return it."""
+        job = document.get("job_status") if isinstance(document, Mapping) else None
+        if not isinstance(job, Mapping) or not job.get("id"):
+            raise ZendeskError(f"Zendesk answered {CREATE_MANY_PATH} without a job status")
+        wait, deadline = 0.1, self.client.policy.clock() + BULK_JOB_TIMEOUT
+        while str(job.get("status")) not in ("completed", "failed", "killed"):
+            if self.client.policy.clock() > deadline:
+                raise ZendeskError(
+                    f"The bulk user job {job.get('id')} did not finish within "
+                    f"{BULK_JOB_TIMEOUT:.0f} s; check it in Zendesk, then run again from the "
+                    "last STATE"
+                )
+            self.client.policy.sleep(wait)
+            wait = min(wait * 2, 1.0)
+            self.requests += 1
+            path = f"/api/v2/job_statuses/{job['id']}.json"
+            answer = self.client.get_json(path, budget=self.budget, what=f"GET {path}")
+            job = answer.get("job_status") if isinstance(answer, Mapping) else None
+            if not isinstance(job, Mapping):
+                raise ZendeskError(f"Zendesk answered GET {path} without a job status")
+        return job
+
     def create_user(self, person: Person, organization_id: int | None) -> DestinationUser:
         """An end user for ``person`` (a dry run only pretends)."""
         assert person.email  # people without e-mail are never created
@@ -163,9 +322,7 @@ class Destination:
             self._planned_ids -= 1
             created = DestinationUser(self._planned_ids, person.email, "end-user")
         else:
-            body: dict[str, Any] = {"name": person.name or person.email, "email": person.email}
-            if organization_id is not None:
-                body["organization_id"] = organization_id
+            body = _user_body(person, organization_id)
             self.requests += 1
             document = self.client.policy.call(
                 lambda: self.client.fetch(
@@ -178,6 +335,7 @@ class Destination:
         if organization_id is not None:
             created.organization_ids.add(organization_id)
         self._users[person.email] = created
+        self._created.add(person.email)
         return created
 
     def organization(self, name: str | None) -> int | None:
@@ -185,6 +343,9 @@ class Destination:
             return None
         key = name.casefold()
         if key not in self._organizations:
+            if ORGS_KIND in self._all_read:
+                self._organizations[key] = None  # the whole list was read: not there
+                return None
             self.requests += 1
             document = self.client.get_json(
                 "/api/v2/organizations/search.json",
@@ -199,6 +360,13 @@ class Destination:
             ]
             self._organizations[key] = matches[0] if matches else None
         return self._organizations[key]
+
+
+def _user_body(person: Person, organization_id: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": person.name or person.email, "email": person.email}
+    if organization_id is not None:
+        body["organization_id"] = organization_id
+    return body
 
 
 def _email(user: Mapping[str, Any]) -> str | None:

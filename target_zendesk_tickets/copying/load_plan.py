@@ -24,15 +24,16 @@ import contextlib
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.copying.copies import ARCHIVE_AGE, Copy, CopyIndex
 from target_zendesk_tickets.copying.mapper import CLEARABLE, LeftOut
 from target_zendesk_tickets.errors import TargetError
-from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, TicketRef
+from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch, TicketRef
 from target_zendesk_tickets.importing.comment_counts import CommentCounter
+from target_zendesk_tickets.importing.jobs import JobOutcome
 from target_zendesk_tickets.importing.recovery import may_still_be_running
 from zendesk_api.errors import (
     ZendeskError,
@@ -73,7 +74,6 @@ class LoadPlanner:
         index: CopyIndex,
         client: ZendeskClient,
         counter: CommentCounter,
-        settle: Callable[[], None],
         closed_copies: str,
         deleted_tickets: str,
         dry_run: bool,
@@ -86,7 +86,6 @@ class LoadPlanner:
         self.index = index
         self.client = client
         self.counter = counter
-        self._settle = settle  # waits for this run's jobs in flight
         self.closed_copies = closed_copies
         self.deleted_tickets = deleted_tickets
         self.dry_run = dry_run
@@ -103,27 +102,51 @@ class LoadPlanner:
 
     # ----------------------------------------------------------------------------------
 
-    def plan(
-        self, body: dict[str, Any], ref: TicketRef, left_out: LeftOut | None = None
-    ) -> Planned | None:
-        """What to send for one mapped ticket (None: nothing, it was counted).
+    def pending(self, key: str) -> bool:
+        """Whether a job still in flight is making or changing the copy for ``key``."""
+        return key in self._pending
 
-        ``left_out``: what the mapping could not carry over, cleared on an existing copy.
+    def plan_batch(
+        self, entries: list[tuple[dict[str, Any], TicketRef, LeftOut]]
+    ) -> list[Planned | None]:
+        """What to send for each mapped ticket of a batch (None: nothing, it was counted).
+
+        The destination is asked once for the batch where it can answer for many: whether
+        to read its export rather than look copies up one by one, and the copies' current
+        tickets (``show_many``). ``LeftOut``: what the mapping could not carry over, cleared
+        on an existing copy.
         """
-        key = body.get("external_id")
-        if self.method == APPEND_ONLY or not isinstance(key, str) or not key:
-            return Planned(IMPORT, body)  # append-only reads nothing; no key: nothing to find
-        if key in self._pending:
-            self._settle()  # it came before in this run: what was sent must be in first
-        copy = self.index.find(
-            key, closed=body.get("status") == "closed", old=_older_than_archiving(body)
+        if self.method == APPEND_ONLY:
+            return [Planned(IMPORT, body) for body, _, _ in entries]  # reads nothing
+        keys = [_key(body) for body, _, _ in entries]
+        self.index.prepare([key for key in keys if key])
+        copies = [
+            self.index.find(
+                key, closed=body.get("status") == "closed", old=_older_than_archiving(body)
+            )
+            if key
+            else None
+            for key, (body, _, _) in zip(keys, entries, strict=True)
+        ]
+        # The copies' whole tickets (and, where comments are to compare, their counts).
+        self.index.details_many(
+            [copy for copy in copies if copy is not None],
+            count_comments={
+                copy.id
+                for copy, (body, _, _) in zip(copies, entries, strict=True)
+                if copy is not None and body.get("comments")
+            },
         )
-        if copy is None:
-            self._pending.add(key)
-            return Planned(IMPORT, body)
-        # The copy's comment count matters only when the source has comments to compare.
-        copy = self.index.details(copy, count_comments=bool(body.get("comments")))
-        return self._update(key, body, copy, ref, left_out or LeftOut())
+        planned: list[Planned | None] = []
+        for key, copy, (body, ref, left_out) in zip(keys, copies, entries, strict=True):
+            if key is None:
+                planned.append(Planned(IMPORT, body))  # nothing to find it by
+            elif copy is None:
+                self._pending.add(key)
+                planned.append(Planned(IMPORT, body))
+            else:
+                planned.append(self._update(key, body, copy, ref, left_out))
+        return planned
 
     def _update(
         self, key: str, body: dict[str, Any], copy: Copy, ref: TicketRef, left_out: LeftOut
@@ -241,6 +264,12 @@ class LoadPlanner:
             if response.status_code >= 400:
                 raise error_from_response(response)
 
+    def batch_done(self, batch: Batch, result: JobOutcome) -> None:
+        """A batch's job completed (the pipeline's ``on_done``): what it did to the copies."""
+        self.done(batch.kind, result.ids, batch.refs)
+        for position in result.closed:
+            self.closed_by_job(batch.refs[position])
+
     def done(self, kind: str, ids: Mapping[int, int], refs: list[TicketRef]) -> None:
         """A batch completed: its copies now exist (imports) or changed (updates)."""
         for position in ids:
@@ -326,6 +355,11 @@ def _field_value(value: Any) -> Any:
     if value in (None, "", []):
         return None
     return sorted(map(str, value)) if isinstance(value, list) else value
+
+
+def _key(body: Mapping[str, Any]) -> str | None:
+    key = body.get("external_id")
+    return key if isinstance(key, str) and key else None
 
 
 def _older_than_archiving(body: Mapping[str, Any]) -> bool:

@@ -162,6 +162,50 @@ class TicketMapper:
         ticket.left_out.fields.difference_update(ticket.body)  # sent after all (a default)
         return ticket.body
 
+    def prepare(self, tickets: list[tuple[Mapping[str, Any], list[dict[str, Any]]]]) -> None:
+        """Before a batch is mapped: ask the destination, in bulk, for everyone and every
+        organization its tickets (and their comments) refer to, and create in bulk the
+        people the ``create`` rule will want, so that mapping each ticket asks nothing."""
+        people: dict[str, Person] = {}
+        organizations: set[str] = set()
+        requesters: dict[str, str | None] = {}  # e-mail -> the ticket's organization name
+        for body, comments in tickets:
+            org_name = self.source.name_of(ORGANIZATIONS, body.get("organization_id"))
+            if org_name:
+                organizations.add(org_name)
+            ids = [body.get("requester_id"), body.get("submitter_id")]
+            for name in ("collaborator_ids", "email_cc_ids"):
+                ids += list(body.get(name) or [])
+            ids += [comment.get("author_id") for comment in comments]
+            for source_id in ids:
+                person = self.source.people.get(source_id) if isinstance(source_id, int) else None
+                if person is not None and person.email:
+                    people[person.email] = person
+                    own = self.source.name_of(ORGANIZATIONS, person.organization_id)
+                    if own:
+                        organizations.add(own)
+            requester = self.source.people.get(body.get("requester_id"))  # type: ignore[arg-type]
+            if requester is not None and requester.email:
+                requesters.setdefault(requester.email, org_name)
+        self.destination.find_users(sorted(people))
+        self.destination.find_organizations(sorted(organizations))
+        if self.rules.unknown_people != CREATE:
+            return
+        missing = [
+            (person, self._new_person_organization(person, requesters.get(email)))
+            for email, person in people.items()
+            if self.destination.user(email) is None
+        ]
+        self.destination.create_users(missing)
+
+    def _new_person_organization(self, person: Person, ticket_org: str | None) -> int | None:
+        """A person created keeps their own organization; a requester without one gets the
+        ticket's, so that the ticket keeps it (Zendesk takes only the requester's)."""
+        own = self.destination.organization(
+            self.source.name_of(ORGANIZATIONS, person.organization_id)
+        )
+        return own or self.destination.organization(ticket_org)
+
     def _check_defaults(self) -> None:
         """Say once if a configured default is not in the destination (it is not used)."""
         self._defaults_checked = True
@@ -213,7 +257,10 @@ class _Ticket:
             return self._unusable_person(kind, what)
         found = self.destination.user(person.email)
         if found is not None and not found.suspended:
-            self.report.count(kind, MAPPED)
+            if self.destination.take_created(person.email):  # created for this batch
+                self.report.count(kind, CREATED, person.email)
+            else:
+                self.report.count(kind, MAPPED)
             return found.id
         if found is not None:
             return self._unusable_person(kind, f"{person.email} is suspended in the destination")

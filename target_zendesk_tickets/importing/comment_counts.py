@@ -41,10 +41,16 @@ class CommentCounter:
         self._said = False
 
     def show_many(
-        self, ids: Iterable[int], *, budget: RetryBudget, deadline: float | None = None
+        self,
+        ids: Iterable[int],
+        *,
+        budget: RetryBudget,
+        deadline: float | None = None,
+        count_comments: set[int] | None = None,
     ) -> dict[int, dict[str, Any]]:
         """The tickets with these ids (deleted ones are left out), each with its exact
-        ``comment_count``."""
+        ``comment_count`` (only those in ``count_comments``, when it is given: counting
+        costs a request where the answer carries none)."""
         wanted = list(dict.fromkeys(ids))
         shown: dict[int, dict[str, Any]] = {}
         for start in range(0, len(wanted), SHOW_MANY_MOST):
@@ -64,7 +70,8 @@ class CommentCounter:
                 if isinstance(ticket, Mapping) and isinstance(ticket.get("id"), int):
                     shown[ticket["id"]] = dict(ticket)
         for ticket in shown.values():
-            if comment_count_of(ticket) is None:
+            needed = count_comments is None or ticket["id"] in count_comments
+            if needed and comment_count_of(ticket) is None:
                 ticket["comment_count"] = self.count(ticket["id"], budget=budget, deadline=deadline)
         return shown
 

@@ -54,15 +54,18 @@ def is_deleted(ticket: Mapping[str, Any]) -> bool:
     return isinstance(status, str) and status.lower() == DELETED
 
 
-def to_import(ticket: Mapping[str, Any]) -> dict[str, Any]:
-    """The import body for one exported ticket."""
+def to_import(ticket: Mapping[str, Any], key: str | None = None) -> dict[str, Any]:
+    """The import body for one exported ticket; ``key`` (the copy's link to its source)
+    becomes its ``external_id`` when given, else its own external_id or id does."""
     result = {
         name: to_json_value(value, name)
         for name, value in ticket.items()
         if name not in READ_ONLY_FIELDS and not name.startswith(SDC_PREFIX)
     }
     source_id = ticket.get("id")
-    if _is_blank(result.get("external_id")):
+    if key:
+        result["external_id"] = key
+    elif _is_blank(result.get("external_id")):
         if source_id is not None:
             result["external_id"] = external_id_text(to_json_value(source_id, "id"))
     else:

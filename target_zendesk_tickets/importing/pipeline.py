@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
@@ -31,7 +31,7 @@ from target_zendesk_tickets.importing.jobs import (
     outcome,
     update_outcome,
 )
-from target_zendesk_tickets.importing.report import job_failure_message
+from target_zendesk_tickets.importing.report import Progress, final_message, job_failure_message
 from target_zendesk_tickets.importing.schedule import MAX_JOBS, JobSlots, PollSchedule
 from target_zendesk_tickets.importing.state_gate import StateGate
 from zendesk_api.durations import format_duration
@@ -58,27 +58,6 @@ class OpenJob:
     warned: bool = False  # about a status the target does not know
 
 
-@dataclass
-class Progress:
-    """What has been imported so far, for the log and for the final message."""
-
-    batches: int = 0
-    #: Tickets imported or updated.
-    tickets: int = 0
-    tickets_imported: int = 0
-    #: Batches that completed after a failed one: imported, but no STATE covers them.
-    after_failure: list[str] = field(default_factory=list)
-    failed_batch: int | None = None
-    #: Batches whose jobs were still open when the target gave up on them.
-    abandoned: list[str] = field(default_factory=list)
-    #: Batches stopped by another failure while an unanswered call of theirs was being
-    #: checked: that call may have created a job.
-    in_doubt: list[str] = field(default_factory=list)
-    #: Batches taken from the buffers but stopped before any call of theirs could have
-    #: imported them.
-    not_sent: list[str] = field(default_factory=list)
-
-
 class ImportPipeline:
     def __init__(
         self,
@@ -90,7 +69,12 @@ class ImportPipeline:
         schedule: PollSchedule,
         policy: RetryPolicy,
         job_timeout: float,
+        on_done: Callable[[Batch, JobOutcome], None] | None = None,
+        closed_is_failure: bool = False,
     ) -> None:
+        """``on_done`` is told of each batch that completed and what its job did (the copy
+        engine keeps its copies); ``closed_is_failure`` (closedCopies: fail) makes an update
+        refused because its copy is closed a failure."""
         self.importer = importer
         self._poll = poll
         self.slots = slots
@@ -109,12 +93,8 @@ class ImportPipeline:
         self._setup_failures = 0  # polls in a row that failed on TLS or a proxy
         self._last_poll_error: ZendeskError | None = None
         self.on_close: list[Callable[[], None]] = []
-        #: Called with each batch that completed and what its job did (the copy index).
-        self.on_done: Callable[[Batch, JobOutcome], None] = _nothing_to_do
-        #: closedCopies: fail - an update refused because its copy is closed fails it.
-        self.closed_is_failure = False
-        #: The lost-answer checks, shared with the copy index (set when built).
-        self.recovery: Any = None
+        self.on_done = on_done or _nothing_to_do
+        self.closed_is_failure = closed_is_failure
 
     # What the target asks of the pipeline --------------------------------------------
 
@@ -202,6 +182,16 @@ class ImportPipeline:
                 if exc is not self.failure:
                     logger.error("%s", exc)  # reported as it happens; the first one is raised
         self.gate.release()
+
+    def final_message(self, failure: BaseException, *, unsent: int) -> str:
+        """``failure``'s text and where the import stands (see :func:`report.final_message`)."""
+        return final_message(
+            failure,
+            self.progress,
+            states=self.gate.written,
+            unsent=unsent,
+            other_failure=self.failure,
+        )
 
     def close(self) -> None:
         """Release connections; safe to call more than once."""

@@ -3,18 +3,44 @@ which also says what was and was not imported."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from target_zendesk_tickets.importing.batches import UPDATE, Batch
 from target_zendesk_tickets.importing.jobs import JobOutcome, describe_failures
 
-if TYPE_CHECKING:
-    from target_zendesk_tickets.importing.pipeline import ImportPipeline
+
+@dataclass
+class Progress:
+    """What has been imported so far, for the log and for the final message."""
+
+    batches: int = 0
+    #: Tickets imported or updated.
+    tickets: int = 0
+    tickets_imported: int = 0
+    #: Batches that completed after a failed one: imported, but no STATE covers them.
+    after_failure: list[str] = field(default_factory=list)
+    failed_batch: int | None = None
+    #: Batches whose jobs were still open when the target gave up on them.
+    abandoned: list[str] = field(default_factory=list)
+    #: Batches stopped by another failure while an unanswered call of theirs was being
+    #: checked: that call may have created a job.
+    in_doubt: list[str] = field(default_factory=list)
+    #: Batches taken from the buffers but stopped before any call of theirs could have
+    #: imported them.
+    not_sent: list[str] = field(default_factory=list)
 
 
-def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: int) -> str:
-    """``failure``'s own text, then one paragraph on where the import stands."""
-    progress, states = pipeline.progress, pipeline.gate.written
+def final_message(
+    failure: BaseException,
+    progress: Progress,
+    *,
+    states: int,
+    unsent: int,
+    other_failure: BaseException | None = None,
+) -> str:
+    """``failure``'s own text, then one paragraph on where the import stands: ``states``
+    STATE messages written, ``unsent`` tickets read but not sent, and ``other_failure``,
+    one that happened while stopping."""
     facts = []
     if progress.batches:
         before = " before the failure" if progress.failed_batch is not None else ""
@@ -52,8 +78,8 @@ def final_message(failure: BaseException, pipeline: ImportPipeline, *, unsent: i
         message = f"{text}\n{' '.join(facts)}"
     else:
         message = f"{text.rstrip('.')}. {' '.join(facts)}"
-    if pipeline.failure is not None and pipeline.failure is not failure:
-        message += f"\nWhile stopping, this failed too: {pipeline.failure}"  # a job, meanwhile
+    if other_failure is not None and other_failure is not failure:
+        message += f"\nWhile stopping, this failed too: {other_failure}"  # a job, meanwhile
     return message
 
 

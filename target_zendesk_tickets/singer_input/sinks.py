@@ -1,43 +1,75 @@
-"""One stream's tickets: turned into import bodies as they arrive, sent 100 (bufferSize)
-at a time. The sink only buffers and hands over; the pipeline does the rest."""
+"""The SDK's sinks: a ticket stream's records read once and buffered, a reference stream's
+kept. Each full buffer (``bufferSize``; partial ones at a STATE and at the end) goes to the
+loader the target hands over, in one call: the copy engine and the import pipeline do the
+rest. A sink never reaches back into the target."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any, Protocol, runtime_checkable
 
-from singer_sdk import BatchSink
+from singer_sdk import Target
 from singer_sdk.exceptions import InvalidRecord
 from singer_sdk.sinks.core import BaseJSONSchemaValidator
 
-from target_zendesk_tickets.copying.links import source_link
-from target_zendesk_tickets.copying.mapper import LeftOut
-from target_zendesk_tickets.copying.references import USERS
+from target_zendesk_tickets.copying.source import SourceTicket
 from target_zendesk_tickets.errors import BadRecordError
-from target_zendesk_tickets.importing.batches import IMPORT, MAX_BATCH, UPDATE, Batch, TicketRef
-from target_zendesk_tickets.importing.convert import (
-    ConversionError,
-    external_id_text,
-    is_deleted,
-    to_import,
-    to_json_value,
-)
-from target_zendesk_tickets.singer_input.payloads import PayloadError, ticket_from_record
+from target_zendesk_tickets.importing.batches import MAX_BATCH
+from target_zendesk_tickets.importing.convert import ConversionError, to_json_value
+from target_zendesk_tickets.sdk_hooks import SinkHooks
+from target_zendesk_tickets.singer_input.tickets import read_ticket
 from target_zendesk_tickets.singer_input.validation import compile_schema
 
-if TYPE_CHECKING:
-    from target_zendesk_tickets.target import TargetZendeskTickets
+
+class Loader(Protocol):
+    """What the sinks hand their records to (the copy engine's loader)."""
+
+    @property
+    def keyed_by_link(self) -> bool: ...
+
+    def input_line(self) -> int:
+        """The input line being read (to name a ticket in messages)."""
+
+    def opened(self, stream: str) -> None:
+        """A reference stream's SCHEMA came."""
+
+    def keep(self, stream: str, record: Mapping[str, Any]) -> None:
+        """A record of a reference stream (people, structure, comments)."""
+
+    def deleted(self, ticket: SourceTicket) -> None:
+        """A ticket deleted in the source (it is never imported)."""
+
+    def load(self, stream: str, tickets: list[SourceTicket]) -> None:
+        """A buffer of live tickets, in input order."""
 
 
-class TicketSink(BatchSink):
+@runtime_checkable
+class LoaderOwner(Protocol):
+    """The target, as far as a sink sees it: it hands over its loader, once."""
+
+    @property
+    def loader(self) -> Loader: ...
+
+
+def loader_of(target: Target) -> Loader:
+    if not isinstance(target, LoaderOwner):
+        raise TypeError(f"{type(target).__name__} hands its sinks no loader")
+    return target.loader
+
+
+class TicketSink(SinkHooks):
     MAX_SIZE_DEFAULT = MAX_BATCH
 
-    def __init__(self, target: TargetZendeskTickets, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, target: Target, *args: Any, **kwargs: Any) -> None:
         super().__init__(target, *args, **kwargs)
-        self.zendesk_target = target
-        self._buffers = {IMPORT: _Buffer(), UPDATE: _Buffer()}
-        self.deleted_skipped = 0
-        target.ticket_sinks.append(self)
+        self._owner = target
+        self._buffer: list[SourceTicket] = []
+
+    @cached_property
+    def loader(self) -> Loader:
+        """Taken when the first record needs it: a SCHEMA alone builds nothing."""
+        return loader_of(self._owner)
 
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         validator = super().get_validator()
@@ -46,7 +78,7 @@ class TicketSink(BatchSink):
     @property
     def max_size(self) -> int:
         """``bufferSize``; the built-in ``batch_size_rows`` may only lower it, never past 100."""
-        size = self.zendesk_target.settings.buffer_size
+        size = int(self.config.get("bufferSize") or MAX_BATCH)
         if self.batch_size_rows:
             size = min(size, self.batch_size_rows)
         return max(1, min(size, MAX_BATCH))
@@ -54,93 +86,40 @@ class TicketSink(BatchSink):
     @property
     def current_size(self) -> int:
         """Tickets waiting to be sent (deleted ones are skipped, so they do not count)."""
-        return sum(len(buffer.refs) for buffer in self._buffers.values())
+        return len(self._buffer)
 
     def process_record(self, record: dict, context: dict) -> None:
-        line = self.zendesk_target.input_line
-        target = self.zendesk_target
-        try:
-            ticket = ticket_from_record(record)
-            if ticket is not None and not is_deleted(ticket):
-                body = to_import(ticket)
-            source_id = to_json_value(ticket.get("id"), "id") if ticket else None
-            own_external_id = external_id_text(
-                to_json_value(ticket.get("external_id"), "external_id") if ticket else None
-            )
-        except (PayloadError, ConversionError) as exc:
-            raise BadRecordError(
-                f"the RECORD of stream '{self.stream_name}' holds no importable ticket: {exc}"
-            ) from None
-        link = source_link(ticket) if ticket and target.upsert else None
-        if ticket is None or is_deleted(ticket):
-            self.deleted_skipped += 1
-            self.logger.debug("Skipping the deleted ticket at input line %d", line)
-            if target.planner is not None:
-                target.planner.deleted(link, TicketRef(source_id, link, line))
-            return
-        if link:
-            body["external_id"] = link  # the copy's durable link to its source
-        ref = TicketRef(source_id, body.get("external_id"), line)
-        left_out = LeftOut()
-        if target.mapping_active:
-            comments = target.references.take_comments(source_id)
-            body = target.ticket_mapper.map(body, comments, ref.describe(), left_out)
-        if link and own_external_id:
-            target.keep_source_external_id(body, own_external_id)
-        planned = target.planner.plan(body, ref, left_out) if target.planner is not None else None
-        if target.planner is not None and planned is None:
-            return  # nothing to send for it (counted)
-        kind = planned.kind if planned else IMPORT
-        buffer = self._buffers[kind]
-        buffer.tickets.append(planned.body if planned else body)
-        buffer.refs.append(ref)
-        buffer.copies.append(planned.copy if planned else None)
-        buffer.comment_counts.append(planned.comment_count if planned else None)
+        loader = self.loader
+        ticket = read_ticket(
+            record, self.stream_name, loader.input_line(), keyed_by_link=loader.keyed_by_link
+        )
+        if ticket.deleted:
+            loader.deleted(ticket)
+        else:
+            self._buffer.append(ticket)
 
     def process_batch(self, context: dict) -> None:
-        # Each buffer is taken before submitting, so even a re-entrant call (the SDK drains
-        # from signal handlers) finds nothing to send twice.
-        for kind, buffer in self._buffers.items():
-            if not buffer.refs:
-                continue
-            self._buffers[kind] = _Buffer()
-            batch = Batch(
-                self.stream_name,
-                buffer.tickets,
-                buffer.refs,
-                kind=kind,
-                copies=buffer.copies,
-                comment_counts=buffer.comment_counts,
-            )
-            if self.zendesk_target.settings.copy.dry_run:
-                self.zendesk_target.dry_run_tickets[kind] += batch.size  # planned, never sent
-                continue
-            self.zendesk_target.pipeline.submit(batch)
+        # The buffer is taken before it is handed over, so even a re-entrant call (the SDK
+        # drains from signal handlers) finds nothing to send twice.
+        tickets, self._buffer = self._buffer, []
+        if tickets:
+            self.loader.load(self.stream_name, tickets)
 
 
-@dataclass
-class _Buffer:
-    tickets: list[dict[str, Any]] = field(default_factory=list)
-    refs: list[TicketRef] = field(default_factory=list)
-    copies: list[Any] = field(default_factory=list)
-    comment_counts: list[int | None] = field(default_factory=list)
-
-
-class ReferenceSink(BatchSink):
+class ReferenceSink(SinkHooks):
     """A stream the tickets refer to (users, groups, comments...): kept for the mapping."""
 
-    def __init__(self, target: TargetZendeskTickets, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, target: Target, *args: Any, **kwargs: Any) -> None:
         super().__init__(target, *args, **kwargs)
-        self.zendesk_target = target
-        if self.stream_name == USERS:
-            target.references.has_people = True
+        self.loader = loader_of(target)
+        self.loader.opened(self.stream_name)
 
     def process_record(self, record: dict, context: dict) -> None:
         try:
             plain = to_json_value(record, self.stream_name)
         except ConversionError as exc:
             raise BadRecordError(f"a RECORD of stream '{self.stream_name}': {exc}") from None
-        self.zendesk_target.references.add(self.stream_name, plain)
+        self.loader.keep(self.stream_name, plain)
 
     def process_batch(self, context: dict) -> None:
         """Nothing to send: the records were kept as they came."""

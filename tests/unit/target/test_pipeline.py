@@ -8,7 +8,6 @@ import pytest
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importing.jobs import JobStatus
 from target_zendesk_tickets.importing.pipeline import ImportPipeline
-from target_zendesk_tickets.importing.report import final_message
 from target_zendesk_tickets.importing.schedule import JobSlots, PollSchedule
 from tests.support.clock import FakeClock
 from tests.unit.target.conftest import make_batch
@@ -405,7 +404,7 @@ def test_a_job_missing_from_show_many_is_one_zendesk_no_longer_knows(parts):
     pipeline.drain_after_failure()
     assert written == [{"after": 1}]
     assert zendesk.polls[-1] == ["j1"]
-    message = final_message(error, pipeline, unsent=0)
+    message = pipeline.final_message(error, unsent=0)
     assert "Outcome unknown (the target stopped following their jobs" in message
 
 
@@ -482,7 +481,7 @@ def test_a_batch_stopped_before_it_was_sent_is_in_the_final_message(parts):
     zendesk.finish_later("j1", 1.0, BAD_RESULT)  # found while the next batch waits for a slot
     error = failure_of(lambda: pipeline.submit(make_batch(4, first_id=20)))
     assert pipeline.progress.not_sent == ["4 tickets of stream 'tickets', input lines 10-13"]
-    message = final_message(error, pipeline, unsent=2)
+    message = pipeline.final_message(error, unsent=2)
     assert (
         "Not imported (stopped before sending): 4 tickets of stream 'tickets', input lines 10-13."
         in message
@@ -506,7 +505,7 @@ def test_a_batch_stopped_while_its_lost_call_was_checked_is_outcome_unknown(part
     assert pipeline.progress.in_doubt == [
         "batch 2 (3 tickets of stream 'tickets', input lines 10-12)"
     ]
-    message = final_message(error, pipeline, unsent=0)
+    message = pipeline.final_message(error, unsent=0)
     assert "Outcome unknown (an import call got no clear answer" in message
     assert "batch 2 (3 tickets of stream 'tickets', input lines 10-12)" in message
 
@@ -527,9 +526,7 @@ def test_a_batch_stopped_between_refused_calls_was_not_sent(parts):
         "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
     ]
     assert pipeline.progress.in_doubt == []
-    assert "Not imported (stopped before sending): batch 2" in final_message(
-        error, pipeline, unsent=0
-    )
+    assert "Not imported (stopped before sending): batch 2" in pipeline.final_message(error, unsent=0)
 
 
 def test_a_404_while_winding_down_ends_the_wait_without_a_crash(parts):
