@@ -526,7 +526,9 @@ def test_a_batch_stopped_between_refused_calls_was_not_sent(parts):
         "batch 2 (2 tickets of stream 'tickets', input lines 10-11)"
     ]
     assert pipeline.progress.in_doubt == []
-    assert "Not imported (stopped before sending): batch 2" in pipeline.final_message(error, unsent=0)
+    assert "Not imported (stopped before sending): batch 2" in pipeline.final_message(
+        error, unsent=0
+    )
 
 
 def test_a_404_while_winding_down_ends_the_wait_without_a_crash(parts):
