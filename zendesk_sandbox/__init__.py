@@ -14,7 +14,7 @@ docs/sandbox.md describes the endpoints, credentials, admin API and faults.
 """
 
 from zendesk_sandbox.config import Credentials, SandboxConfig
+from zendesk_sandbox.http.server import Sandbox
 from zendesk_sandbox.pair import pair_configs
-from zendesk_sandbox.server import Sandbox
 
 __all__ = ["Credentials", "Sandbox", "SandboxConfig", "pair_configs"]

@@ -13,7 +13,7 @@ import sys
 import threading
 
 from zendesk_sandbox.config import KNOWN_BUCKETS, SandboxConfig, default_rate_limits
-from zendesk_sandbox.server import Sandbox
+from zendesk_sandbox.http.server import Sandbox
 
 
 def parse_rate_limit(text: str) -> tuple[str, tuple[int, float]]:

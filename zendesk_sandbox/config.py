@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Bucket names as Zendesk's headers spell them (the update buckets have no header; see
-# ratelimit.py).
+# http/ratelimit.py).
 EXPORT_BUCKET = "incremental-exports"
 ACCOUNT_BUCKET = "account"
 USER_EXPORT_BUCKET = "incremental-exports-cursor"

@@ -25,7 +25,7 @@ from typing import IO
 import requests
 
 from zendesk_sandbox import Credentials, Sandbox, pair_configs
-from zendesk_sandbox.store import StateMismatchError
+from zendesk_sandbox.account.store import StateMismatchError
 
 BIN = Path(sys.executable).parent
 WORKDIR = Path(".demo")

@@ -31,10 +31,10 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.pagination import positive_int
-from zendesk_sandbox.responses import encoded_json_response
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import positive_int
+from zendesk_sandbox.http.responses import encoded_json_response
 
 CURSOR_TEXT = re.compile(r"(\d+)\.0\|\|(\d+)\|")
 TRUE_VALUES = ("true", "1")

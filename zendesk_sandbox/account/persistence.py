@@ -5,11 +5,11 @@ A mixin of ``Account``; ``store.py`` holds the journal format.
 
 from __future__ import annotations
 
-from zendesk_sandbox.account_base import AccountBase
-from zendesk_sandbox.jobs import Job
-from zendesk_sandbox.people import CREATED_FROM, user_from_state
-from zendesk_sandbox.structure import FieldOption, TicketField
-from zendesk_sandbox.universe import ACCOUNT_STRIDE
+from zendesk_sandbox.account.account_base import AccountBase
+from zendesk_sandbox.account.jobs import Job
+from zendesk_sandbox.generated.people import CREATED_FROM, user_from_state
+from zendesk_sandbox.generated.structure import FieldOption, TicketField
+from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE
 
 
 class Persistence(AccountBase):

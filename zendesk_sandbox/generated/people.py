@@ -16,9 +16,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from zendesk_sandbox.structure import Structure
+from zendesk_sandbox.generated.structure import Structure
+from zendesk_sandbox.generated.universe import is_shared, object_id, region, slot_rng
 from zendesk_sandbox.timefmt import iso
-from zendesk_sandbox.universe import is_shared, object_id, region, slot_rng
 
 FIRST_NAMES = (
     "Jane", "Omar", "Li", "Priya", "Lukas", "Chloé", "Mateo", "Aiko", "Sam", "Zoë", "Ines",

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
+from zendesk_sandbox.account.imports import parse_batch, restricted_keys
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.imports import parse_batch, restricted_keys
-from zendesk_sandbox.pagination import positive_int
-from zendesk_sandbox.responses import (
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import positive_int
+from zendesk_sandbox.http.responses import (
     encoded_json_response,
     includes,
     json_response,

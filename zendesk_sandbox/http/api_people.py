@@ -6,11 +6,11 @@ import math
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.export import cursor_envelope, decode_cursor, start_position
-from zendesk_sandbox.pagination import by_id, paginated, positive_int
-from zendesk_sandbox.responses import json_response
+from zendesk_sandbox.http.api_export import cursor_envelope, decode_cursor, start_position
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import by_id, paginated, positive_int
+from zendesk_sandbox.http.responses import json_response
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 SHOW_MANY_LIMIT = 100

@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from zendesk_sandbox.references import assign_references
+from zendesk_sandbox.generated.references import assign_references
 from zendesk_sandbox.timefmt import iso
 
 if TYPE_CHECKING:
-    from zendesk_sandbox.directory import Directory
+    from zendesk_sandbox.generated.directory import Directory
 
 # Fixed time range of the generated history (UTC): 2023-01-01T00:00:00Z .. 2025-06-30T23:59:59Z.
 RANGE_START = 1_672_531_200

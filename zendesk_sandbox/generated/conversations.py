@@ -18,7 +18,7 @@ Tickets that were imported, updated or otherwise changed keep their audits in fu
     {"id", "ticket_id", "at", "author_id", "channel", "create": bool,
      "changes": [[field, value, previous], ...], "comment": {...} | None}
 
-and rendered as Zendesk's comment or ticket-event JSON by ``views.py``.
+and rendered as Zendesk's comment or ticket-event JSON by ``http/views.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import random
 import re
 from html.parser import HTMLParser
 
-from zendesk_sandbox.universe import object_id
+from zendesk_sandbox.generated.universe import object_id
 
 MAX_GENERATED = 30
 PER_TICKET = 32  # audit/comment numbers of generated ticket N are N*32 .. N*32+29

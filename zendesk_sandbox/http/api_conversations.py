@@ -7,12 +7,12 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.export import start_position
-from zendesk_sandbox.pagination import page_records, paginated
-from zendesk_sandbox.responses import json_response
-from zendesk_sandbox.views import comment_json, event_json
+from zendesk_sandbox.http.api_export import start_position
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import page_records, paginated
+from zendesk_sandbox.http.responses import json_response
+from zendesk_sandbox.http.views import comment_json, event_json
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 EVENTS_PAGE = 1000

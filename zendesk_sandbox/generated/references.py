@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import random
 
-from zendesk_sandbox.directory import Directory
-from zendesk_sandbox.structure import TicketField
+from zendesk_sandbox.generated.directory import Directory
+from zendesk_sandbox.generated.structure import TicketField
 from zendesk_sandbox.timefmt import iso
 
 TEXT_VALUES = ("Order #A-1042", "see attached", "callback requested", "ünïcödé value")

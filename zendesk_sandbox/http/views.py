@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from zendesk_sandbox.generated.universe import child_event_id
 from zendesk_sandbox.timefmt import iso
-from zendesk_sandbox.universe import child_event_id
 
 # The ticket events export spells ``via`` as a word, not as the object tickets carry.
 VIA_NAMES = {"email": "Mail", "web": "Web form", "api": "Web service", "voice": "Voice"}

@@ -12,7 +12,7 @@ import json
 import threading
 from dataclasses import asdict, dataclass, fields
 
-from zendesk_sandbox.ratelimit import ACCOUNT_LIMIT_TEXT, EXPORT_LIMIT_BODY
+from zendesk_sandbox.http.ratelimit import ACCOUNT_LIMIT_TEXT, EXPORT_LIMIT_BODY
 
 ROUTES = (
     "export",

@@ -1,8 +1,8 @@
 """The state of the one sandbox account: tickets, the export order, jobs, imports, the clock.
 
 Generated tickets that nobody changed are not kept as objects: they are rebuilt from the
-seed when needed (see ``data.py``). Tickets that were changed, added or imported are kept
-in full in ``_stored``. The export order is a sorted list of ``(generated_timestamp, id)``
+seed when needed (see ``generated/tickets.py``). Tickets that were changed, added or imported
+are kept in full in ``_stored``. The export order is a sorted list of ``(generated_timestamp, id)``
 kept up to date on every change, so a page is a bisect and a slice.
 
 All public methods take one re-entrant lock, and an export page is taken in one call, so a
@@ -23,22 +23,27 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from zendesk_sandbox.account.events import EventIndex
+from zendesk_sandbox.account.jobs import RETENTION_SECONDS, Job, job_id, list_key
+from zendesk_sandbox.account.locking import settled
+from zendesk_sandbox.account.persistence import Persistence
+from zendesk_sandbox.account.reads import AccountReads
+from zendesk_sandbox.account.search import SearchHistory
+from zendesk_sandbox.account.store import Store
+from zendesk_sandbox.account.writes import TicketWrites
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.conversations import Conversations, generated_audits
-from zendesk_sandbox.data import AI_AGENT_EVERY, TicketFactory, TicketKeys, ticket_from_external_id
-from zendesk_sandbox.directory import Directory
 from zendesk_sandbox.errors import ApiError
-from zendesk_sandbox.events import EventIndex
-from zendesk_sandbox.jobs import RETENTION_SECONDS, Job, job_id, list_key
-from zendesk_sandbox.locking import settled
-from zendesk_sandbox.persistence import Persistence
-from zendesk_sandbox.ratelimit import format_wait
-from zendesk_sandbox.reads import AccountReads
-from zendesk_sandbox.search import SearchHistory
-from zendesk_sandbox.store import Store
+from zendesk_sandbox.generated.conversations import Conversations, generated_audits
+from zendesk_sandbox.generated.directory import Directory
+from zendesk_sandbox.generated.tickets import (
+    AI_AGENT_EVERY,
+    TicketFactory,
+    TicketKeys,
+    ticket_from_external_id,
+)
+from zendesk_sandbox.generated.universe import MAX_ACCOUNTS
+from zendesk_sandbox.http.ratelimit import format_wait
 from zendesk_sandbox.timefmt import iso, parse_iso
-from zendesk_sandbox.universe import MAX_ACCOUNTS
-from zendesk_sandbox.writes import TicketWrites
 
 # Encoded tickets are cached so that paging again is cheap; the cap bounds memory
 # (about 2 kB per ticket) for very large accounts. Past it, tickets are encoded per page.

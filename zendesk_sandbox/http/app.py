@@ -22,8 +22,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from zendesk_sandbox import admin, api, api_conversations, api_people, api_structure, api_tickets
-from zendesk_sandbox.auth import auth_mode, authenticate, require
 from zendesk_sandbox.config import (
     ACCOUNT_BUCKET,
     EXPORT_BUCKET,
@@ -31,17 +29,26 @@ from zendesk_sandbox.config import (
     UPDATE_BUCKET,
     USER_EXPORT_BUCKET,
 )
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError
-from zendesk_sandbox.export import handle_export
-from zendesk_sandbox.faults import Fault
-from zendesk_sandbox.oauth import handle_token_request
-from zendesk_sandbox.ratelimit import format_wait
-from zendesk_sandbox.requestlog import safe_query, safe_target
-from zendesk_sandbox.responses import error_response
+from zendesk_sandbox.http import (
+    admin,
+    api,
+    api_conversations,
+    api_people,
+    api_structure,
+    api_tickets,
+)
+from zendesk_sandbox.http.api_export import handle_export
+from zendesk_sandbox.http.auth import auth_mode, authenticate, require
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.faults import Fault
+from zendesk_sandbox.http.oauth import handle_token_request
+from zendesk_sandbox.http.ratelimit import format_wait
+from zendesk_sandbox.http.requestlog import safe_query, safe_target
+from zendesk_sandbox.http.responses import error_response
 
 if TYPE_CHECKING:
-    from zendesk_sandbox.server import Sandbox
+    from zendesk_sandbox.http.server import Sandbox
 
 log = logging.getLogger("zendesk_sandbox.requests")
 

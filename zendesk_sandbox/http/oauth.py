@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.auth import ADMIN, AGENT, Caller
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError
-from zendesk_sandbox.responses import json_response
+from zendesk_sandbox.http.auth import ADMIN, AGENT, Caller
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.responses import json_response
 
 # Error bodies in the OAuth 2.0 shape (RFC 6749 section 5.2) with the descriptions of the
 # Rails OAuth server Zendesk answers with; INVALID_TOKEN is quoted from live reports.

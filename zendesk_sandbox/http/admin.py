@@ -15,11 +15,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from zendesk_sandbox.faults import Fault
-from zendesk_sandbox.responses import json_response
+from zendesk_sandbox.http.faults import Fault
+from zendesk_sandbox.http.responses import json_response
 
 if TYPE_CHECKING:
-    from zendesk_sandbox.server import Sandbox
+    from zendesk_sandbox.http.server import Sandbox
 
 ADMIN_MAP = Map(
     [

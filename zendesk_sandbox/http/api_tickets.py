@@ -7,19 +7,19 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
+from zendesk_sandbox.account.imports import MAX_BATCH, restricted_keys
+from zendesk_sandbox.account.search import parse_query
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.imports import MAX_BATCH, restricted_keys
-from zendesk_sandbox.pagination import positive_int
-from zendesk_sandbox.responses import (
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import positive_int
+from zendesk_sandbox.http.responses import (
     encoded_json_response,
     includes,
     json_response,
     warn_header,
     with_comment_counts,
 )
-from zendesk_sandbox.search import parse_query
-from zendesk_sandbox.views import event_json
+from zendesk_sandbox.http.views import event_json
 
 SEARCH_PAGE = 100
 SEARCH_LIMIT = 1000  # Zendesk's search returns at most 1,000 results per query

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from zendesk_sandbox.conversations import html_bodies, plain_bodies
-from zendesk_sandbox.directory import Directory, DirectoryError
-from zendesk_sandbox.fieldvalues import clean_custom_fields, merged_custom_fields
-from zendesk_sandbox.imports import PRIORITIES, STATUSES, TYPES, ticket_errors
-from zendesk_sandbox.people import User
+from zendesk_sandbox.account.fieldvalues import clean_custom_fields, merged_custom_fields
+from zendesk_sandbox.account.imports import PRIORITIES, STATUSES, TYPES, ticket_errors
+from zendesk_sandbox.generated.conversations import html_bodies, plain_bodies
+from zendesk_sandbox.generated.directory import Directory, DirectoryError
+from zendesk_sandbox.generated.people import User
 from zendesk_sandbox.timefmt import parse_iso
 
 CLOSED = "Status: closed prevents ticket update"

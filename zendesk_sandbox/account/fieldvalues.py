@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from zendesk_sandbox.structure import Structure, TicketField
+from zendesk_sandbox.generated.structure import Structure, TicketField
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INTEGER = re.compile(r"^-?\d+$")

@@ -11,14 +11,14 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from zendesk_sandbox.account.events import EventIndex
+    from zendesk_sandbox.account.jobs import Job
+    from zendesk_sandbox.account.search import SearchHistory
+    from zendesk_sandbox.account.store import Store
     from zendesk_sandbox.config import SandboxConfig
-    from zendesk_sandbox.conversations import Conversations
-    from zendesk_sandbox.data import TicketFactory, TicketKeys
-    from zendesk_sandbox.directory import Directory
-    from zendesk_sandbox.events import EventIndex
-    from zendesk_sandbox.jobs import Job
-    from zendesk_sandbox.search import SearchHistory
-    from zendesk_sandbox.store import Store
+    from zendesk_sandbox.generated.conversations import Conversations
+    from zendesk_sandbox.generated.directory import Directory
+    from zendesk_sandbox.generated.tickets import TicketFactory, TicketKeys
 
 
 class AccountBase:

@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.pagination import by_id, paginated
-from zendesk_sandbox.responses import json_response
-from zendesk_sandbox.structure import Structure
+from zendesk_sandbox.generated.structure import Structure
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.pagination import by_id, paginated
+from zendesk_sandbox.http.responses import json_response
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 # (list name, one record's name, the structure's records by id)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import copy
 
-from zendesk_sandbox.account_base import AccountBase
-from zendesk_sandbox.conversations import generated_audit_id, plan
-from zendesk_sandbox.data import ticket_from_external_id
-from zendesk_sandbox.events import EventIndex, EventKey
-from zendesk_sandbox.locking import settled
-from zendesk_sandbox.people import User
-from zendesk_sandbox.search import Facts
+from zendesk_sandbox.account.account_base import AccountBase
+from zendesk_sandbox.account.events import EventIndex, EventKey
+from zendesk_sandbox.account.locking import settled
+from zendesk_sandbox.account.search import Facts
+from zendesk_sandbox.generated.conversations import generated_audit_id, plan
+from zendesk_sandbox.generated.people import User
+from zendesk_sandbox.generated.tickets import ticket_from_external_id
 
 USER_FIELDS = ("requester_id", "submitter_id", "assignee_id")
 USER_LIST_FIELDS = ("collaborator_ids", "follower_ids", "email_cc_ids")

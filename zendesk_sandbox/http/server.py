@@ -18,14 +18,14 @@ from types import TracebackType
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from zendesk_sandbox.account import Account
-from zendesk_sandbox.app import FaultResetError, SandboxApp
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.directory import Directory
-from zendesk_sandbox.faults import Fault, FaultQueue
-from zendesk_sandbox.oauth import OAuthServer
-from zendesk_sandbox.ratelimit import RateLimiter
-from zendesk_sandbox.requestlog import RequestLog
-from zendesk_sandbox.views import comment_json
+from zendesk_sandbox.generated.directory import Directory
+from zendesk_sandbox.http.app import FaultResetError, SandboxApp
+from zendesk_sandbox.http.faults import Fault, FaultQueue
+from zendesk_sandbox.http.oauth import OAuthServer
+from zendesk_sandbox.http.ratelimit import RateLimiter
+from zendesk_sandbox.http.requestlog import RequestLog
+from zendesk_sandbox.http.views import comment_json
 
 log = logging.getLogger("zendesk_sandbox")
 

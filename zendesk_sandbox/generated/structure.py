@@ -15,8 +15,14 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from zendesk_sandbox.generated.universe import (
+    ACCOUNT_STRIDE,
+    is_shared,
+    object_id,
+    region,
+    slot_rng,
+)
 from zendesk_sandbox.timefmt import iso
-from zendesk_sandbox.universe import ACCOUNT_STRIDE, is_shared, object_id, region, slot_rng
 
 # Structure was set up before the generated history (2023-01-01) starts.
 SETUP_START = 1_609_459_200  # 2021-01-01

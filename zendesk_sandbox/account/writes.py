@@ -15,21 +15,21 @@ from __future__ import annotations
 
 import copy
 
-from zendesk_sandbox.account_base import AccountBase
-from zendesk_sandbox.directory import DirectoryError
-from zendesk_sandbox.errors import ApiError
-from zendesk_sandbox.imports import (
+from zendesk_sandbox.account.account_base import AccountBase
+from zendesk_sandbox.account.imports import (
     ADMIN_USER_ID,
     apply_conversation,
     import_audits,
     imported_ticket,
 )
-from zendesk_sandbox.jobs import Job
-from zendesk_sandbox.locking import settled
-from zendesk_sandbox.people import User, user_state
-from zendesk_sandbox.rules import Problems, check_import, check_update
-from zendesk_sandbox.structure import TicketField
-from zendesk_sandbox.updates import UPDATE_CONFLICT, is_stale, updated_ticket
+from zendesk_sandbox.account.jobs import Job
+from zendesk_sandbox.account.locking import settled
+from zendesk_sandbox.account.rules import Problems, check_import, check_update
+from zendesk_sandbox.account.updates import UPDATE_CONFLICT, is_stale, updated_ticket
+from zendesk_sandbox.errors import ApiError
+from zendesk_sandbox.generated.directory import DirectoryError
+from zendesk_sandbox.generated.people import User, user_state
+from zendesk_sandbox.generated.structure import TicketField
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 AGENT_USER_ID = 372_200_000_101  # the idealised account's agent

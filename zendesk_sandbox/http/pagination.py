@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.context import Call
 from zendesk_sandbox.errors import invalid_value
-from zendesk_sandbox.responses import json_response
+from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.responses import json_response
 
 MAX_PAGE = 100
 Keyed = tuple[tuple, dict]  # (sort key, record)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.people import People, User, counts_for, membership_json, valid_email
-from zendesk_sandbox.structure import (
+from zendesk_sandbox.generated.people import People, User, counts_for, membership_json, valid_email
+from zendesk_sandbox.generated.structure import (
     CREATED_FIELD_NUMBER,
     CUSTOM_TYPES,
     OPTION_TYPES,
@@ -19,7 +19,7 @@ from zendesk_sandbox.structure import (
     Structure,
     TicketField,
 )
-from zendesk_sandbox.universe import ACCOUNT_STRIDE, object_id
+from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE, object_id
 
 
 class DirectoryError(ValueError):
