@@ -42,8 +42,7 @@ from zendesk_sandbox.generated.tickets import (
     ticket_from_external_id,
 )
 from zendesk_sandbox.generated.universe import MAX_ACCOUNTS
-from zendesk_sandbox.http.ratelimit import format_wait
-from zendesk_sandbox.timefmt import iso, parse_iso
+from zendesk_sandbox.timefmt import format_wait, iso, parse_iso
 
 # Encoded tickets are cached so that paging again is cheap; the cap bounds memory
 # (about 2 kB per ticket) for very large accounts. Past it, tickets are encoded per page.

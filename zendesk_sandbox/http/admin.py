@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from zendesk_sandbox.http.controls import SandboxControls
 from zendesk_sandbox.http.faults import Fault
 from zendesk_sandbox.http.responses import json_response
-
-if TYPE_CHECKING:
-    from zendesk_sandbox.http.server import Sandbox
 
 ADMIN_MAP = Map(
     [
@@ -43,7 +40,7 @@ ADMIN_MAP = Map(
 )
 
 
-def dispatch(sandbox: Sandbox, request: Request) -> Response:
+def dispatch(sandbox: SandboxControls, request: Request) -> Response:
     """Answer one admin request."""
     try:
         name, values = ADMIN_MAP.bind("sandbox").match(request.path, method=request.method)
@@ -87,7 +84,7 @@ def _ids(body: dict) -> list[int]:
     return ids
 
 
-def _faults(sandbox: Sandbox, request: Request) -> dict:
+def _faults(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "POST":
         body = _json(request)
         items = body if isinstance(body, list) else [body]
@@ -99,7 +96,7 @@ def _faults(sandbox: Sandbox, request: Request) -> dict:
     return {"faults": sandbox.pending_faults()}
 
 
-def _update(sandbox: Sandbox, request: Request) -> dict:
+def _update(sandbox: SandboxControls, request: Request) -> dict:
     body = _body(request)
     changes = body.get("changes") or {}
     if not isinstance(changes, dict):
@@ -107,22 +104,22 @@ def _update(sandbox: Sandbox, request: Request) -> dict:
     return {"ids": sandbox.update_tickets(_ids(body), changes)}
 
 
-def _delete(sandbox: Sandbox, request: Request) -> dict:
+def _delete(sandbox: SandboxControls, request: Request) -> dict:
     return {"ids": sandbox.delete_tickets(_ids(_body(request)))}
 
 
-def _add(sandbox: Sandbox, request: Request) -> dict:
+def _add(sandbox: SandboxControls, request: Request) -> dict:
     count = _body(request).get("count", 1)
     if type(count) is not int:
         raise ValueError('"count" must be an integer')
     return {"ids": sandbox.add_tickets(count)}
 
 
-def _ticket(sandbox: Sandbox, _request: Request, ticket_id: int) -> dict:
+def _ticket(sandbox: SandboxControls, _request: Request, ticket_id: int) -> dict:
     return {"ticket": sandbox.exported_ticket(ticket_id)}
 
 
-def _clock(sandbox: Sandbox, request: Request) -> dict:
+def _clock(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "POST":
         advance = _body(request).get("advance", 0)
         if isinstance(advance, bool) or not isinstance(advance, int | float):
@@ -131,39 +128,39 @@ def _clock(sandbox: Sandbox, request: Request) -> dict:
     return {"now": sandbox.now()}
 
 
-def _imported(sandbox: Sandbox, _request: Request) -> dict:
+def _imported(sandbox: SandboxControls, _request: Request) -> dict:
     return {"tickets": sandbox.imported_tickets()}
 
 
-def _imports(sandbox: Sandbox, _request: Request) -> dict:
+def _imports(sandbox: SandboxControls, _request: Request) -> dict:
     return {"imports": sandbox.import_requests()}
 
 
-def _requests(sandbox: Sandbox, request: Request) -> dict:
+def _requests(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "DELETE":
         sandbox.clear_request_log()
     return {"requests": sandbox.request_log()}
 
 
-def _jobs(sandbox: Sandbox, _request: Request) -> dict:
+def _jobs(sandbox: SandboxControls, _request: Request) -> dict:
     return {"jobs": sandbox.jobs()}
 
 
-def _config(sandbox: Sandbox, request: Request) -> dict:
+def _config(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "POST":
         sandbox.configure(**_body(request))
     return sandbox.settings()
 
 
-def _stats(sandbox: Sandbox, _request: Request) -> dict:
+def _stats(sandbox: SandboxControls, _request: Request) -> dict:
     return sandbox.stats()
 
 
-def _oauth(sandbox: Sandbox, _request: Request) -> dict:
+def _oauth(sandbox: SandboxControls, _request: Request) -> dict:
     return {**sandbox.oauth_stats(), "clients": sandbox.oauth.clients()}
 
 
-def _oauth_clients(sandbox: Sandbox, request: Request) -> dict:
+def _oauth_clients(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "POST":
         body = _body(request)
         sandbox.add_oauth_client(
@@ -175,12 +172,12 @@ def _oauth_clients(sandbox: Sandbox, request: Request) -> dict:
     return {"clients": sandbox.oauth.clients()}
 
 
-def _oauth_tokens(sandbox: Sandbox, request: Request) -> dict:
+def _oauth_tokens(sandbox: SandboxControls, request: Request) -> dict:
     body = _body(request)
     return sandbox.issue_oauth_tokens(body.get("client_id"), body.get("scopes"))
 
 
-def _oauth_revoke(sandbox: Sandbox, request: Request) -> dict:
+def _oauth_revoke(sandbox: SandboxControls, request: Request) -> dict:
     body = _body(request)
     refresh = body.get("refresh_tokens", False)
     if not isinstance(refresh, bool):

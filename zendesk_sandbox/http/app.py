@@ -6,7 +6,7 @@ check role and scope (403) -> scripted fault, if one is queued for the route -> 
 are not counted against the limits (and a faulted request is never refused by them).
 Every API response carries the rate-limit headers of the buckets it belongs to.
 
-``POST /oauth/tokens`` (``oauth.py``) takes the same path without the sign-in and the
+``POST /oauth/tokens`` (``token_endpoint.py``) takes the same path without the sign-in and the
 rate limits: a token request carries its client's credentials in its body.
 ``/_sandbox/...`` is the admin API (no auth, see ``admin.py``).
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -41,14 +41,12 @@ from zendesk_sandbox.http import (
 from zendesk_sandbox.http.api_export import handle_export
 from zendesk_sandbox.http.auth import auth_mode, authenticate, require
 from zendesk_sandbox.http.context import Call
+from zendesk_sandbox.http.controls import SandboxControls
 from zendesk_sandbox.http.faults import Fault
-from zendesk_sandbox.http.oauth import handle_token_request
-from zendesk_sandbox.http.ratelimit import format_wait
 from zendesk_sandbox.http.requestlog import safe_query, safe_target
 from zendesk_sandbox.http.responses import error_response
-
-if TYPE_CHECKING:
-    from zendesk_sandbox.http.server import Sandbox
+from zendesk_sandbox.http.token_endpoint import handle_token_request
+from zendesk_sandbox.timefmt import format_wait
 
 log = logging.getLogger("zendesk_sandbox.requests")
 
@@ -194,7 +192,7 @@ class FaultResetError(ConnectionAbortedError):
 class SandboxApp:
     """The WSGI callable serving one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: SandboxControls) -> None:
         self.sandbox = sandbox
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:

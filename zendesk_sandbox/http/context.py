@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request
 
 from zendesk_sandbox.account import Account
 from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.http.auth import Caller
-
-if TYPE_CHECKING:
-    from zendesk_sandbox.http.oauth import OAuthServer
+from zendesk_sandbox.http.oauth import OAuthServer
 
 
 @dataclass

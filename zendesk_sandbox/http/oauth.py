@@ -1,7 +1,8 @@
 """Zendesk's OAuth server, as far as a server-side connector meets it.
 
-OAuth clients (identifier and secret), ``POST /oauth/tokens`` for the client-credentials
-and refresh-token grants, and the access tokens those hand out. Tokens expire on the
+OAuth clients (identifier and secret), the client-credentials and refresh-token grants
+that ``POST /oauth/tokens`` (token_endpoint.py) answers, and the access tokens those hand
+out. Tokens expire on the
 sandbox clock after ``access_token_lifetime`` / ``refresh_token_lifetime`` seconds (settable
 far below Zendesk's minimums, so tests stay fast). A refresh hands out a new pair and
 invalidates the old one, access token included. The authorization-code flow needs a browser;
@@ -21,13 +22,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from werkzeug.wrappers import Response
-
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.http.auth import ADMIN, AGENT, Caller
-from zendesk_sandbox.http.context import Call
-from zendesk_sandbox.http.responses import json_response
 
 # Error bodies in the OAuth 2.0 shape (RFC 6749 section 5.2) with the descriptions of the
 # Rails OAuth server Zendesk answers with; INVALID_TOKEN is quoted from live reports.
@@ -279,14 +276,6 @@ class OAuthServer:
 
     def _live(self, record: _Token) -> bool:
         return not record.revoked and self._clock() < record.expires_at
-
-
-def handle_token_request(call: Call) -> Response:
-    """``POST /oauth/tokens``; the body must be JSON, as Zendesk's reference says."""
-    assert call.oauth is not None  # the app hands every call its account's OAuth server
-    body = call.request.get_json(silent=True)  # None unless the body is JSON, and says so
-    status, answer = call.oauth.token_request(body)
-    return json_response(answer, status, {"Cache-Control": "no-store"})
 
 
 def parse_scopes(scopes: Iterable[str] | str) -> frozenset[str]:

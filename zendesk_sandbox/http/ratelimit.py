@@ -7,14 +7,11 @@ cursor export has its own ``incremental-exports-cursor``; ticket updates count a
 a window of its own for each pair).
 
 A window opens with the first request counted in it and lasts ``window`` seconds; then the
-count starts again. Waits are written as whole seconds (rounded up, at least 1) when the
-window is 10 s or longer, as Zendesk does, and with millisecond precision (``0.237``) for
-shorter windows, so tests with sub-second windows do not wait a whole second.
+count starts again. Waits are written as ``timefmt.format_wait`` says.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 from dataclasses import dataclass
 
@@ -27,6 +24,7 @@ from zendesk_sandbox.config import (
     USER_EXPORT_BUCKET,
 )
 from zendesk_sandbox.errors import ApiError
+from zendesk_sandbox.timefmt import format_wait
 
 ACCOUNT_LIMIT_TEXT = "Number of allowed API requests per minute exceeded"
 EXPORT_LIMIT_BODY = {
@@ -51,14 +49,6 @@ BUCKET_HEADERS = {
     USER_EXPORT_BUCKET: "zendesk-ratelimit-incremental-exports-cursor",
 }
 KEYED_BUCKETS = (TICKET_UPDATE_BUCKET,)  # one window per key (user and ticket)
-WHOLE_SECONDS_FROM = 10.0  # windows at least this long report waits in whole seconds
-
-
-def format_wait(seconds: float, window: float) -> str:
-    """Seconds to wait as Retry-After and ``resets=`` show them (see the module docstring)."""
-    if window >= WHOLE_SECONDS_FROM:
-        return str(max(1, math.ceil(seconds - 1e-9)))
-    return f"{max(seconds, 0.001):.3f}"
 
 
 @dataclass
