@@ -1,6 +1,6 @@
 # make          installs what is missing, then runs the demo pipeline against two sandbox accounts
 # make test     runs every test (installs first when needed)
-# make lint     ruff check and mypy
+# make lint     ruff check, mypy, and the import contracts (layers, no cycles: pyproject.toml)
 # make bench    performance benchmarks against the sandbox
 # make readme   regenerate the README's settings tables from --about
 
@@ -32,6 +32,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -48,4 +49,4 @@ readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .demo
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .demo
