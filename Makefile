@@ -12,10 +12,11 @@ STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := demo
 .PHONY: demo demo-fresh install test lint format bench readme clean
 
-$(STAMP): pyproject.toml
+# The plugins and, as a distribution of its own, the sandbox (sandbox/pyproject.toml).
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,sandbox,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]' -e ./sandbox
 	touch $(STAMP)
 
 install: $(STAMP)
