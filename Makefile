@@ -1,6 +1,6 @@
 # make          installs what is missing, then runs the demo pipeline against two sandbox accounts
 # make test     runs every test (installs first when needed)
-# make lint     ruff check and mypy
+# make lint     ruff check, mypy, and the import contracts (layers, no cycles: pyproject.toml)
 # make bench    performance benchmarks against the sandbox
 # make readme   regenerate the README's settings tables from --about
 
@@ -12,10 +12,11 @@ STAMP := $(VENV)/.installed
 .DEFAULT_GOAL := demo
 .PHONY: demo demo-fresh install test lint format bench readme clean
 
-$(STAMP): pyproject.toml
+# The plugins and, as a distribution of its own, the sandbox (sandbox/pyproject.toml).
+$(STAMP): pyproject.toml sandbox/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,sandbox,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]' -e ./sandbox
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,6 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -48,4 +50,4 @@ readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .demo
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .demo

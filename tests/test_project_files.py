@@ -1,8 +1,9 @@
-"""The README and meltano.yml say what the plugins really do."""
+"""The README and meltano.yml say what the plugins really do; their wheel holds only them."""
 
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,28 @@ def test_meltano_project_has_environments_a_job_and_a_schedule():
     for plugin in project["plugins"]["extractors"] + project["plugins"]["loaders"]:
         assert plugin["pip_url"] == "-e ."
         assert plugin["namespace"]
+
+
+def test_plugins_wheel_neither_contains_nor_requires_the_sandbox(tmp_path):
+    # Offline: hatchling comes from this venv (the test extra), nothing from an index.
+    offline = ["--no-deps", "--no-build-isolation", "--no-index", "--quiet"]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", *offline, "--wheel-dir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("zendesk_tickets_singer-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        info = next(name.split("/")[0] for name in names if name.endswith(".dist-info/METADATA"))
+        metadata = archive.read(f"{info}/METADATA").decode()
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+
+    packages = {name.split("/")[0] for name in names} - {info}
+    assert packages == {"zendesk_api", "tap_zendesk_tickets", "target_zendesk_tickets"}
+    assert not [name for name in names if "zendesk_sandbox" in name]
+    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    assert requires  # the plugins' own dependencies are there
+    assert not [line for line in requires if "werkzeug" in line.lower() or "sandbox" in line]
+    assert "tap-zendesk-tickets" in entry_points
+    assert "zendesk-sandbox" not in entry_points

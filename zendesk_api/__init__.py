@@ -1,6 +1,7 @@
 """What the tap and the target both need to talk to Zendesk.
 
-One module a job: ``settings`` (reading the connection settings), ``auth`` (the fixed
+One module a job: ``settings`` (reading the connection settings), ``connection`` (the
+account, credentials, timeouts and retry waits they give), ``auth`` (the fixed
 credentials), ``oauth`` (OAuth client credentials and refresh tokens, renewed as they go),
 ``token_endpoint`` and ``token_file`` (getting tokens, and keeping the refresh-token grant's
 newest pair), ``errors`` (Zendesk's error bodies turned into one message), ``retry`` (the one

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from zendesk_api.auth import OAuthTokenAuth
+from zendesk_api.connection import ZendeskConnection
 from zendesk_api.errors import ZendeskHTTPError
-from zendesk_api.settings import ZendeskConnection
 
 
 def with_advice(

@@ -7,12 +7,13 @@ import json
 import logging
 from collections.abc import Callable
 from importlib import metadata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from zendesk_api.connection import ZendeskConnection
 from zendesk_api.errors import (
     ZendeskError,
     ZendeskResponseError,
@@ -22,9 +23,6 @@ from zendesk_api.errors import (
     request_path,
 )
 from zendesk_api.retry import RetryBudget, RetryPolicy
-
-if TYPE_CHECKING:  # settings builds OAuth credentials that use this module
-    from zendesk_api.settings import ZendeskConnection
 
 DISTRIBUTION = "zendesk-tickets-singer"
 logger = logging.getLogger(__name__)

@@ -19,20 +19,17 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import requests
 
 from zendesk_api.auth import OAuthTokenAuth
+from zendesk_api.connection import ZendeskConnection
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskHTTPError
 from zendesk_api.redaction import register_secret
 from zendesk_api.retry import RetriesExhaustedError
 from zendesk_api.token_endpoint import IssuedTokens, OAuthError, TokenEndpoint
 from zendesk_api.token_file import StoredTokens, TokenFile, fingerprint
-
-if TYPE_CHECKING:
-    from zendesk_api.settings import ZendeskConnection
 
 logger = logging.getLogger(__name__)
 

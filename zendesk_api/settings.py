@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -20,6 +19,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError
 
 from zendesk_api.auth import ApiTokenAuth, OAuthTokenAuth, ZendeskAuth
+from zendesk_api.connection import ZendeskConnection
 from zendesk_api.durations import DurationError, parse_duration
 from zendesk_api.oauth import ClientCredentialsGrant, RefreshTokenGrant, RenewingOAuthAuth
 from zendesk_api.redaction import register_secret
@@ -183,26 +183,6 @@ COMMON_PROPERTIES = (
         ),
     ),
 )
-
-
-@dataclass(frozen=True)
-class ZendeskConnection:
-    """Everything needed to send requests to one Zendesk account."""
-
-    base_url: str
-    auth: ZendeskAuth
-    connect_timeout: float
-    #: None: no read timeout (``requestTimeout`` is ``0s``).
-    read_timeout: float | None
-    default_retry_after: float
-    retry_backoff: float
-
-    @property
-    def timeout(self) -> tuple[float, float | None]:
-        return (self.connect_timeout, self.read_timeout)
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
 
 def zendesk_setting(config: Mapping[str, Any], name: str) -> str | None:

@@ -13,18 +13,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
 from zendesk_api.auth import ZendeskAuth
+from zendesk_api.connection import ZendeskConnection
 from zendesk_api.errors import ZendeskError, ZendeskResponseError
 from zendesk_api.http import DISTRIBUTION, ZendeskClient
 from zendesk_api.redaction import register_secret
 from zendesk_api.retry import RetryBudget
-
-if TYPE_CHECKING:
-    from zendesk_api.settings import ZendeskConnection
 
 TOKEN_PATH = "/oauth/tokens"  # noqa: S105 - a path, not a password
 _FIXED = "fixed for token requests"

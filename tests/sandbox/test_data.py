@@ -9,7 +9,7 @@ import pytest
 
 from zendesk_sandbox import SandboxConfig
 from zendesk_sandbox.account import Account
-from zendesk_sandbox.data import RANGE_END, RANGE_START, TicketKeys
+from zendesk_sandbox.generated.tickets import RANGE_END, RANGE_START, TicketKeys
 from zendesk_sandbox.timefmt import parse_iso
 
 TICKET_FIELDS = {

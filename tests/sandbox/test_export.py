@@ -10,7 +10,7 @@ import pytest
 
 from tests.sandbox.helpers import EXPORT, Api, tickets_of
 from zendesk_sandbox import Sandbox
-from zendesk_sandbox.export import decode_cursor, encode_cursor
+from zendesk_sandbox.http.api_export import decode_cursor, encode_cursor
 
 
 def keys(tickets: list[dict]) -> list[tuple[int, int]]:

@@ -10,7 +10,7 @@ import requests
 
 from tests.sandbox.helpers import EXPORT, Api
 from zendesk_sandbox import Sandbox
-from zendesk_sandbox.faults import Fault
+from zendesk_sandbox.http.faults import Fault
 
 
 def test_429_on_export_is_the_json_rate_limit_answer(api: Api, sandbox: Sandbox) -> None:

@@ -11,7 +11,7 @@ import requests
 
 from tests.sandbox.helpers import EXPORT, IMPORT
 from zendesk_sandbox import Credentials, Sandbox
-from zendesk_sandbox.oauth import (
+from zendesk_sandbox.http.oauth import (
     INVALID_CLIENT,
     INVALID_GRANT,
     INVALID_REQUEST,

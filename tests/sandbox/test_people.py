@@ -9,7 +9,7 @@ import pytest
 from tests.sandbox.helpers import Api
 from zendesk_sandbox import Credentials, Sandbox, SandboxConfig
 from zendesk_sandbox.account import Account
-from zendesk_sandbox.structure import CUSTOM_TYPES
+from zendesk_sandbox.generated.structure import CUSTOM_TYPES
 
 
 def everything(api: Api, path: str, name: str) -> list[dict]:

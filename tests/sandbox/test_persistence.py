@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zendesk_sandbox import Sandbox, SandboxConfig, pair_configs
-from zendesk_sandbox.store import JOURNAL, StateMismatchError
+from zendesk_sandbox.account.store import JOURNAL, StateMismatchError
 
 
 def config(tmp_path, **changes) -> SandboxConfig:

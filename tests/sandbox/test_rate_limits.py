@@ -10,7 +10,7 @@ import requests
 
 from tests.sandbox.helpers import IMPORT
 from zendesk_sandbox import SandboxConfig
-from zendesk_sandbox.ratelimit import format_wait
+from zendesk_sandbox.timefmt import format_wait
 
 EXPORT_HEADER = "zendesk-ratelimit-incremental-exports"
 ACCOUNT_HEADERS = (

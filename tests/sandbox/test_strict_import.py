@@ -7,7 +7,7 @@ import pytest
 
 from tests.sandbox.helpers import Api
 from zendesk_sandbox import Sandbox
-from zendesk_sandbox.people import User
+from zendesk_sandbox.generated.people import User
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.integration.target.harness import (
     state_line,
     target_config,
 )
-from zendesk_sandbox.jobs import job_id
+from zendesk_sandbox.account.jobs import job_id
 
 # Fields the sandbox stores as the import gives them.
 KEPT = (

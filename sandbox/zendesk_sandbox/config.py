@@ -1,0 +1,115 @@
+"""Settings of one sandbox account, and its fixed credentials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Bucket names as Zendesk's headers spell them (the update buckets have no header; see
+# http/ratelimit.py).
+EXPORT_BUCKET = "incremental-exports"
+ACCOUNT_BUCKET = "account"
+USER_EXPORT_BUCKET = "incremental-exports-cursor"
+UPDATE_BUCKET = "ticket-updates"
+TICKET_UPDATE_BUCKET = "ticket-updates-per-ticket"
+KNOWN_BUCKETS = (
+    EXPORT_BUCKET,
+    ACCOUNT_BUCKET,
+    USER_EXPORT_BUCKET,
+    UPDATE_BUCKET,
+    TICKET_UPDATE_BUCKET,
+)
+
+
+def default_rate_limits() -> dict[str, tuple[int, float]]:
+    """Zendesk's standard limits (Enterprise plan, no High Volume add-on).
+
+    700 requests a minute per account, 10 a minute for the incremental exports, 20 for the
+    user cursor export, 100 ticket updates a minute, 30 updates of one ticket per 10 minutes.
+    """
+    return {
+        EXPORT_BUCKET: (10, 60.0),
+        ACCOUNT_BUCKET: (700, 60.0),
+        USER_EXPORT_BUCKET: (20, 60.0),
+        UPDATE_BUCKET: (100, 60.0),
+        TICKET_UPDATE_BUCKET: (30, 600.0),
+    }
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Who can sign in to the sandbox account.
+
+    These are made-up secrets of a local fake, hence the ``noqa: S105`` marks.
+    The defaults double as class attributes, so ``Credentials.admin_token`` works without
+    an instance. Pass a changed instance as ``SandboxConfig(credentials=...)`` to override.
+    """
+
+    admin_email: str = "admin@example.com"
+    # The admin's API token (basic auth as "{email}/token:{token}").
+    admin_token: str = "sandbox-api-token"  # noqa: S105
+    # An OAuth bearer token with the read and write scopes.
+    oauth_token: str = "sandbox-oauth-token"  # noqa: S105
+    # A non-admin agent: 403 on export and import, allowed on job statuses and ticket reads.
+    agent_email: str = "agent@example.com"
+    agent_token: str = "sandbox-agent-token"  # noqa: S105
+    # An OAuth bearer token with only the read scope: export works, import is a 403.
+    readonly_oauth_token: str = "sandbox-readonly-oauth-token"  # noqa: S105
+    # A confidential OAuth client made by the admin, allowed the read and write scopes:
+    # client credentials, and refresh tokens from Sandbox.issue_oauth_tokens().
+    oauth_client_id: str = "sandbox-oauth-client"
+    oauth_client_secret: str = "sandbox-oauth-client-secret"  # noqa: S105
+
+    @property
+    def admin_basic(self) -> tuple[str, str]:
+        """``(username, password)`` of the admin's API token, ready for ``requests``' ``auth=``."""
+        return (f"{self.admin_email}/token", self.admin_token)
+
+    @property
+    def agent_basic(self) -> tuple[str, str]:
+        """``(username, password)`` of the agent's API token."""
+        return (f"{self.agent_email}/token", self.agent_token)
+
+
+@dataclass
+class SandboxConfig:
+    """How the sandbox account behaves. Every field has a default that suits tests.
+
+    ``rate_limits`` maps a bucket (see ``KNOWN_BUCKETS``) to
+    ``(requests per window, window seconds)``; a missing bucket or a limit of 0 means
+    unlimited, so ``rate_limits={}`` turns limiting off.
+
+    ``people`` switches the realistic account on (the default): users, groups,
+    organizations, brands, forms and fields behind every id, and imports and updates as
+    strict as Zendesk's. ``people=False`` is the idealised account the tap and target
+    suites were first written against: no people or structure, any positive id accepted.
+
+    Two accounts overlap like two real ones when they share ``universe`` and have different
+    ``account`` numbers: their ids never coincide, and about ``overlap`` of their people
+    (by e-mail) and structure (by name or title) exist in both. ``pair_configs`` builds such
+    a pair.
+    """
+
+    tickets: int = 300
+    seed: int = 1
+    job_delay: float = 0.5  # seconds from queued to done for a bulk-import job
+    exclusion_window: float = 60.0  # the export leaves out this many most recent seconds
+    rate_limits: dict[str, tuple[int, float]] = field(default_factory=default_rate_limits)
+    host: str = "127.0.0.1"
+    port: int = 0
+    max_jobs: int = 30  # queued or working jobs at once before TooManyJobs; 0 = no cap
+    page_limit: int = 1000  # the largest per_page the export honours
+    credentials: Credentials = field(default_factory=Credentials)
+    people: bool = True
+    account: int = 0  # 0..99: where this account's ids lie; accounts of a pair differ
+    universe: int = 0  # seed of what overlapping accounts share
+    overlap: float = 0.8  # share of people and structure that exists in the other account
+    search_delay: float = 60.0  # seconds before a ticket change shows in search
+    state_dir: str | Path | None = None  # keep the account's changes here between runs
+    # Seconds an OAuth token lives (Zendesk's defaults; tests set a second or two).
+    access_token_lifetime: float = 1800.0
+    refresh_token_lifetime: float = 2_592_000.0
+    # Whether ticket lists and show_many honour include=comment_count. Zendesk documents
+    # it as a ticket side-load, but recorded answers show it on the export only; False
+    # leaves it out everywhere but the export (the export always honours it).
+    comment_count_outside_export: bool = True
