@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="honour include=comment_count on the export only, not on ticket lists",
     )
+    parser.add_argument(
+        "--no-collaboration",
+        action="store_true",
+        help="an account without the Collaboration add-on: no side conversations",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
         comment_count_outside_export=not args.no_comment_count_outside_export,
+        collaboration=not args.no_collaboration,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

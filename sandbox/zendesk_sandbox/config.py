@@ -113,3 +113,6 @@ class SandboxConfig:
     # it as a ticket side-load, but recorded answers show it on the export only; False
     # leaves it out everywhere but the export (the export always honours it).
     comment_count_outside_export: bool = True
+    # Whether the account has the Collaboration add-on: side conversations. Without it,
+    # their endpoint is not on the plan (404 InvalidEndpoint).
+    collaboration: bool = True

@@ -7,6 +7,7 @@ It owns the lock, the clock and the parts, each given what it needs when it is m
 - ``jobs`` (job_queue.py): bulk jobs, queued and run once due;
 - ``writes`` (writes.py): imports, updates, deletions, users and fields made through the API;
 - ``reads`` (reads.py): comments, ticket events, search, users, side-loads;
+- ``analytics`` (analytics.py): metric sets and events, ratings, tags, side conversations;
 - ``journal`` (journal.py): the state directory, written on every change, replayed on start.
 
 The realistic account's people and structure are ``directory`` (generated/directory.py).
@@ -20,8 +21,10 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from zendesk_sandbox.account.analytics import AccountAnalytics
 from zendesk_sandbox.account.job_queue import JobQueue
 from zendesk_sandbox.account.journal import Journal
 from zendesk_sandbox.account.locking import settled
@@ -33,6 +36,8 @@ from zendesk_sandbox.account.writes import TicketWrites
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.generated.directory import Directory
 from zendesk_sandbox.generated.universe import MAX_ACCOUNTS
+
+T = TypeVar("T")
 
 
 class Account:
@@ -72,6 +77,7 @@ class Account:
         self.reads = AccountReads(
             config, self.directory, tickets=self.tickets, search=search, clock=clock
         )
+        self.analytics = AccountAnalytics(config, self.directory, tickets=self.tickets)
         if self.journal.kept:
             self._replay()
 
@@ -296,6 +302,12 @@ class Account:
         """What the tickets refer to (``users``, ``groups``, ``organizations``) and their
         ``comment_count``."""
         return self.reads.sideloads(ticket_ids, includes)
+
+    @settled
+    def read_analytics(self, read: Callable[[AccountAnalytics], T]) -> T:
+        """``read(analytics)`` under the lock: metrics, metric events, ratings, tags, side
+        conversations, audits (see ``AccountAnalytics``)."""
+        return read(self.analytics)
 
     # -- the whole account ---------------------------------------------------------------
 

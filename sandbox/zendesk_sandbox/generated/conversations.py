@@ -10,7 +10,9 @@ ticket itself, so a 50,000-ticket account costs nothing until someone reads comm
   description by the submitter; later ones come from the requester, the CCs (other end
   users) and the agents on the ticket (assignee, followers); agents write private notes
   now and then; a ticket whose first comment is private (``is_public: false``) has only
-  private comments by agents. Some comments are HTML, some carry attachment metadata.
+  private comments by agents. Some comments are HTML, some carry attachment metadata;
+- ``status_path.add_changes`` writes the field changes the ticket went through (status,
+  group, assignee) into those audits.
 
 Tickets that were imported, updated or otherwise changed keep their audits in full
 (``Conversations.stored``). An audit is stored as a small dict::
@@ -28,6 +30,8 @@ import random
 import re
 from html.parser import HTMLParser
 
+from zendesk_sandbox.generated.status_path import add_changes
+from zendesk_sandbox.generated.tickets import CUSTOM_STATUS_IDS
 from zendesk_sandbox.generated.universe import object_id
 
 MAX_GENERATED = 30
@@ -124,14 +128,6 @@ def generated_audits(
             "attachments": _attachments(rng, account, number) if r() < 0.12 else [],
             **(_rich_bodies(text, rng) if rich else plain_bodies(text)),
         }
-        changes = []
-        if index == 0:
-            changes = [
-                ["subject", ticket["subject"], None],
-                ["requester_id", requester, None],
-                ["status", "new" if ticket["assignee_id"] is None else "open", None],
-                ["priority", ticket["priority"], None],
-            ]
         audits.append(
             {
                 "id": generated_audit_id(account, ticket_id, index),
@@ -140,13 +136,17 @@ def generated_audits(
                 "author_id": author,
                 "channel": comment_channel,
                 "create": index == 0,
-                "changes": changes,
+                "changes": [],
                 "comment": comment,
             }
         )
-    final = ticket["status"]
-    if final not in ("new", "open", "deleted") and audits:
-        audits[-1]["changes"].append(["status", final, audits[0]["changes"][2][1]])
+    customers = {requester, *ccs}
+    add_changes(
+        audits,
+        ticket,
+        is_agent=lambda author: author not in customers,
+        custom_status_of=CUSTOM_STATUS_IDS.get,
+    )
     return audits
 
 

@@ -33,6 +33,7 @@ from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.http import (
     admin,
     api,
+    api_analytics,
     api_conversations,
     api_people,
     api_structure,
@@ -118,6 +119,10 @@ ENDPOINTS = {
 }
 for _kind in api_structure.KINDS:
     ENDPOINTS[f"{_kind}_list"], ENDPOINTS[f"{_kind}_show"] = _structure(_kind)
+for _name, _, _handler, _route, _admin_only, _export in api_analytics.ROUTES:
+    ENDPOINTS[_name] = Endpoint(
+        _handler, _route, _admin_only, buckets=EXPORTS if _export else ACCOUNT_ONLY
+    )
 
 # Paths without ".json"; the app strips the suffix before matching, so both forms work.
 API_MAP = Map(
@@ -181,6 +186,7 @@ API_MAP = Map(
             )
         ],
         Rule("/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
+        *[Rule(path, endpoint=name, methods=["GET"]) for name, path, *_ in api_analytics.ROUTES],
     ]
 )
 

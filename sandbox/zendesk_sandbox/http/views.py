@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from zendesk_sandbox.generated.universe import child_event_id
+from zendesk_sandbox.http.field_changes import field_changes, tag_difference
 from zendesk_sandbox.timefmt import iso
 
 # The ticket events export spells ``via`` as a word, not as the object tickets carry.
@@ -57,7 +58,7 @@ def event_json(audit: dict, *, with_comments: bool, base_url: str) -> dict:
     """One audit as an entry of ``GET /api/v2/incremental/ticket_events``."""
     via = VIA_NAMES.get(audit["channel"], audit["channel"])
     children = []
-    for position, (name, value, previous) in enumerate(audit["changes"]):
+    for position, (name, value, previous) in enumerate(field_changes(audit)):
         child = {
             "id": child_event_id(audit["id"], position),
             "via": via,
@@ -67,6 +68,8 @@ def event_json(audit: dict, *, with_comments: bool, base_url: str) -> dict:
         }
         if not audit["create"]:
             child["previous_value"] = previous
+            if name == "tags":
+                child.update(tag_difference(value, previous))
         children.append(child)
     comment = audit.get("comment")
     if comment and with_comments:

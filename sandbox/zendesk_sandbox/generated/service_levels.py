@@ -1,0 +1,148 @@
+"""The account's custom ticket statuses and SLA policies: fixed, set up before the history.
+
+Custom statuses: one default per status category, with the ids generated tickets carry in
+``custom_status_id`` (``tickets.CUSTOM_STATUS_IDS``; ``closed`` keeps solved's, as on
+Zendesk), and two more an admin added (one of them deactivated), which no generated ticket
+uses. The ids are the same in every account (the sandbox does not model them per account).
+
+SLA policies: by priority, a first-reply and a requester-wait target. Every generated ticket
+with a priority falls under one (``policy_for``); the metric events apply it and record its
+breaches (``ticket_analytics.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zendesk_sandbox.generated.structure import SETUP_END, SETUP_START
+from zendesk_sandbox.generated.tickets import CUSTOM_STATUS_IDS
+from zendesk_sandbox.timefmt import iso
+
+STATUS_LABELS = {
+    "new": ("New", "Open"),
+    "open": ("Open", "Open"),
+    "pending": ("Pending", "Awaiting your reply"),
+    "hold": ("On-hold", "Open"),
+    "solved": ("Solved", "Solved"),
+}
+#: (id, category, agent label, end-user label, active) of the custom statuses admins added.
+ADDED_STATUSES = (
+    (360_000_100_011, "pending", "Waiting on vendor", "Awaiting your reply", True),
+    (360_000_100_012, "open", "Escalated to engineering", "Open", False),
+)
+
+
+@dataclass(frozen=True)
+class CustomStatus:
+    id: int
+    category: str
+    agent_label: str
+    end_user_label: str
+    active: bool
+    default: bool
+    created_at: int
+
+    def to_json(self, base_url: str) -> dict:
+        return {
+            "url": f"{base_url}/api/v2/custom_statuses/{self.id}.json",
+            "id": self.id,
+            "status_category": self.category,
+            "agent_label": self.agent_label,
+            "raw_agent_label": self.agent_label,
+            "end_user_label": self.end_user_label,
+            "raw_end_user_label": self.end_user_label,
+            "description": f"{self.agent_label} tickets",
+            "raw_description": f"{self.agent_label} tickets",
+            "end_user_description": "",
+            "raw_end_user_description": "",
+            "active": self.active,
+            "default": self.default,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+        }
+
+
+def custom_statuses() -> list[CustomStatus]:
+    """Every custom status of the account, defaults first, by id."""
+    found = [
+        CustomStatus(CUSTOM_STATUS_IDS[name], name, *STATUS_LABELS[name], True, True, SETUP_START)
+        for name in STATUS_LABELS
+    ]
+    found += [
+        CustomStatus(status_id, category, agent, end_user, active, False, SETUP_END)
+        for status_id, category, agent, end_user, active in ADDED_STATUSES
+    ]
+    return sorted(found, key=lambda status: status.id)
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    id: int
+    title: str
+    description: str
+    position: int
+    priorities: tuple[str, ...]
+    #: metric -> target in minutes, per priority: {"urgent": {"first_reply_time": 60}}
+    targets: dict[str, dict[str, int]]
+
+    def summary(self) -> dict:
+        """The policy as a metric event's ``sla.policy`` names it."""
+        return {"id": self.id, "title": self.title, "description": self.description}
+
+    def to_json(self, base_url: str) -> dict:
+        metrics = [
+            {"priority": priority, "metric": metric, "target": target, "business_hours": False}
+            for priority in self.priorities
+            for metric, target in self.targets[priority].items()
+        ]
+        return {
+            "url": f"{base_url}/api/v2/slas/policies/{self.id}.json",
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "position": self.position,
+            "filter": {
+                "all": [],
+                "any": [
+                    {"field": "priority", "operator": "is", "value": priority}
+                    for priority in self.priorities
+                ],
+            },
+            "policy_metrics": metrics,
+            "created_at": iso(SETUP_START),
+            "updated_at": iso(SETUP_END),
+        }
+
+
+SLA_POLICIES = (
+    SlaPolicy(
+        360_000_200_001,
+        "Urgent and high priority",
+        "First reply within the hour for urgent tickets, four hours for high ones",
+        1,
+        ("urgent", "high"),
+        {
+            "urgent": {"first_reply_time": 60, "requester_wait_time": 480},
+            "high": {"first_reply_time": 240, "requester_wait_time": 1440},
+        },
+    ),
+    SlaPolicy(
+        360_000_200_002,
+        "Standard",
+        "First reply within a working day",
+        2,
+        ("normal", "low"),
+        {
+            "normal": {"first_reply_time": 1440, "requester_wait_time": 4320},
+            "low": {"first_reply_time": 2880, "requester_wait_time": 10080},
+        },
+    ),
+)
+
+
+def policy_for(priority: object) -> SlaPolicy | None:
+    """The SLA policy a ticket of this priority falls under (none without a priority)."""
+    for policy in SLA_POLICIES:
+        if priority in policy.priorities:
+            return policy
+    return None
