@@ -1,5 +1,6 @@
-"""Reading the Support API beyond the export: a ticket's comments, users by id, and the
-account's lists (ticket fields, ticket forms, brands).
+"""Reading the Support API beyond the export: a ticket's comments and side conversations,
+users by id, and the account's lists (ticket fields, ticket forms, brands, custom statuses,
+tags, SLA policies).
 
 Each request waits first as its :class:`~tap_zendesk_tickets.pacing.Pacer` says: none of
 these count against the export's ``incremental-exports`` bucket, but all count against the
@@ -7,7 +8,7 @@ account-wide budget, which this pacer shares with the export's (``AccountBudget`
 tries are retried by the shared :class:`~zendesk_api.retry.RetryPolicy` within the tap's
 budget (``maxErrorRetries``, ``maxRateLimitWait``). Nothing here knows about Singer.
 
-A reader may be used from several threads at once (``comment_reads.py``): each thread has
+A reader may be used from several threads at once (``ticket_reads.py``): each thread has
 its own HTTP session; the pacer, the retry policy and the credential are shared.
 """
 
@@ -25,7 +26,7 @@ from tap_zendesk_tickets.export import COMPONENT, Timing
 from tap_zendesk_tickets.pacing import AccountBudget, Pacer
 from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import read_advice
-from zendesk_api.errors import ZendeskHTTPError, ZendeskResponseError
+from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskResponseError
 from zendesk_api.http import ZendeskClient
 from zendesk_api.pages import PAGE_SIZE, next_cursor
 from zendesk_api.retry import RetryPolicy
@@ -34,6 +35,19 @@ logger = logging.getLogger(__name__)
 
 #: ``users/show_many`` takes at most this many ids.
 SHOW_MANY_LIMIT = 100
+#: What a 404 says when the account's plan lacks the endpoint (a missing ticket is
+#: ``RecordNotFound``).
+NOT_ON_PLAN = "InvalidEndpoint"
+#: The statuses whose meaning the caller of a read tells apart itself.
+OWN_ERRORS = {"comments": (404,), "side_conversations": (403, 404)}
+
+
+class NotOnThisAccountError(ZendeskError):
+    """The account's plan or the credentials' role lacks an endpoint (an add-on)."""
+
+    def __init__(self, error: ZendeskHTTPError) -> None:
+        super().__init__(str(error))
+        self.status = error.status
 
 
 @dataclass(frozen=True)
@@ -113,10 +127,32 @@ class SupportReader:
             raise
         return TicketComments(comments, list(users.values()))
 
+    def side_conversations(self, ticket_id: int) -> list[dict[str, Any]] | None:
+        """Every side conversation of the ticket, oldest first; None when Zendesk no longer
+        has the ticket. Raises :class:`NotOnThisAccountError` when the account has no side
+        conversations (the Collaboration add-on) or the credentials may not read them."""
+        path = f"/api/v2/tickets/{ticket_id}/side_conversations.json"
+        try:
+            pages = self._pages(path, "side_conversations", {})
+            return [item for page in pages for item in _items(page, "side_conversations", path)]
+        except ZendeskHTTPError as exc:
+            if exc.status == 403 or (exc.status == 404 and exc.code == NOT_ON_PLAN):
+                raise NotOnThisAccountError(exc) from None
+            if exc.status == 404:
+                return None
+            raise
+
     def list_all(self, path: str, key: str) -> list[dict[str, Any]]:
         """Every item of a list (``/api/v2/brands.json`` -> ``brands``), all pages read."""
         pages = self._pages(path, key, {})
         return [item for document in pages for item in _items(document, key, path)]
+
+    def list_page(
+        self, path: str, key: str, params: Mapping[str, Any]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a cursor-paginated list, and the cursor of the next (None: the last)."""
+        document = self._get(path, {**params, "page[size]": PAGE_SIZE}, kind=key)
+        return _items(document, key, path), next_cursor(document)
 
     def users(self, ids: Iterable[int]) -> list[dict[str, Any]]:
         """The users of ``ids`` that Zendesk has (``users/show_many``, 100 a request)."""
@@ -154,8 +190,8 @@ class SupportReader:
         try:
             return self.policy.call(attempt, what=f"GET {path}", budget=self.settings.retry)
         except ZendeskHTTPError as exc:
-            if exc.status == 404 and kind == "comments":
-                raise  # the caller knows what a missing ticket means
+            if exc.status in OWN_ERRORS.get(kind, ()):
+                raise  # the caller knows what a missing ticket or add-on means
             raise read_advice(exc, self.settings.connection, operation=f"read {kind}") from None
 
 

@@ -94,13 +94,15 @@ class TicketExport:
         *,
         includes: Sequence[str] = (),
         account: AccountBudget | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         """``includes`` are the side-loads to ask for; ``account`` is the account-wide
-        rate-limit budget the run's other requests share."""
+        rate-limit budget the run's other requests share; ``pacer`` the run's pacer of
+        every incremental export (``RunLimits.exports``), else one of its own."""
         timing = timing or Timing()
         self.settings = settings
         self.includes = list(includes)
-        self.pacer = Pacer(
+        self.pacer = pacer or Pacer(
             settings.polling_period,
             default_reset=settings.connection.default_retry_after,
             clock=timing.clock,

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 
 import requests
 
+from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.durations import format_duration
 from zendesk_api.rate_limit import ACCOUNT_BUCKET, RateLimitBucket, parse_rate_limit_headers
 
@@ -127,3 +128,42 @@ class Pacer:
             if bucket.remaining is not None and bucket.remaining <= self.margin
         ]
         return max(waits, default=0.0)
+
+
+class RunLimits:
+    """The rate-limit budgets every request of one run shares, whatever stream makes it.
+
+    ``account`` is the account-wide budget; ``exports`` paces every incremental export
+    (tickets, ticket events, metric events), which share Zendesk's 10-a-minute bucket and
+    ``pollingPeriod``, so a stream read after another waits as if one had made both.
+    """
+
+    def __init__(
+        self,
+        polling_period: float,
+        *,
+        default_reset: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.account = AccountBudget()
+        self.exports = Pacer(
+            polling_period,
+            default_reset=default_reset,
+            clock=clock,
+            sleep=sleep,
+            account=self.account,
+        )
+
+
+def run_limits(
+    settings: TapSettings, clock: Callable[[], float], sleep: Callable[[float], None]
+) -> RunLimits:
+    """The shared budgets of a run with these settings (``pollingPeriod`` and the wait
+    after a 429 without ``Retry-After``)."""
+    return RunLimits(
+        settings.polling_period,
+        default_reset=settings.connection.default_retry_after,
+        clock=clock,
+        sleep=sleep,
+    )

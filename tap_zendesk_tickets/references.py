@@ -1,9 +1,9 @@
 """What a ticket refers to, and which records a run has already sent: pure, no I/O.
 
 A ticket refers to people (requester, submitter, assignee, CCs, followers, collaborators),
-a group, an organization, a brand, a ticket form and custom fields, all by id. The side
-streams are named after the kinds: ``users``, ``groups``, ``organizations``, ``brands``,
-``ticket_forms``, ``ticket_fields``.
+a group, an organization, a brand, a ticket form, a custom status and custom fields, all by
+id. The side streams are named after the kinds: ``users``, ``groups``, ``organizations``,
+``brands``, ``ticket_forms``, ``custom_statuses``, ``ticket_fields``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,11 @@ ORGANIZATIONS = "organizations"
 BRANDS = "brands"
 TICKET_FORMS = "ticket_forms"
 TICKET_FIELDS = "ticket_fields"
+CUSTOM_STATUSES = "custom_statuses"
 COMMENTS = "ticket_comments"
+#: Per-ticket streams: what Zendesk keeps about one ticket (they refer to it, not it to them).
+TICKET_METRICS = "ticket_metrics"
+SIDE_CONVERSATIONS = "side_conversations"
 
 #: Ticket fields holding one user id, and lists of user ids.
 USER_FIELDS = ("requester_id", "submitter_id", "assignee_id")
@@ -28,6 +32,7 @@ SINGLE_REFERENCES = {
     ORGANIZATIONS: "organization_id",
     BRANDS: "brand_id",
     TICKET_FORMS: "ticket_form_id",
+    CUSTOM_STATUSES: "custom_status_id",
 }
 
 

@@ -2,19 +2,23 @@
 
 For each export page, before its first ticket goes out (:meth:`Related.before_page`):
 
-1. ``ticket_fields``, ``ticket_forms``, ``brands``: the account's whole lists, each read
-   before the first page whose tickets refer to one (on Zendesk every ticket has a brand,
-   a form and custom fields, so that is the run's first page with tickets; a run that
-   finds no change reads nothing). A later page that refers to a form, brand or field
-   missing from them reads that list again, once a run (it was made during the run);
+1. ``ticket_fields``, ``ticket_forms``, ``brands``, ``custom_statuses``: the account's
+   whole lists, each read before the first page whose tickets refer to one (on Zendesk
+   every ticket has a brand, a form, a custom status and custom fields, so that is the
+   run's first page with tickets; a run that finds no change reads nothing). A later page
+   that refers to one missing from them reads that list again, once a run (it was made
+   during the run);
 2. ``groups``, ``organizations``, ``users``: the page's side-loads (``include=``), each
    record once a run unless it changed; users the page's tickets refer to that the
    side-load lacks are asked for with ``users/show_many``.
 
-For each ticket, just before it (:meth:`Related.before_ticket`), when ``ticket_comments``
-is selected: its comments (``GET /api/v2/tickets/{id}/comments``, ``include=users``; read
-a few tickets ahead, ``comment_reads.py``), preceded by their authors not sent yet
-(``users/show_many`` for any the answer lacks). Deleted tickets are not asked about.
+For each ticket, just before it (:meth:`Related.before_ticket`), what Zendesk keeps about
+that ticket (``per_ticket.py``): its ``ticket_metrics`` row (the export's ``metric_sets``
+side-load, taken out of the ticket); when ``ticket_comments`` is selected, its comments
+(``GET /api/v2/tickets/{id}/comments``, ``include=users``), preceded by their authors not
+sent yet (``users/show_many`` for any the answer lacks); when ``side_conversations`` is, its
+side conversations. Those requests are read a few tickets ahead (``ticket_reads.py``);
+deleted tickets are not asked about.
 
 Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
 deleted for good, a field removed) is left out: a warning for each page that finds some
@@ -28,30 +32,37 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tap_zendesk_tickets.api_reads import SupportReader
-from tap_zendesk_tickets.comment_reads import CommentReads
+from tap_zendesk_tickets.per_ticket import PartsReader, TicketParts, take_metric_set, with_ticket_id
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
+    CUSTOM_STATUSES,
     GROUPS,
     ORGANIZATIONS,
+    SIDE_CONVERSATIONS,
     TICKET_FIELDS,
     TICKET_FORMS,
+    TICKET_METRICS,
     USERS,
     SentRecords,
     ids_of,
     referrers,
 )
 from tap_zendesk_tickets.sdk_hooks import FedStream
+from tap_zendesk_tickets.ticket_reads import TicketReads
 
 logger = logging.getLogger(__name__)
 
 #: The export's side-loads, in the order they are emitted (users refer to the others).
 SIDE_LOADS = (GROUPS, ORGANIZATIONS, USERS)
+#: The export's side-load of ticket metrics (inside each ticket, not a stream's name).
+METRIC_SETS = "metric_sets"
 #: The account's lists read once a run, in the order they are emitted.
 LISTS = {
     TICKET_FIELDS: "/api/v2/ticket_fields.json",
     TICKET_FORMS: "/api/v2/ticket_forms.json",
     BRANDS: "/api/v2/brands.json",
+    CUSTOM_STATUSES: "/api/v2/custom_statuses.json",
 }
 DELETED = "deleted"
 
@@ -65,7 +76,13 @@ class Related:
         """``in_flight``: how many tickets' comments may be read at once."""
         self._streams = {name: stream for name, stream in streams.items() if stream.selected}
         self._reader = reader
-        self._comments = CommentReads(reader, in_flight)
+        self._parts = PartsReader(
+            reader,
+            comments=COMMENTS in self._streams,
+            side_conversations=SIDE_CONVERSATIONS in self._streams,
+        )
+        self._reads = TicketReads(self._parts.read, in_flight)
+        self._told_unavailable = False
         self._sent = SentRecords()
         self._page = 0
         #: The page each list was last read for, whether it was read again, and its ids.
@@ -79,7 +96,8 @@ class Related:
     @property
     def includes(self) -> list[str]:
         """The export side-loads to ask for: those of the selected streams."""
-        return [kind for kind in SIDE_LOADS if kind in self._streams]
+        found = [kind for kind in SIDE_LOADS if kind in self._streams]
+        return [*found, METRIC_SETS] if TICKET_METRICS in self._streams else found
 
     def before_page(
         self, side_loads: Mapping[str, Sequence[dict[str, Any]]], tickets: Sequence[dict[str, Any]]
@@ -102,29 +120,51 @@ class Related:
             else:
                 self._note_missing(kind, wanted[kind], ids_of(records))
             self._streams[kind].emit(self._sent.fresh(kind, records))
-        if COMMENTS in self._streams:
-            self._comments.plan(
+        if self._reads_per_ticket:
+            self._reads.plan(
                 ticket["id"]
                 for ticket in tickets
                 if isinstance(ticket.get("id"), int) and ticket.get("status") != DELETED
             )
 
-    def before_ticket(self, ticket: Mapping[str, Any]) -> None:
-        """Emit the ticket's comments, and their authors first."""
-        comments_stream = self._streams.get(COMMENTS)
+    @property
+    def _reads_per_ticket(self) -> bool:
+        return COMMENTS in self._streams or (
+            SIDE_CONVERSATIONS in self._streams and self._parts.unavailable is None
+        )
+
+    def before_ticket(self, ticket: dict[str, Any]) -> None:
+        """Emit what Zendesk keeps about the ticket: its metrics, its comments (their
+        authors first) and its side conversations."""
+        if TICKET_METRICS in self._streams:
+            metrics = take_metric_set(ticket, ticket.get("_sdc_deleted_at"))
+            if metrics is not None:
+                self._streams[TICKET_METRICS].emit([metrics])
         ticket_id = ticket.get("id")
-        if comments_stream is None or not isinstance(ticket_id, int):
+        if not self._reads_per_ticket or not isinstance(ticket_id, int):
             return
         if ticket.get("status") == DELETED:
             self.deleted_tickets += 1
             return
-        found = self._comments.take(ticket_id)
-        if found is None:
+        parts = self._reads.take(ticket_id)
+        self._tell_if_unavailable()
+        if parts.gone:
             logger.warning(
                 "Zendesk no longer has ticket %s (deleted since its export page was read?): "
-                "its comments are left out; the next run sends it as deleted",
+                "its comments and side conversations are left out; the next run sends it "
+                "as deleted",
                 ticket_id,
             )
+            return
+        self._emit_comments(ticket_id, parts)
+        if parts.side_conversations is not None and SIDE_CONVERSATIONS in self._streams:
+            self._streams[SIDE_CONVERSATIONS].emit(
+                with_ticket_id(parts.side_conversations, ticket_id)
+            )
+
+    def _emit_comments(self, ticket_id: int, parts: TicketParts) -> None:
+        found, comments_stream = parts.comments, self._streams.get(COMMENTS)
+        if found is None or comments_stream is None:
             return
         if USERS in self._streams:
             authors = {
@@ -134,11 +174,23 @@ class Related:
             }
             users = list(found.users) + self._users_missing(authors, found.users)
             self._streams[USERS].emit(self._sent.fresh(USERS, users))
-        comments_stream.emit({**comment, "ticket_id": ticket_id} for comment in found.comments)
+        comments_stream.emit(with_ticket_id(found.comments, ticket_id))
+
+    def _tell_if_unavailable(self) -> None:
+        """One INFO line when the account turns out to have no side conversations."""
+        if self._parts.unavailable is None or self._told_unavailable:
+            return
+        self._told_unavailable = True
+        logger.info(
+            "The account has no side conversations to read (%s: the Collaboration add-on "
+            "is needed, and an agent's or admin's role): side_conversations sends nothing "
+            "in this run",
+            self._parts.unavailable,
+        )
 
     def close(self) -> None:
         """End of the run: record counts, and what the Support API reads cost."""
-        self._comments.close()
+        self._reads.close()
         for stream in self._streams.values():
             stream.close()
         made = self._reader.requests

@@ -1,16 +1,23 @@
-"""The streams of what tickets refer to: people, structure, and each ticket's comments.
+"""The streams the tickets stream feeds: what tickets refer to (people, structure), and
+what Zendesk keeps about each ticket (its metrics, comments and side conversations).
 
 Child streams of ``tickets``: the tickets stream's sync feeds them (``related.py``), so that
-each record goes out before the first ticket that refers to it. None keeps a bookmark: a
-run resumes from the tickets stream's STATE, which covers them too.
+each record goes out before the first ticket that refers to it, and each ticket's own
+records just before it. None keeps a bookmark: a run resumes from the tickets stream's
+STATE, which covers them too.
 
 * ``users``, ``groups``, ``organizations``: the export's side-loads (``include=``), no
   extra request; each record once a run, again when it changed.
-* ``ticket_fields``, ``ticket_forms``, ``brands``: the account's lists, read once a run.
+* ``ticket_fields``, ``ticket_forms``, ``brands``, ``custom_statuses``: the account's
+  lists, read once a run.
+* ``ticket_metrics``: the export's ``metric_sets`` side-load, no extra request.
 * ``ticket_comments``: ``GET /api/v2/tickets/{id}/comments``, one request per ticket (more
   past 100 comments): every comment, plus ``ticket_id``.
+* ``side_conversations``: ``GET /api/v2/tickets/{id}/side_conversations``, one request per
+  ticket, where the account has them.
 
-``ticket_comments`` costs requests, so it is only selected when asked for.
+Streams that cost requests of their own are only selected when asked for (the three lists
+that were there first excepted).
 """
 
 from __future__ import annotations
@@ -21,10 +28,13 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
+    CUSTOM_STATUSES,
     GROUPS,
     ORGANIZATIONS,
+    SIDE_CONVERSATIONS,
     TICKET_FIELDS,
     TICKET_FORMS,
+    TICKET_METRICS,
     USERS,
 )
 from tap_zendesk_tickets.schemas import load_schema
@@ -90,6 +100,44 @@ class TicketCommentsStream(SideStream):
     selected_by_default = False
 
 
+class CustomStatusesStream(SideStream):
+    """Every custom ticket status of the account (tickets refer to them by
+    ``custom_status_id``). One request a run: selected only when asked for."""
+
+    name = CUSTOM_STATUSES
+    selected_by_default = False
+
+
+class PerTicketStream(SideStream):
+    """What Zendesk keeps about one ticket, sent again whenever the ticket changes.
+
+    INCREMENTAL: a run sends those of the tickets changed since the tickets stream's
+    STATE (the bookmark is that stream's; ``updated_at`` is said for targets)."""
+
+    replication_key = "updated_at"
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap)
+        self.forced_replication_method = "INCREMENTAL"
+
+
+class TicketMetricsStream(PerTicketStream):
+    """Each exported ticket's metric set, keyed by ``ticket_id`` (one per ticket); a deleted
+    ticket's row is marked deleted. From the export's own side-load: no request of its own,
+    so selected by default."""
+
+    name = TICKET_METRICS
+    primary_keys = ("ticket_id",)
+
+
+class SideConversationsStream(PerTicketStream):
+    """Each exported ticket's side conversations (deleted tickets aside), where the account
+    has the Collaboration add-on. One request per ticket: selected only when asked for."""
+
+    name = SIDE_CONVERSATIONS
+    selected_by_default = False
+
+
 SIDE_STREAMS: tuple[type[SideStream], ...] = (
     UsersStream,
     GroupsStream,
@@ -97,5 +145,8 @@ SIDE_STREAMS: tuple[type[SideStream], ...] = (
     TicketFieldsStream,
     TicketFormsStream,
     BrandsStream,
+    CustomStatusesStream,
+    TicketMetricsStream,
     TicketCommentsStream,
+    SideConversationsStream,
 )

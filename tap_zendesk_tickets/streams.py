@@ -29,7 +29,7 @@ from tap_zendesk_tickets.bookmarks import (
     resume_point,
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
-from tap_zendesk_tickets.pacing import AccountBudget
+from tap_zendesk_tickets.pacing import RunLimits, run_limits
 from tap_zendesk_tickets.related import Related
 from tap_zendesk_tickets.schemas import load_schema
 from tap_zendesk_tickets.sdk_hooks import FedStream, OwnBookmarkStream, write_checkpoint
@@ -56,14 +56,21 @@ class TicketsStream(OwnBookmarkStream):
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(
-        self, tap: Tap, *, settings: Callable[[], TapSettings], timing: Timing | None = None
+        self,
+        tap: Tap,
+        *,
+        settings: Callable[[], TapSettings],
+        timing: Timing | None = None,
+        limits: Callable[[], RunLimits] | None = None,
     ) -> None:
+        """``limits``: the run's shared rate-limit budgets (else the stream's own)."""
         # Settings are read when the stream syncs, not here: discovery needs none.
         super().__init__(tap, schema=load_schema(self.name))
         # Said in the catalog's metadata: the only method the tap supports.
         self.forced_replication_method = INCREMENTAL
         self._read_settings = settings
         self._timing = timing
+        self._limits = limits
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         """Yield each ticket as it comes, and write STATE after each page's tickets."""
@@ -78,14 +85,19 @@ class TicketsStream(OwnBookmarkStream):
                 f"{bookmark}. Correct it, or start without it (from startTime)"
             ) from None
         self._log_start(resume, settings)
-        account = AccountBudget()  # every request of the run counts against it
+        timing = self._timing or Timing()
+        limits = (
+            self._limits() if self._limits else run_limits(settings, timing.clock, timing.sleep)
+        )
         in_flight = settings.comment_requests_in_flight
         related = Related(
             {s.name: s for s in self.child_streams if isinstance(s, FedStream)},
-            SupportReader(settings, self._timing, account=account, in_flight=in_flight),
+            SupportReader(settings, self._timing, account=limits.account, in_flight=in_flight),
             in_flight=in_flight,
         )
-        export = TicketExport(settings, self._timing, includes=related.includes, account=account)
+        export = TicketExport(
+            settings, self._timing, includes=related.includes, pacer=limits.exports
+        )
         try:
             yield from self._export(export, related, resume, last, context, follow=settings.follow)
         finally:

@@ -9,8 +9,10 @@ from typing import Any
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
+from tap_zendesk_tickets.analytics_streams import ANALYTICS_STREAMS, RunParts
 from tap_zendesk_tickets.export import Timing
 from tap_zendesk_tickets.output import FastSingerWriter
+from tap_zendesk_tickets.pacing import RunLimits, run_limits
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
 from tap_zendesk_tickets.side_streams import SIDE_STREAMS
 from tap_zendesk_tickets.streams import TicketsStream
@@ -24,7 +26,8 @@ _SEED_POSITION_KEYS = {"last_modified_time", "id"}
 
 class TapZendeskTickets(Tap):
     """Every Zendesk ticket from the cursor-based export, resumable after every page, with
-    what tickets refer to (people, structure, comments) before them."""
+    what tickets refer to (people, structure, comments) before them, and the account's
+    analytics (metrics, metric events, satisfaction, field history, SLAs)."""
 
     name = "tap-zendesk-tickets"
     config_jsonschema = CONFIG_SCHEMA.to_dict()
@@ -62,10 +65,23 @@ class TapZendeskTickets(Tap):
     def settings(self) -> TapSettings:
         return read_tap_settings(self.config)
 
+    @cached_property
+    def limits(self) -> RunLimits:
+        """The rate-limit budgets every stream of the run shares."""
+        return run_limits(self.settings, self._timing.clock, self._timing.sleep)
+
     def discover_streams(self) -> list[Stream]:
-        """``tickets``, and the streams of what tickets refer to (its child streams)."""
-        tickets = TicketsStream(self, settings=lambda: self.settings, timing=self._timing)
-        return [tickets, *(stream_type(self) for stream_type in SIDE_STREAMS)]
+        """The streams read on their own (synced first), ``tickets``, and the streams it
+        feeds (its child streams)."""
+        parts = RunParts(lambda: self.settings, lambda: self.limits, self._timing)
+        tickets = TicketsStream(
+            self, settings=lambda: self.settings, timing=self._timing, limits=lambda: self.limits
+        )
+        return [
+            *(stream_type(self, parts) for stream_type in ANALYTICS_STREAMS),
+            tickets,
+            *(stream_type(self) for stream_type in SIDE_STREAMS),
+        ]
 
     def load_state(self, state: dict[str, Any]) -> None:
         """Also accept the seed connector's bare position ``{"last_modified_time", "id"}``."""

@@ -17,6 +17,7 @@ from target_zendesk_tickets.importing.batches import IMPORT, UPDATE
 from target_zendesk_tickets.importing.pipeline import ImportPipeline
 from target_zendesk_tickets.sdk_hooks import TargetHooks
 from target_zendesk_tickets.settings import CONFIG_SCHEMA, TargetSettings, read_target_settings
+from target_zendesk_tickets.singer_input.not_copied import NOT_COPIED_STREAMS, NotCopiedSink
 from target_zendesk_tickets.singer_input.reader import LineNumberedReader
 from target_zendesk_tickets.singer_input.sinks import ReferenceSink, TicketSink
 from zendesk_api.errors import ZendeskError
@@ -39,11 +40,16 @@ class TargetZendeskTickets(TargetHooks):
         TargetCapabilities.VALIDATE_RECORDS,
     ]
 
-    def get_sink_class(self, stream_name: str) -> type[TicketSink] | type[ReferenceSink]:
+    def get_sink_class(
+        self, stream_name: str
+    ) -> type[TicketSink] | type[ReferenceSink] | type[NotCopiedSink]:
         """Streams a ticket refers to (``users``, ``ticket_comments``...) are kept for the
-        mapping; every other stream's records are tickets."""
+        mapping; the tap's analytics streams are left out; every other stream's records are
+        tickets."""
         if stream_name in REFERENCE_STREAMS:
             return ReferenceSink
+        if stream_name in NOT_COPIED_STREAMS:
+            return NotCopiedSink
         self.ticket_streams.add(stream_name)  # for what was read but not sent, at a failure
         return TicketSink
 

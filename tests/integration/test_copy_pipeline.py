@@ -12,7 +12,7 @@ from tests.integration.target.test_copy import (
     copies,
     source_user_suspended_in,
 )
-from tests.support.catalogs import ALL_STREAMS, catalog_selecting
+from tests.support.catalogs import COPY_STREAMS, catalog_selecting
 from tests.support.configs import tap_config
 from tests.support.processes import run_tap
 
@@ -20,7 +20,7 @@ from tests.support.processes import run_tap
 def copy_once(source, destination, tmp_path, name, state=None):
     tap = run_tap(
         tap_config(tmp_path, source.base_url, name=f"tap-{name}.json"),
-        catalog=catalog_selecting(ALL_STREAMS),
+        catalog=catalog_selecting(COPY_STREAMS),
         state=state,
     )
     assert tap.returncode == 0, tap.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-#: Every stream of the tap, and the copy streams' selection (all of them).
-ALL_STREAMS = frozenset(
+#: The streams a copy between accounts selects: tickets, what they refer to, comments.
+COPY_STREAMS = frozenset(
     {
         "tickets",
         "users",
@@ -18,6 +18,24 @@ ALL_STREAMS = frozenset(
         "ticket_comments",
     }
 )
+#: The streams for a warehouse's analytics.
+ANALYTICS_STREAMS = frozenset(
+    {
+        "ticket_metrics",
+        "custom_statuses",
+        "side_conversations",
+        "tags",
+        "sla_policies",
+        "satisfaction_ratings",
+        "ticket_metric_events",
+        "ticket_field_history",
+    }
+)
+#: Every stream of the tap.
+ALL_STREAMS = COPY_STREAMS | ANALYTICS_STREAMS
+#: What the tap selects without a catalog: what costs no request of its own, and the
+#: account's lists that were there first.
+DEFAULT_STREAMS = (COPY_STREAMS - {"ticket_comments"}) | {"ticket_metrics"}
 
 
 def catalog_selecting(streams: Iterable[str]) -> dict[str, Any]:

@@ -77,6 +77,11 @@ def records(messages):
     return [m["record"] for m in messages if m["type"] == "RECORD"]
 
 
+def ticket_records(messages):
+    """The records of the tickets stream alone (the default selection has ticket_metrics too)."""
+    return [m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "tickets"]
+
+
 def states(messages):
     return [m["value"] for m in messages if m["type"] == "STATE"]
 

@@ -11,16 +11,16 @@ from tests.support.tap_pages import (
     cursor_for,
     mock_support_api,
     page,
-    records,
     states,
     ticket,
+    ticket_records,
     unit_tap_config,
 )
 from zendesk_api.errors import ZendeskAuthError, ZendeskClientError
 
 #: What the export side-loads for the streams selected by default (users, groups,
 #: organizations: see tests/unit/tap/test_side_streams.py).
-SIDE_LOADS = "groups,organizations,users"
+SIDE_LOADS = "groups,organizations,users,metric_sets"
 
 
 def query(request):
@@ -56,7 +56,7 @@ def test_first_request_parameters_then_cursors_then_stop_at_end_of_stream(sync_t
             "include": SIDE_LOADS,
         },
     ]
-    assert [r["id"] for r in records(messages)] == [1, 2, 3]
+    assert [r["id"] for r in ticket_records(messages)] == [1, 2, 3]
 
 
 def test_state_follows_each_page_and_holds_position_and_cursor(sync_tap):
@@ -110,7 +110,7 @@ def test_records_are_unchanged_and_new_fields_pass_through(sync_tap):
         mock.get(EXPORT_URL, [page([full], end=True)])
         messages = sync_tap()
     # Unchanged but for the deletion mark SQL targets understand (see test_warehouse.py).
-    assert records(messages) == [{**full, "_sdc_deleted_at": "1970-01-01T00:01:40Z"}]
+    assert ticket_records(messages) == [{**full, "_sdc_deleted_at": "1970-01-01T00:01:40Z"}]
     record_message = next(m for m in messages if m["type"] == "RECORD")
     assert record_message["time_extracted"]
 
@@ -127,7 +127,7 @@ def test_an_empty_page_that_is_not_the_end_is_not_the_end(sync_tap):
         )
         messages = sync_tap()
         assert mock.call_count == 3
-    assert [r["id"] for r in records(messages)] == [1, 51]
+    assert [r["id"] for r in ticket_records(messages)] == [1, 51]
     assert states(messages)[1]["bookmarks"]["tickets"]["cursor"] == cursor_for(100, 50)
 
 
@@ -165,7 +165,7 @@ def test_resume_from_cursor(sync_tap):
             "include": SIDE_LOADS,
         }
         assert "cursor=CUR%2B%2F%3D" in mock.request_history[0].url
-    assert [r["id"] for r in records(messages)] == [3]
+    assert [r["id"] for r in ticket_records(messages)] == [3]
 
 
 def test_resume_from_seed_position_restarts_in_that_second_and_skips_what_was_emitted(sync_tap):
@@ -177,7 +177,7 @@ def test_resume_from_seed_position_restarts_in_that_second_and_skips_what_was_em
         )
         messages = sync_tap(state=state)
         assert query(mock.request_history[0])["start_time"] == "100"
-    assert [r["id"] for r in records(messages)] == [3, 4]
+    assert [r["id"] for r in ticket_records(messages)] == [3, 4]
 
 
 def test_bare_seed_position_as_state_file(sync_tap):
@@ -186,7 +186,7 @@ def test_bare_seed_position_as_state_file(sync_tap):
         messages = sync_tap(
             state={"last_modified_time": "1970-01-01T00:01:40Z", "id": 1, "mode": "cdc"}
         )
-    assert [r["id"] for r in records(messages)] == [2]
+    assert [r["id"] for r in ticket_records(messages)] == [2]
     assert "mode" not in states(messages)[-1]["bookmarks"]["tickets"]
 
 
@@ -213,7 +213,7 @@ def test_rejected_cursor_falls_back_to_the_position_with_a_warning(sync_tap, cap
         with caplog.at_level(logging.WARNING):
             messages = sync_tap(state=state)
         assert query(mock.request_history[1])["start_time"] == "100"
-    assert [r["id"] for r in records(messages)] == [3]
+    assert [r["id"] for r in ticket_records(messages)] == [3]
     assert "Zendesk rejected the cursor stored in STATE" in caplog.text
     assert states(messages)[-1]["bookmarks"]["tickets"]["cursor"] == cursor_for(100, 3)
 
@@ -235,7 +235,7 @@ def test_start_time_request_without_results_keeps_the_start_time(sync_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([], end=True, cursor=None)])
         messages = sync_tap(unit_tap_config(startTime=1600000000))
-    assert records(messages) == []
+    assert ticket_records(messages) == []
     assert all(s["bookmarks"].get("tickets", {}) == {} for s in states(messages))
 
 
@@ -256,7 +256,7 @@ def test_429_is_waited_out_and_the_same_request_repeated(sync_tap):
         messages = sync_tap()
         urls = [r.url for r in mock.request_history]
     assert len(set(urls)) == 1
-    assert [r["id"] for r in records(messages)] == [1]
+    assert [r["id"] for r in ticket_records(messages)] == [1]
 
 
 def test_504_shrinks_the_page_then_grows_it_back_after_a_few_good_pages(sync_tap):

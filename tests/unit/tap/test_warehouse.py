@@ -16,9 +16,9 @@ from tests.support.tap_pages import (
     EXPORT_URL,
     cursor_for,
     page,
-    records,
     states,
     ticket,
+    ticket_records,
     unit_tap_config,
 )
 
@@ -64,7 +64,7 @@ def test_state_keeps_the_seed_shape_and_no_sortedness_warning(sync_tap, caplog):
             messages = sync_tap()
     # Even a ticket Zendesk sends out of order is no error, and only the tap's keys
     # reach the STATE: no replication_key_value, no progress markers.
-    assert [r["id"] for r in records(messages)] == [1, 2, 3]
+    assert [r["id"] for r in ticket_records(messages)] == [1, 2, 3]
     assert {key for s in states(messages) for key in s["bookmarks"]["tickets"]} == {
         "last_modified_time",
         "id",
@@ -128,7 +128,7 @@ def test_deleted_tickets_carry_sdc_deleted_at(sync_tap):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([ticket(1, 100, status="open"), deleted], end=True)])
         messages = sync_tap()
-    live, gone = records(messages)
+    live, gone = ticket_records(messages)
     assert "_sdc_deleted_at" not in live
     assert gone["_sdc_deleted_at"] == "2024-05-01T10:00:00Z"
     schema = next(m for m in messages if m["type"] == "SCHEMA")["schema"]
@@ -164,7 +164,7 @@ def test_a_new_field_gets_a_schema_before_its_first_record_and_widens_later(sync
     assert schemas[1]["sla_tier"] == {"type": ["integer", "null"]}
     assert schemas[2]["escalation"] == {"type": ["object", "null"]}
     assert schemas[3]["sla_tier"] == {"type": ["integer", "string", "null"]}
-    assert records(messages) == tickets
+    assert ticket_records(messages) == tickets
     assert "Field 'sla_tier' of tickets is not in the schema" in caplog.text
     assert "Field 'escalation' of tickets is not in the schema" in caplog.text
 

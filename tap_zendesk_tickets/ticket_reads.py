@@ -1,49 +1,54 @@
-"""Each ticket's comments, read a few tickets ahead, handed out in the tickets' order.
+"""What each ticket needs read on its own (its comments, its side conversations), read a few
+tickets ahead and handed out in the tickets' order.
 
 One request per ticket is latency-bound: at 200 ms an answer, one request at a time reads
 300 tickets a minute where Zendesk allows 700 (2,500 with the High Volume add-on). So up to
 ``commentRequestsInFlight`` tickets are read at once, by as many threads, each with its own
-HTTP session; the pacer they share keeps them under the account's rate limit. Reading runs
-at most that many tickets ahead of the ticket being written: a run stopped (SIGTERM) waits
-for no more than that many requests, and memory holds no more than that many conversations.
+HTTP session; the pacer they share keeps them under the account's rate limit. One ticket's
+reads run one after the other on one thread, so no more than that many requests are ever on
+their way. Reading runs at most that many tickets ahead of the ticket being written: a run
+stopped (SIGTERM) waits for no more than that many reads, and memory holds no more than that
+many tickets' answers.
 
-With one request in flight, each ticket is read when its turn comes, on the caller's thread.
+With one read in flight, each ticket is read when its turn comes, on the caller's thread.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
 
-from tap_zendesk_tickets.api_reads import SupportReader, TicketComments
+T = TypeVar("T")
 
 
-class CommentReads:
-    """The comments of the tickets :meth:`plan` names, taken one by one with :meth:`take`."""
+class TicketReads(Generic[T]):
+    """``read(ticket_id)`` of the tickets :meth:`plan` names, taken one by one with
+    :meth:`take`."""
 
-    def __init__(self, reader: SupportReader, in_flight: int) -> None:
-        self._reader = reader
+    def __init__(self, read: Callable[[int], T], in_flight: int) -> None:
+        self._read = read
         self._in_flight = max(1, in_flight)
         self._executor: ThreadPoolExecutor | None = None
         self._planned: deque[int] = deque()
-        self._reading: deque[tuple[int, Future[TicketComments | None]]] = deque()
+        self._reading: deque[tuple[int, Future[T]]] = deque()
 
     def plan(self, ticket_ids: Iterable[int]) -> None:
-        """The tickets whose comments will be taken next, in the order they will be."""
+        """The tickets that will be taken next, in the order they will be."""
         self._cancel()
         self._planned = deque(ticket_ids)
         self._fill()
 
-    def take(self, ticket_id: int) -> TicketComments | None:
-        """The ticket's comments (None: Zendesk no longer has it); a read's error is raised
-        here, for the ticket it belongs to."""
+    def take(self, ticket_id: int) -> T:
+        """What was read for the ticket; a read's error is raised here, for the ticket it
+        belongs to."""
         if self._reading and self._reading[0][0] == ticket_id:
             _, future = self._reading.popleft()
             self._fill()
             return future.result()
         # Not planned (or planned in another order): read it now.
-        return self._reader.comments(ticket_id)
+        return self._read(ticket_id)
 
     def close(self) -> None:
         """Stop reading ahead; reads already on their way are waited for."""
@@ -57,13 +62,11 @@ class CommentReads:
             return  # read on the caller's thread when its turn comes
         if self._executor is None:
             self._executor = ThreadPoolExecutor(
-                max_workers=self._in_flight, thread_name_prefix="comments"
+                max_workers=self._in_flight, thread_name_prefix="ticket-reads"
             )
         while self._planned and len(self._reading) < self._in_flight:
             ticket_id = self._planned.popleft()
-            self._reading.append(
-                (ticket_id, self._executor.submit(self._reader.comments, ticket_id))
-            )
+            self._reading.append((ticket_id, self._executor.submit(self._read, ticket_id)))
 
     def _cancel(self) -> None:
         for _, future in self._reading:

@@ -1,5 +1,5 @@
-"""Reading comments a few tickets ahead (comment_reads.py), with a reader that records
-what runs at once."""
+"""Reading what each ticket needs a few tickets ahead (ticket_reads.py), with a reader that
+records what runs at once."""
 
 import threading
 import time
@@ -7,7 +7,7 @@ import time
 import pytest
 
 from tap_zendesk_tickets.api_reads import TicketComments
-from tap_zendesk_tickets.comment_reads import CommentReads
+from tap_zendesk_tickets.ticket_reads import TicketReads
 
 
 class FakeReader:
@@ -38,7 +38,7 @@ class FakeReader:
 @pytest.mark.parametrize("in_flight", [1, 3, 8])
 def test_comments_come_in_the_tickets_order_with_at_most_in_flight_reads(in_flight):
     reader = FakeReader()
-    reads = CommentReads(reader, in_flight)
+    reads = TicketReads(reader.comments, in_flight)
     reads.plan(range(1, 21))
     taken = [reads.take(i).comments[0]["id"] for i in range(1, 21)]
     reads.close()
@@ -51,7 +51,7 @@ def test_comments_come_in_the_tickets_order_with_at_most_in_flight_reads(in_flig
 
 def test_a_failed_read_is_raised_for_its_own_ticket():
     reader = FakeReader(fail=4)
-    reads = CommentReads(reader, 3)
+    reads = TicketReads(reader.comments, 3)
     reads.plan(range(1, 8))
     assert [reads.take(i).comments[0]["id"] for i in range(1, 4)] == [100, 200, 300]
     with pytest.raises(RuntimeError, match="ticket 4 failed"):
@@ -61,7 +61,7 @@ def test_a_failed_read_is_raised_for_its_own_ticket():
 
 def test_reading_runs_only_a_few_tickets_ahead():
     reader = FakeReader()
-    reads = CommentReads(reader, 2)
+    reads = TicketReads(reader.comments, 2)
     reads.plan(range(1, 101))
     reads.take(1)
     time.sleep(0.05)
@@ -72,7 +72,7 @@ def test_reading_runs_only_a_few_tickets_ahead():
 
 def test_a_ticket_not_planned_is_read_when_taken():
     reader = FakeReader()
-    reads = CommentReads(reader, 4)
+    reads = TicketReads(reader.comments, 4)
     reads.plan([1, 2])
     assert reads.take(9).comments == [{"id": 900}]
     reads.close()
