@@ -17,6 +17,7 @@ ONE_OF = {
     "organizations": "organization_id",
     "brands": "brand_id",
     "ticket_forms": "ticket_form_id",
+    "custom_statuses": "custom_status_id",
 }
 
 
@@ -39,8 +40,9 @@ def violations(
     expected_comments: Mapping[int, set[int]] | None = None,
 ) -> list[str]:
     """Every breach of the contract in ``messages`` (empty when it holds), for the side
-    streams in ``streams``. ``expected_comments``: ticket id -> the ids of its comments, to
-    check that each ticket's comments came, all of them, just before it."""
+    streams in ``streams`` (those tickets do not refer to are not checked).
+    ``expected_comments``: ticket id -> the ids of its comments, to check that each
+    ticket's comments came, all of them, just before it."""
     selected = set(streams)
     seen: dict[str, set[int]] = {stream: set() for stream in selected}
     pending: dict[int, set[int]] = {}  # comments since their ticket last came
@@ -59,7 +61,7 @@ def violations(
             authors.setdefault(record["ticket_id"], set()).add(record["author_id"])
             continue
         if stream != "tickets":
-            seen.setdefault(stream, set()).add(record["id"])
+            seen.setdefault(stream, set()).add(record.get("id"))
             continue
         ticket_id = record["id"]
         for kind, ids in references(record).items():

@@ -87,5 +87,10 @@ class LiveProcess:
         self._close()
         return returncode
 
-    def records(self) -> list[dict[str, Any]]:
-        return [m["record"] for m in self.messages if m["type"] == "RECORD"]
+    def records(self, stream: str = "tickets") -> list[dict[str, Any]]:
+        """The records of one stream so far (the tickets by default)."""
+        return [
+            m["record"]
+            for m in self.messages
+            if m["type"] == "RECORD" and m.get("stream") == stream
+        ]

@@ -25,7 +25,7 @@ def test_429_with_and_without_retry_after_is_waited_out_and_logged(small, tmp_pa
     )  # a date in the past
     run = run_tap(tap_config(tmp_path, small.base_url, pageSize=30))
     assert run.returncode == 0, run.stderr
-    assert [r["id"] for r in run.records] == small.visible_ticket_ids()
+    assert [r["id"] for r in run.tickets] == small.visible_ticket_ids()
     assert _export_statuses(small)[:4] == [429, 429, 429, 200]
     assert "Rate limited by Zendesk (HTTP 429)" in run.stderr
     assert "waiting 0.05s (Retry-After)" in run.stderr
@@ -38,7 +38,7 @@ def test_a_long_429_stretch_ends_with_a_clear_message(small, tmp_path):
     assert run.returncode == 1
     assert "giving up (maxRateLimitWait is 0.1s)" in run.stderr
     assert "Traceback" not in run.stderr
-    assert run.records == []
+    assert run.tickets == []
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_transient_failures_are_retried_and_nothing_is_lost(small, tmp_path, kin
     small.add_fault(kind, route="export", count=2)
     run = run_tap(tap_config(tmp_path, small.base_url, pageSize=30))
     assert run.returncode == 0, run.stderr
-    assert [r["id"] for r in run.records] == small.visible_ticket_ids()
+    assert [r["id"] for r in run.tickets] == small.visible_ticket_ids()
     assert "retrying GET /api/v2/incremental/tickets/cursor.json" in run.stderr
 
 
@@ -68,7 +68,7 @@ def test_a_slow_answer_times_out_and_is_retried(small, tmp_path):
     run = run_tap(tap_config(tmp_path, small.base_url, requestTimeout="300ms"))
     assert run.returncode == 0, run.stderr
     assert "did not answer GET /api/v2/incremental/tickets/cursor.json in time" in run.stderr
-    assert len(run.records) == len(small.visible_ticket_ids())
+    assert len(run.tickets) == len(small.visible_ticket_ids())
 
 
 def test_504_asks_for_smaller_pages(small, tmp_path):

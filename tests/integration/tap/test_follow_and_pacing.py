@@ -12,7 +12,11 @@ from tests.support.processes import TAP, clean_env, run_tap
 
 def _last_is_state_after(ids):
     def done(messages):
-        seen = {m["record"]["id"] for m in messages if m["type"] == "RECORD"}
+        seen = {
+            m["record"]["id"]
+            for m in messages
+            if m["type"] == "RECORD" and m["stream"] == "tickets"
+        }
         return ids <= seen and messages[-1]["type"] == "STATE"
 
     return done
@@ -48,7 +52,7 @@ def test_follow_mode_emits_changes_as_they_come_and_stops_cleanly_on_sigterm(
         tap_config(tmp_path, sandbox.base_url, name="again.json"), state=tap.messages[-1]["value"]
     )
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.records == []
+    assert resumed.tickets == []
 
 
 def test_sigterm_while_waiting_keeps_the_last_state(make_sandbox, tmp_path):
@@ -73,7 +77,7 @@ def test_pacing_by_rate_limit_headers_avoids_429(make_sandbox, tmp_path):
     assert len(statuses) >= 12
     assert 429 not in statuses
     assert "no requests left in this rate-limit window" in run.stderr
-    assert [r["id"] for r in run.records] == sandbox.visible_ticket_ids()
+    assert [r["id"] for r in run.tickets] == sandbox.visible_ticket_ids()
 
 
 def test_polling_period_spaces_requests(make_sandbox, tmp_path):
@@ -102,7 +106,7 @@ def test_a_bookmark_from_the_last_minute_is_resumed_without_a_rejected_start_tim
     }
     resumed = run_tap(tap_config(tmp_path, sandbox.base_url), state=state)
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.records == []
+    assert resumed.tickets == []
     statuses = [e["status"] for e in sandbox.request_log() if e["route"] == "export"]
     assert statuses == [200]
 
@@ -111,4 +115,4 @@ def test_a_bookmark_from_the_last_minute_is_resumed_without_a_rejected_start_tim
         tap_config(tmp_path, sandbox.base_url, name="later.json"), state=resumed.states[-1]
     )
     assert later.returncode == 0, later.stderr
-    assert sorted(r["id"] for r in later.records) == sorted(updated)
+    assert sorted(r["id"] for r in later.tickets) == sorted(updated)
