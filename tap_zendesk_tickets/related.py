@@ -141,6 +141,7 @@ class Related:
             if metrics is not None:
                 self._streams[TICKET_METRICS].emit([metrics])
         ticket_id = ticket.get("id")
+        self._tell_if_unavailable()
         if not self._reads_per_ticket or not isinstance(ticket_id, int):
             return
         if ticket.get("status") == DELETED:
