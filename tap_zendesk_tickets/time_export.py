@@ -77,7 +77,11 @@ def position_from(bookmark: Mapping[str, Any], *, start_time: float) -> TimePosi
     ids = bookmark.get("ids") or []
     if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
         raise ValueError(f"ids {ids!r} is not a list of ids")
-    return TimePosition(int(parse_timestamp(raw_time)), frozenset(ids))
+    try:
+        second = int(parse_timestamp(raw_time))
+    except ValueError:
+        raise ValueError(f"time {raw_time!r} is not a date-time") from None
+    return TimePosition(second, frozenset(ids))
 
 
 @dataclass(frozen=True)
