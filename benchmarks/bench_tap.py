@@ -5,8 +5,8 @@ Each figure is compared with a baseline measured in the same run:
 1. throughput on 50,000 tickets, no rate limit, vs ``floor_export.py`` (requests + json
    printing RECORD lines): the tap should reach at least the floor's rate, with the
    ``tickets`` stream alone against the plain export, and with its default streams
-   (tickets, users, groups, organizations, the account's lists) against the export with
-   those side-loads;
+   (tickets, users, groups, organizations, ticket_metrics, the account's lists) against the
+   export with those side-loads;
 2. peak memory for 10,000 vs 100,000 tickets: within 20 %;
 3. with the sandbox allowing 10 export requests per window, the tap's wall time vs the
    least that limit allows (within 10 %), and no HTTP 429.
@@ -29,7 +29,7 @@ from support import BIN, Measured, SandboxProcess, measure, write_config
 TAP = str(BIN / "tap-zendesk-tickets")
 USER, TOKEN = "admin@example.com", "sandbox-api-token"
 FLOOR = str(Path(__file__).with_name("floor_export.py"))
-SIDE_LOADS = "groups,organizations,users"  # those of the tap's default streams
+SIDE_LOADS = "groups,organizations,users,metric_sets"  # those of the tap's default streams
 
 
 def tap_config(directory: Path, base_url: str, **settings: object) -> Path:

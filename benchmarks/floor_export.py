@@ -2,8 +2,9 @@
 and prints Singer RECORD lines (requests + json, no singer-sdk).
 
 ``floor_export.py BASE_URL USER TOKEN [INCLUDE]``: with ``INCLUDE`` (for example
-``groups,organizations,users``) the pages side-load those records too, and each is printed
-once, as the tap's default streams send them.
+``groups,organizations,users,metric_sets``) the pages side-load those records too, and each
+is printed once, as the tap's default streams send them (a ticket's ``metric_set`` as a
+record of its own, before the ticket).
 """
 
 import json
@@ -28,6 +29,10 @@ while True:
                 sent.add((stream, record["id"]))
                 write(json.dumps({"type": "RECORD", "stream": stream, "record": record}) + "\n")
     for ticket in page["tickets"]:
+        metrics = ticket.pop("metric_set", None)
+        if metrics is not None:
+            write(json.dumps({"type": "RECORD", "stream": "ticket_metrics", "record": metrics}))
+            write("\n")
         write(json.dumps({"type": "RECORD", "stream": "tickets", "record": ticket}) + "\n")
     if page["end_of_stream"]:
         break

@@ -12,10 +12,12 @@ history (each incremental on its own bookmark).
 * ``ticket_field_history``: the time-based ``GET /api/v2/incremental/ticket_events``, one
   row per field change (``field_history.py``); INCREMENTAL on ``updated_at``.
 
-They run before ``tickets`` (so that ``follow`` mode, where ``tickets`` never ends, still
-reads them once). Each costs requests, so each is selected only when asked for. The two
-incremental exports share the ticket export's 10-a-minute bucket and ``pollingPeriod``
-(``RunLimits.exports``); every request shares the account's budget.
+Tags, SLA policies and ratings are read before ``tickets`` (the SDK syncs streams by name).
+The two time-based exports are read while ``tickets`` syncs, when it does
+(``export_feeds.py``): they share the ticket export's 10-a-minute bucket and
+``pollingPeriod`` (``RunLimits.exports``) while the tickets' own reads use the account's
+budget, so neither bucket waits for the other. Each of these streams costs requests, so
+each is selected only when asked for.
 """
 
 from __future__ import annotations
@@ -33,13 +35,19 @@ from singer_sdk.singerlib import Catalog
 from tap_zendesk_tickets.api_reads import SupportReader
 from tap_zendesk_tickets.bookmarks import InvalidBookmarkError, format_timestamp, parse_timestamp
 from tap_zendesk_tickets.export import Timing
+from tap_zendesk_tickets.export_feeds import ExportFeeds
 from tap_zendesk_tickets.field_history import field_changes
 from tap_zendesk_tickets.pacing import RunLimits
 from tap_zendesk_tickets.rating_windows import window_from
 from tap_zendesk_tickets.schemas import load_schema
-from tap_zendesk_tickets.sdk_hooks import OwnBookmarkStream, TapStream, write_checkpoint
+from tap_zendesk_tickets.sdk_hooks import (
+    OwnBookmarkStream,
+    TapStream,
+    set_bookmark,
+    write_checkpoint,
+)
 from tap_zendesk_tickets.settings import TapSettings
-from tap_zendesk_tickets.time_export import TimeExport, TimePosition, position_from
+from tap_zendesk_tickets.time_export import TimeExport, TimePage, TimePosition, position_from
 from zendesk_api.errors import ZendeskClientError, ZendeskResponseError
 
 INCREMENTAL = "INCREMENTAL"
@@ -51,14 +59,30 @@ logger = logging.getLogger(__name__)
 
 
 class RunParts:
-    """What a stream reads with: the settings, the clock, the run's shared rate limits."""
+    """What a stream reads with: the settings, the clock, the run's shared rate limits,
+    and the exports read alongside the tickets (when the tickets stream syncs)."""
 
     def __init__(
-        self, settings: Callable[[], TapSettings], limits: Callable[[], RunLimits], timing: Timing
+        self,
+        settings: Callable[[], TapSettings],
+        limits: Callable[[], RunLimits],
+        timing: Timing,
+        *,
+        feeds: ExportFeeds | None = None,
+        tickets_sync: Callable[[], bool] = lambda: False,
     ) -> None:
         self._settings = settings
         self._limits = limits
         self.timing = timing
+        self.feeds = feeds
+        self._tickets_sync = tickets_sync
+
+    def alongside_tickets(self) -> ExportFeeds | None:
+        """Where to leave an export for the tickets stream to write; None when the
+        tickets are not synced in this run (or are done)."""
+        if self.feeds is not None and self.feeds.open and self._tickets_sync():
+            return self.feeds
+        return None
 
     @property
     def settings(self) -> TapSettings:
@@ -149,11 +173,18 @@ class OwnIncrementalStream(OwnBookmarkStream):
 
 
 class TimeExportStream(OwnIncrementalStream):
-    """A stream read from one of Zendesk's time-based incremental exports."""
+    """A stream read from one of Zendesk's time-based incremental exports.
+
+    When the tickets stream syncs in the same run (after this one: the SDK syncs streams by
+    name), this stream's sync leaves the export to it (``export_feeds.py``): :meth:`pages`
+    is read on a thread of its own, and the tickets stream calls :meth:`take` for each page
+    between two tickets.
+    """
 
     path = ""
     items_key = ""
     what = ""
+    _fed = False
 
     def second_of(self, item: dict[str, Any]) -> int:
         raise NotImplementedError
@@ -161,9 +192,11 @@ class TimeExportStream(OwnIncrementalStream):
     def records_of(self, item: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return [item]
 
-    def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+    def pages(self) -> Iterator[TimePage]:
+        """The export's pages from the stream's bookmark to its end (each read when asked)."""
+        self._fed = True  # from here on, whoever reads the pages writes them (take)
         parts = self._parts
-        bookmark = self._bookmark(context)
+        bookmark = self._bookmark(None)
         try:
             position = position_from(bookmark, start_time=parts.settings.start_time)
         except ValueError as exc:
@@ -178,12 +211,33 @@ class TimeExportStream(OwnIncrementalStream):
             pacer=parts.limits.exports,
             what=self.what,
         )
-        for page in export.pages(position):
+        return export.pages(position)
+
+    def take(self, page: TimePage, *, checkpoint: bool) -> None:
+        """Write a page's records, then move the bookmark past them (and write a STATE)."""
+        self.emit(record for item in page.items for record in self.records_of(item))
+        if checkpoint:
+            write_checkpoint(self, None, page.position.bookmark())
+        else:
+            set_bookmark(self, None, page.position.bookmark())
+
+    def get_records(self, context: types.Context | None) -> Iterator[dict[str, Any]]:
+        if self._fed:
+            return  # read and written while the tickets stream synced
+        feeds = self._parts.alongside_tickets()
+        if feeds is not None:
+            feeds.add(self)  # the tickets stream writes its pages as they come
+            logger.info("The %s is read alongside the tickets", self.what)
+            return
+        for page in self.pages():
             for item in page.items:
                 yield from self.records_of(item)
             # The SDK writes a record before it asks for the next one: all are out.
             write_checkpoint(self, context, page.position.bookmark())
-        logger.info("%s: %d export requests", self.what, export.requests)
+
+    def get_replication_key_signpost(self, context: types.Context | None = None) -> None:
+        # The bookmark is the stream's own position (time and ids), never the SDK's.
+        return None
 
     def _log_start(self, position: TimePosition) -> None:
         logger.info(
@@ -291,6 +345,9 @@ def _second(value: Any) -> int:
         ) from None
 
 
+#: The SDK syncs them in the order of their names: ``satisfaction_ratings``,
+#: ``sla_policies`` and ``tags`` before ``tickets``, and ``ticket_field_history`` and
+#: ``ticket_metric_events`` just before it, which leave their exports to it.
 ANALYTICS_STREAMS: tuple[type[AccountListStream] | type[OwnIncrementalStream], ...] = (
     TagsStream,
     SlaPoliciesStream,

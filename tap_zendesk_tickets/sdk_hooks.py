@@ -23,10 +23,14 @@ behaviour each one gives (never the SDK's source).
   to them). It is a child stream of ``tickets`` for the SDK, so that the SDK never syncs
   it on its own and syncs ``tickets`` when only it is selected; but the SDK's per-parent-
   record child sync is not used (it would write a SCHEMA message, log lines and a STATE
-  partition for every ticket). :meth:`FedStream.emit` writes its SCHEMA once
-  (``Stream._write_schema_message``) and each record through the SDK's own record path
-  (``Stream._write_record_message``: stream maps, deselected fields, flattening). It keeps
-  no bookmark, so ``finalize_state_progress_markers`` adds nothing to the STATE.
+  partition for every ticket). It keeps no bookmark, so
+  ``finalize_state_progress_markers`` adds nothing to the STATE.
+* :meth:`TapStream.emit`: records written outside the stream's own sync (a fed stream's,
+  and a time-based export's pages read while the tickets sync): its SCHEMA once
+  (``Stream._write_schema_message``), then each record through the SDK's own record path
+  (``Stream._write_record_message``: stream maps, deselected fields, flattening).
+  :func:`set_bookmark` moves such a stream's bookmark without writing a STATE: the next
+  STATE of the run carries it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from collections.abc import Generator, Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
-from singer_sdk import Stream, Tap, metrics
+from singer_sdk import Stream, metrics
 from singer_sdk.helpers import types
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.singerlib import RecordMessage
@@ -48,19 +52,58 @@ def write_checkpoint(
     stream: Stream, context: types.Context | None, bookmark: Mapping[str, Any]
 ) -> None:
     """Make ``bookmark`` the stream's whole state and emit a STATE message now."""
+    set_bookmark(stream, context, bookmark)
+    stream.state_manager.is_flushed = False
+    stream._write_state_message()
+
+
+def set_bookmark(
+    stream: Stream, context: types.Context | None, bookmark: Mapping[str, Any]
+) -> None:
+    """Make ``bookmark`` the stream's whole state; the next STATE of any stream carries it."""
     state = stream.get_context_state(context)
     # One dict.update is atomic for a signal handler: the SDK writes this same dict on
     # SIGTERM, and it must never see a half-written bookmark.
     state.update(bookmark)
     for stale in [key for key in state if key not in bookmark]:
         del state[stale]
-    stream.state_manager.is_flushed = False
-    stream._write_state_message()
 
 
 class TapStream(Stream):
-    """singer-sdk's Stream, with the tap's overrides of its private hooks, and a schema
-    that grows with the fields records bring (``schema_evolution``)."""
+    """singer-sdk's Stream, with the tap's overrides of its private hooks, a schema that
+    grows with the fields records bring (``schema_evolution``), and records that another
+    stream's sync may write (:meth:`emit`)."""
+
+    _schema_written = False
+    _counter: metrics.Counter | None = None
+
+    def emit(self, records: Iterable[types.Record]) -> int:
+        """Write each record now (its SCHEMA first, once); the number written.
+
+        Nothing is written for a stream that is not selected.
+        """
+        if not self.selected:
+            return 0
+        written = 0
+        for record in records:
+            if not self._schema_written:
+                self._write_schema_message()
+                self._schema_written = True
+                self._counter = self.get_record_counter().__enter__()
+            row = self.post_process(record)
+            if row is None:
+                continue
+            self._write_record_message(row)
+            if self._counter is not None:
+                self._counter.increment()
+            written += 1
+        return written
+
+    def close(self) -> None:
+        """Log the count of the records :meth:`emit` wrote (the SDK's ``record_count``)."""
+        if self._counter is not None:
+            self._counter.exit()
+            self._counter = None
 
     @cached_property
     def _fields_outside_schema(self) -> FieldsOutsideSchema:
@@ -129,39 +172,6 @@ class OwnBookmarkStream(TapStream):
 
 class FedStream(TapStream):
     """A stream fed by another stream's sync, record by record, never synced on its own."""
-
-    def __init__(self, tap: Tap, schema: dict[str, Any]) -> None:
-        super().__init__(tap, schema=schema)
-        self._schema_written = False
-        self._counter: metrics.Counter | None = None
-
-    def emit(self, records: Iterable[types.Record]) -> int:
-        """Write each record now (its SCHEMA first, once); the number written.
-
-        Nothing is written for a stream that is not selected.
-        """
-        if not self.selected:
-            return 0
-        written = 0
-        for record in records:
-            if not self._schema_written:
-                self._write_schema_message()
-                self._schema_written = True
-                self._counter = self.get_record_counter().__enter__()
-            row = self.post_process(record)
-            if row is None:
-                continue
-            self._write_record_message(row)
-            if self._counter is not None:
-                self._counter.increment()
-            written += 1
-        return written
-
-    def close(self) -> None:
-        """Log the stream's record count (the SDK's ``record_count`` metric), if it had any."""
-        if self._counter is not None:
-            self._counter.exit()
-            self._counter = None
 
     def finalize_state_progress_markers(self, state: dict | None = None) -> None:
         # No bookmark of its own: the run's position is the tickets stream's.

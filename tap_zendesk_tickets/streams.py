@@ -29,6 +29,7 @@ from tap_zendesk_tickets.bookmarks import (
     resume_point,
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
+from tap_zendesk_tickets.export_feeds import ExportFeeds
 from tap_zendesk_tickets.pacing import RunLimits, run_limits
 from tap_zendesk_tickets.related import Related
 from tap_zendesk_tickets.schemas import load_schema
@@ -62,8 +63,10 @@ class TicketsStream(OwnBookmarkStream):
         settings: Callable[[], TapSettings],
         timing: Timing | None = None,
         limits: Callable[[], RunLimits] | None = None,
+        feeds: ExportFeeds | None = None,
     ) -> None:
-        """``limits``: the run's shared rate-limit budgets (else the stream's own)."""
+        """``limits``: the run's shared rate-limit budgets (else the stream's own);
+        ``feeds``: the time-based exports read while this stream syncs."""
         # Settings are read when the stream syncs, not here: discovery needs none.
         super().__init__(tap, schema=load_schema(self.name))
         # Said in the catalog's metadata: the only method the tap supports.
@@ -71,6 +74,7 @@ class TicketsStream(OwnBookmarkStream):
         self._read_settings = settings
         self._timing = timing
         self._limits = limits
+        self._feeds = feeds or ExportFeeds()
 
     def get_records(self, context: types.Context | None) -> Iterable[dict[str, Any]]:
         """Yield each ticket as it comes, and write STATE after each page's tickets."""
@@ -98,19 +102,24 @@ class TicketsStream(OwnBookmarkStream):
         export = TicketExport(
             settings, self._timing, includes=related.includes, pacer=limits.exports
         )
+        feeds = self._feeds
         try:
-            yield from self._export(export, related, resume, last, context, follow=settings.follow)
+            yield from self._export(
+                export, resume, last, context, related=related, feeds=feeds, follow=settings.follow
+            )
         finally:
+            feeds.close()
             related.close()
 
     def _export(
         self,
         export: TicketExport,
-        related: Related,
         resume: ResumePoint,
         last: Position | None,
         context: types.Context | None,
         *,
+        related: Related,
+        feeds: ExportFeeds,
         follow: bool,
     ) -> Iterator[dict[str, Any]]:
         first_pass = True
@@ -127,15 +136,19 @@ class TicketsStream(OwnBookmarkStream):
                         emitting.append((ticket, position))
                     related.before_page(page.side_loads, [ticket for ticket, _ in emitting])
                     for ticket, position in emitting:
+                        feeds.between()
                         if ticket.get("status") == DELETED:
                             mark_deleted(ticket)
                         related.before_ticket(ticket)
                         yield ticket
                         last = position or last
+                    feeds.between()
                     # Every ticket of the page has been written by now: the SDK writes a
                     # record before it asks this generator for the next one.
                     write_checkpoint(self, context, bookmark_for(last, page.cursor))
                     resume = replace(page.resume, cursor=page.cursor, fallback=None)
+                if first_pass:
+                    feeds.finish()  # the exports read alongside, to their end
                 if not follow:
                     return
                 first_pass = False

@@ -11,6 +11,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_zendesk_tickets.analytics_streams import ANALYTICS_STREAMS, RunParts
 from tap_zendesk_tickets.export import Timing
+from tap_zendesk_tickets.export_feeds import ExportFeeds
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.pacing import RunLimits, run_limits
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
@@ -71,16 +72,27 @@ class TapZendeskTickets(Tap):
         return run_limits(self.settings, self._timing.clock, self._timing.sleep)
 
     def discover_streams(self) -> list[Stream]:
-        """The streams read on their own (synced first), ``tickets``, and the streams it
-        feeds (its child streams)."""
-        parts = RunParts(lambda: self.settings, lambda: self.limits, self._timing)
+        """``tickets``, the streams it feeds (its child streams), and the analytics streams
+        read on their own (the time-based exports alongside the tickets, when they sync)."""
+        feeds = ExportFeeds()
         tickets = TicketsStream(
-            self, settings=lambda: self.settings, timing=self._timing, limits=lambda: self.limits
+            self,
+            settings=lambda: self.settings,
+            timing=self._timing,
+            limits=lambda: self.limits,
+            feeds=feeds,
+        )
+        parts = RunParts(
+            lambda: self.settings,
+            lambda: self.limits,
+            self._timing,
+            feeds=feeds,
+            tickets_sync=lambda: tickets.selected or tickets.has_selected_descendents,
         )
         return [
-            *(stream_type(self, parts) for stream_type in ANALYTICS_STREAMS),
             tickets,
             *(stream_type(self) for stream_type in SIDE_STREAMS),
+            *(stream_type(self, parts) for stream_type in ANALYTICS_STREAMS),
         ]
 
     def load_state(self, state: dict[str, Any]) -> None:

@@ -182,12 +182,47 @@ def test_the_exports_share_one_pacer(capsys, clock):
         mock.get(METRIC_EVENTS, [events_page(metric_event(5, 100))])
         mock.get(EXPORT_URL, [page([ticket(1, 100)], end=True)])
         sync(capsys, clock, {"ticket_metric_events", "tickets"}, pollingPeriod="6s")
-        paths = [r.path for r in mock.request_history]
+        paths = sorted(r.path for r in mock.request_history)
     assert paths == [
         "/api/v2/incremental/ticket_metric_events.json",
         "/api/v2/incremental/tickets/cursor.json",
     ]
     assert clock.sleeps == [6.0]  # pollingPeriod between two exports of different streams
+
+
+def test_with_the_tickets_the_exports_are_read_alongside_and_states_cover_them(
+    capsys, clock, small_pages
+):
+    events = [
+        events_page(metric_event(1, 100), metric_event(2, 101), metric_event(3, 102)),
+        events_page(metric_event(3, 102), metric_event(4, 103)),
+    ]
+    tickets = [
+        page([ticket(1, 100), ticket(2, 101)], end=False),
+        page([ticket(3, 102)], end=True),
+    ]
+    with rm.Mocker() as mock:
+        mock.get(METRIC_EVENTS, events)
+        mock.get(EXPORT_URL, tickets)
+        messages = sync(capsys, clock, {"ticket_metric_events", "tickets"})
+    assert [e["id"] for e in of(messages, "ticket_metric_events")] == [1, 2, 3, 4]
+    assert [t["id"] for t in of(messages, "tickets")] == [1, 2, 3]
+    # Every STATE covers the events written before it, and only those.
+    sent = []
+    for message in messages:
+        if message["type"] == "RECORD" and message["stream"] == "ticket_metric_events":
+            sent.append(message["record"])
+        elif message["type"] == "STATE":
+            bookmark = message["value"]["bookmarks"].get("ticket_metric_events") or {}
+            if sent:
+                last = sent[-1]
+                assert bookmark["time"] == last["time"]
+                assert last["id"] in bookmark["ids"]
+            else:
+                assert not bookmark.get("ids")
+    final = messages[-1]["value"]["bookmarks"]
+    assert final["ticket_metric_events"] == {"time": "1970-01-01T00:01:43Z", "ids": [4]}
+    assert final["tickets"]["id"] == 3
 
 
 # -- ticket_field_history: the ticket events export --------------------------------------------
