@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_copies.py
 	$(BIN)/python benchmarks/bench_copy.py --window 60
 	$(BIN)/python benchmarks/bench_comments.py --quick
+	$(BIN)/python benchmarks/bench_analytics.py
 
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py
