@@ -261,7 +261,7 @@ def live_tickets(account: SandboxProcess) -> list[int]:
 
 
 def field_history(directory: Path, tickets: int, window: float) -> None:
-    print(f"3. the field history, {tickets:,} tickets, the same limits:")
+    print(f"3. the field history, {tickets:,} tickets; the same limits per {window:g} s:")
     with sandbox(tickets, window) as account:
         ids = live_tickets(account)
         clear_log(account)
@@ -324,3 +324,7 @@ def main() -> None:
         costs(directory, tickets)
         full_sync(directory, tickets, window)
         field_history(directory, tickets, args.history_window)
+
+
+if __name__ == "__main__":
+    main()
