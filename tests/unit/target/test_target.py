@@ -109,6 +109,24 @@ def test_every_stream_is_tickets(run, zendesk):
     ]
 
 
+def test_the_taps_analytics_streams_are_read_and_left_out(run, zendesk, caplog):
+    caplog.set_level(logging.INFO)
+    metrics_schema = {"type": "object", "properties": {"ticket_id": {"type": "integer"}}}
+    states = run(
+        schema_line("ticket_metrics", metrics_schema),
+        record_line({"ticket_id": 1, "replies": 2}, "ticket_metrics"),
+        schema_line(),
+        record_line(ticket(1)),
+        schema_line("tags", {"type": "object", "properties": {"name": {"type": "string"}}}),
+        record_line({"name": "vip", "count": 3}, "tags"),
+        state_line({"s": 1}),
+    )
+    assert [t["external_id"] for body in zendesk.imports for t in body["tickets"]] == ["1"]
+    assert states == [{"s": 1}]
+    assert "Stream ticket_metrics is not copied" in caplog.text
+    assert "Stream tags is not copied" in caplog.text
+
+
 def test_states_wait_for_their_batches_across_streams(run, zendesk):
     states = run(
         schema_line("a"),
