@@ -154,3 +154,44 @@ def test_the_sdk_never_syncs_a_fed_stream_itself(capsys):
     assert fed == set(tap.streams) - {"tickets"} - synced_on_their_own
     assert list(tickets.generate_child_contexts({"id": 1}, None)) == []
     assert list(tap.streams["users"].get_records(None)) == []
+
+
+def test_a_bookmark_set_without_a_state_goes_out_with_the_next_state_of_any_stream(capsys):
+    from tap_zendesk_tickets.sdk_hooks import set_bookmark
+
+    tap = TapZendeskTickets(config=unit_tap_config())
+    events = tap.streams["ticket_metric_events"]
+    set_bookmark(events, None, {"time": "2024-01-01T00:00:00Z", "ids": [7]})
+    assert capsys.readouterr().out == ""  # nothing written yet
+    write_checkpoint(tap.streams["tickets"], None, {"cursor": "C"})
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert line["value"]["bookmarks"] == {
+        "tickets": {"cursor": "C"},
+        "ticket_metric_events": {"time": "2024-01-01T00:00:00Z", "ids": [7]},
+    }
+    # It replaces the whole bookmark, as write_checkpoint does.
+    set_bookmark(events, None, {"time": "2024-01-02T00:00:00Z", "ids": []})
+    assert tap.state["bookmarks"]["ticket_metric_events"] == {
+        "time": "2024-01-02T00:00:00Z",
+        "ids": [],
+    }
+
+
+def test_a_stream_synced_on_its_own_can_emit_records_outside_its_sync(capsys):
+    from tests.support.catalogs import catalog_selecting
+
+    tap = TapZendeskTickets(
+        config=unit_tap_config(stream_maps={"ticket_metric_events": {"metric": "__NULL__"}}),
+        catalog=catalog_selecting({"ticket_metric_events"}),
+    )
+    events = tap.streams["ticket_metric_events"]
+    event = {"id": 5, "ticket_id": 1, "metric": "reply_time", "time": "2024-01-01T00:00:00Z"}
+    assert events.emit([event, {**event, "id": 6}]) == 2
+    events.close()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(m["type"], m.get("record", {}).get("id")) for m in lines] == [
+        ("SCHEMA", None),
+        ("RECORD", 5),
+        ("RECORD", 6),
+    ]
+    assert all("metric" not in m["record"] for m in lines if m["type"] == "RECORD")
