@@ -146,6 +146,37 @@ def full_ticket(ticket_id, timestamp, **overrides):
     return record
 
 
+def full_metric_set(ticket_id):
+    """A ticket's metric set with every field of Zendesk's (the ``metric_sets`` side-load)."""
+    minutes = {"calendar": 16, "business": 16}
+    return {
+        "url": f"https://acme.zendesk.com/api/v2/ticket_metrics/{9000 + ticket_id}.json",
+        "id": 9000 + ticket_id,
+        "ticket_id": ticket_id,
+        "created_at": "2024-03-05T14:22:09Z",
+        "updated_at": "2024-03-07T09:01:44Z",
+        "group_stations": 1,
+        "assignee_stations": 1,
+        "reopens": 0,
+        "replies": 1,
+        "assignee_updated_at": "2024-03-05T14:38:09Z",
+        "requester_updated_at": "2024-03-07T09:01:44Z",
+        "status_updated_at": "2024-03-07T09:01:44Z",
+        "custom_status_updated_at": "2024-03-07T09:01:44Z",
+        "initially_assigned_at": "2024-03-05T14:22:09Z",
+        "assigned_at": "2024-03-05T14:22:09Z",
+        "solved_at": "2024-03-07T09:01:44Z",
+        "latest_comment_added_at": "2024-03-07T09:01:44Z",
+        "reply_time_in_minutes": minutes,
+        "reply_time_in_seconds": {"calendar": 960},
+        "first_resolution_time_in_minutes": minutes,
+        "full_resolution_time_in_minutes": minutes,
+        "agent_wait_time_in_minutes": minutes,
+        "requester_wait_time_in_minutes": minutes,
+        "on_hold_time_in_minutes": minutes,
+    }
+
+
 SUPPORT = f"{BASE}/api/v2"
 LIST_KEYS = ("ticket_fields", "ticket_forms", "brands")
 
@@ -175,6 +206,32 @@ def mock_support_api(mock, *, users=(), comments=None, **lists):
 
     mock.get(f"{SUPPORT}/users/show_many.json", json=show_many)
     mock.get(re.compile(rf"{re.escape(SUPPORT)}/tickets/\d+/comments\.json"), json=ticket_comments)
+    return mock
+
+
+def mock_analytics_api(mock):
+    """Answer every analytics read with nothing: an account without ratings, tags, SLA
+    policies, custom statuses, metric events, ticket events or side conversations."""
+    empty_list = {"meta": {"has_more": False}}
+    mock.get(f"{SUPPORT}/custom_statuses.json", json={"custom_statuses": []})
+    mock.get(f"{SUPPORT}/tags.json", json={"tags": [], **empty_list})
+    mock.get(f"{SUPPORT}/slas/policies.json", json={"sla_policies": [], "next_page": None})
+    mock.get(
+        f"{SUPPORT}/satisfaction_ratings.json", json={"satisfaction_ratings": [], **empty_list}
+    )
+    end = {"count": 0, "end_time": 0, "next_page": None}
+    mock.get(
+        f"{SUPPORT}/incremental/ticket_metric_events.json",
+        json={"ticket_metric_events": [], **end},
+    )
+    mock.get(
+        f"{SUPPORT}/incremental/ticket_events.json",
+        json={"ticket_events": [], **end, "end_of_stream": True},
+    )
+    mock.get(
+        re.compile(rf"{re.escape(SUPPORT)}/tickets/\d+/side_conversations\.json"),
+        json={"side_conversations": [], **empty_list},
+    )
     return mock
 
 
