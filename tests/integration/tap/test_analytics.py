@@ -98,6 +98,9 @@ def test_each_stream_sends_what_zendesk_answers(account, full):
     assert len(events) == len({e["id"] for e in events})
     expected = _time_export(account, "ticket_metric_events")
     assert sorted(e["id"] for e in events) == sorted(e["id"] for e in expected)
+    withdrawn = [e for e in events if e.get("deleted") is True]
+    assert withdrawn and all(e["_sdc_deleted_at"] == e["time"] for e in withdrawn)
+    assert not [e for e in events if e.get("deleted") is not True and "_sdc_deleted_at" in e]
 
     rows = full.records_of("ticket_field_history")
     changes = [

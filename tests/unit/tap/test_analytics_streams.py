@@ -376,6 +376,23 @@ def test_metric_sets_go_to_their_stream_and_leave_the_tickets_as_they_were(capsy
     assert order == [("ticket_metrics", 901), ("tickets", 1), ("ticket_metrics", 2), ("tickets", 2)]
 
 
+def test_a_metric_field_zendesk_added_gets_a_schema_before_its_row(capsys, clock):
+    metrics = {"id": 901, "ticket_id": 1, "sla_breaches": 2}
+    with rm.Mocker() as mock:
+        mock_support_api(mock)
+        mock.get(EXPORT_URL, [page([ticket(1, 100, metric_set=metrics)], end=True)])
+        messages = sync(capsys, clock, {"tickets", "ticket_metrics"})
+    schemas = [m for m in messages if m["type"] == "SCHEMA" and m["stream"] == "ticket_metrics"]
+    assert schemas[-1]["schema"]["properties"]["sla_breaches"]["type"] == ["integer", "null"]
+    row_at = next(
+        i
+        for i, m in enumerate(messages)
+        if m.get("stream") == "ticket_metrics" and m["type"] == "RECORD"
+    )
+    assert messages.index(schemas[-1]) < row_at
+    assert of(messages, "ticket_metrics") == [metrics]
+
+
 def test_without_ticket_metrics_no_metric_sets_are_asked_for(capsys, clock):
     with rm.Mocker() as mock:
         mock.get(EXPORT_URL, [page([ticket(1, 100)], end=True)])
