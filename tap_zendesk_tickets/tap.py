@@ -9,11 +9,12 @@ from typing import Any
 from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
-from tap_zendesk_tickets.analytics_streams import ANALYTICS_STREAMS, RunParts
+from tap_zendesk_tickets.analytics_streams import ANALYTICS_STREAMS
 from tap_zendesk_tickets.export import Timing
 from tap_zendesk_tickets.export_feeds import ExportFeeds
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.pacing import RunLimits, run_limits
+from tap_zendesk_tickets.run_parts import RunParts
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
 from tap_zendesk_tickets.side_streams import SIDE_STREAMS
 from tap_zendesk_tickets.streams import TicketsStream
