@@ -43,6 +43,9 @@ class FedExport(Protocol):
     def take(self, page: TimePage, *, checkpoint: bool) -> None:
         """Write the page's records and move the bookmark past it (and write a STATE)."""
 
+    def close(self) -> None:
+        """Log how many records were written."""
+
 
 class _Done:
     """Put after a reader's last page."""
@@ -138,6 +141,7 @@ class ExportFeeds:
         for reader in self._readers:
             while (page := reader.take(wait=True)) is not None:
                 reader.export.take(page, checkpoint=True)
+            reader.export.close()
         self._readers = []
 
     def close(self) -> None:
