@@ -556,3 +556,14 @@ def test_a_catalog_asking_full_table_of_an_incremental_stream_is_ignored(capsys,
     )
     assert tap.streams["ticket_metric_events"].replication_method == "INCREMENTAL"
     assert "supports only INCREMENTAL on time" in caplog.text
+
+
+def test_an_export_read_alongside_that_fails_stops_the_run_with_its_error(capsys, clock):
+    from zendesk_api.errors import ZendeskAuthError
+
+    forbidden = {"error": {"title": "Forbidden", "message": "You do not have access"}}
+    with rm.Mocker() as mock:
+        mock.get(METRIC_EVENTS, status_code=403, json=forbidden)
+        mock.get(EXPORT_URL, [page([ticket(1, 100)], end=True)])
+        with pytest.raises(ZendeskAuthError, match="read the ticket metric events export"):
+            sync(capsys, clock, {"ticket_metric_events", "tickets"})
