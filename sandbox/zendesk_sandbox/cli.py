@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="honour include=comment_count on the export only, not on ticket lists",
     )
+    parser.add_argument(
+        "--bulk-user-import",
+        action="store_true",
+        help="allow users/create_or_update_many (Zendesk's support enables it on request)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -151,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
         comment_count_outside_export=not args.no_comment_count_outside_export,
+        bulk_user_import=args.bulk_user_import,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -221,6 +221,16 @@ class Account:
         return self.writes.create_or_update_user(spec)
 
     @settled
+    def create_user(self, spec: object) -> dict:
+        """``POST /api/v2/users``: the new user's JSON, or the 422 ApiError."""
+        return self.writes.create_user(spec)
+
+    @settled
+    def start_users(self, users: list) -> dict:
+        """``users/create_or_update_many``: queue a job of user specs; its job_status."""
+        return self.writes.start_users(users)
+
+    @settled
     def create_field(self, spec: object) -> dict:
         """``POST /api/v2/ticket_fields``: the new field's JSON."""
         return self.writes.create_field(spec)

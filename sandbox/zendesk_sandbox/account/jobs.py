@@ -18,6 +18,7 @@ JOB_TYPES = {
     "import": "bulk_import_tickets",
     "update": "bulk_update_tickets",
     "destroy": "bulk_delete_tickets",
+    "users": "bulk_create_or_update_users",
 }
 RETENTION_SECONDS = 86_400.0  # Zendesk keeps job statuses for one day
 
@@ -86,7 +87,12 @@ class Job:
             if status == "completed":
                 message = f"Completed at {when}"
             else:
-                verb = {"import": "imported", "update": "updated", "destroy": "deleted"}[self.kind]
+                verb = {
+                    "import": "imported",
+                    "update": "updated",
+                    "destroy": "deleted",
+                    "users": "created or updated",
+                }[self.kind]
                 message = f"Failed at {when}: none of the {total} tickets could be {verb}"
         return {
             "id": self.id,

@@ -28,6 +28,7 @@ from zendesk_sandbox.config import (
     TICKET_UPDATE_BUCKET,
     UPDATE_BUCKET,
     USER_EXPORT_BUCKET,
+    USER_UPSERT_BUCKET,
 )
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.http import (
@@ -109,7 +110,19 @@ ENDPOINTS = {
     "user_show": Endpoint(api_people.handle_user_show, "users"),
     "user_show_many": Endpoint(api_people.handle_user_show_many, "users"),
     "user_search": Endpoint(api_people.handle_user_search, "users"),
-    "user_create_or_update": Endpoint(api_people.handle_create_or_update, "users", False, "write"),
+    "user_create_or_update": Endpoint(
+        api_people.handle_create_or_update,
+        "users",
+        False,
+        "write",
+        (ACCOUNT_BUCKET, USER_UPSERT_BUCKET),
+    ),
+    "user_create": Endpoint(api_people.handle_create_user, "users", False, "write"),
+    "user_create_or_update_many": Endpoint(
+        api_people.handle_create_or_update_many, "users", True, "write"
+    ),
+    "user_count": Endpoint(api_people.handle_user_count, "users"),
+    "organization_count": Endpoint(api_structure.handle_organization_count, "structure"),
     "group_memberships": Endpoint(api_people.handle_group_memberships, "users"),
     "organization_memberships": Endpoint(api_people.handle_organization_memberships, "users"),
     "organization_search": Endpoint(api_structure.handle_organization_search, "structure"),
@@ -141,7 +154,15 @@ API_MAP = Map(
         Rule("/api/v2/tickets/<int:ticket_id>/comments", endpoint="comments", methods=["GET"]),
         Rule("/api/v2/search", endpoint="search", methods=["GET"]),
         Rule("/api/v2/users", endpoint="user_list", methods=["GET"]),
+        Rule("/api/v2/users", endpoint="user_create", methods=["POST"]),
         Rule("/api/v2/users/show_many", endpoint="user_show_many", methods=["GET"]),
+        Rule("/api/v2/users/count", endpoint="user_count", methods=["GET"]),
+        Rule(
+            "/api/v2/users/create_or_update_many",
+            endpoint="user_create_or_update_many",
+            methods=["POST"],
+        ),
+        Rule("/api/v2/organizations/count", endpoint="organization_count", methods=["GET"]),
         Rule("/api/v2/users/search", endpoint="user_search", methods=["GET"]),
         Rule(
             "/api/v2/users/create_or_update",

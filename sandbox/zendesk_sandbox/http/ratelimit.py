@@ -22,6 +22,7 @@ from zendesk_sandbox.config import (
     TICKET_UPDATE_BUCKET,
     UPDATE_BUCKET,
     USER_EXPORT_BUCKET,
+    USER_UPSERT_BUCKET,
 )
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.timefmt import format_wait
@@ -41,6 +42,7 @@ LIMIT_BODIES: dict[str, dict | str] = {
     USER_EXPORT_BUCKET: EXPORT_LIMIT_BODY,
     UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
     TICKET_UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
+    USER_UPSERT_BUCKET: ACCOUNT_LIMIT_TEXT,  # [GUESS]: the account's plain-text answer
 }
 # ``Zendesk-RateLimit-<bucket>: total=..; remaining=..; resets=..`` headers. Zendesk
 # documents none for the update limits, so those buckets send none.
