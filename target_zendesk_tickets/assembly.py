@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from target_zendesk_tickets.copying.copies import CopyIndex
+from target_zendesk_tickets.copying.creation import StructureCreator
 from target_zendesk_tickets.copying.destination import Destination
 from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.copying.loader import LoaderSettings, TicketLoader
-from target_zendesk_tickets.copying.mapper import TicketMapper
+from target_zendesk_tickets.copying.mapper import STOP, TicketMapper
 from target_zendesk_tickets.copying.mapping_report import MappingReport
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
 from target_zendesk_tickets.copying.references import SourceReferences
@@ -119,7 +120,17 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
     references = SourceReferences()
     destination = Destination(sender, dry_run=copy.dry_run, budget=budget)
     report = MappingReport()
-    mapper = TicketMapper(references, destination, copy.rules, report)
+    creator = (
+        StructureCreator(
+            destination,
+            references,
+            stop_on_refusal=copy.rules.on_unmapped == STOP,
+            dry_run=copy.dry_run,
+        )
+        if copy.rules.create_missing or copy.rules.create_agents
+        else None
+    )
+    mapper = TicketMapper(references, destination, copy.rules, report, creator)
 
     def map_references() -> bool:
         return copy.map_references == ON or (copy.map_references == AUTO and references.has_people)

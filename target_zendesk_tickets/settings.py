@@ -139,6 +139,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         "jobTimeout", DEFAULTS["jobTimeout"], above_zero="how long to wait for one import job"
     )
     export_lag = reader.duration("destinationExportLag", "61s")
+    copy = reader.check(lambda: read_copy_settings(config, export_lag))
     reader.raise_if_invalid("target-zendesk-tickets")
     return TargetSettings(
         connection=cast(ZendeskConnection, connection),  # set: raise_if_invalid passed
@@ -148,7 +149,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
-        copy=read_copy_settings(config, export_lag),
+        copy=cast(CopySettings, copy),  # set: raise_if_invalid passed
     )
 
 

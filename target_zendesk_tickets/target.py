@@ -181,7 +181,8 @@ class TargetZendeskTickets(TargetHooks):
             parts.destination.requests,
             per_ticket,
         )
-        for line in parts.mapping_report.lines():
+        creation = parts.mapper.creator.lines() if parts.mapper.creator else []
+        for line in [*parts.mapping_report.lines(), *creation]:
             self.logger.info("  %s", line)
 
     def close(self) -> None:
