@@ -19,6 +19,7 @@ from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.copying.loader import LoaderSettings, TicketLoader
 from target_zendesk_tickets.copying.mapper import STOP, TicketMapper
 from target_zendesk_tickets.copying.mapping_report import MappingReport
+from target_zendesk_tickets.copying.problem_links import ProblemLinks
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
 from target_zendesk_tickets.copying.references import SourceReferences
 from target_zendesk_tickets.copying.settings import AUTO, ON
@@ -135,6 +136,8 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
     def map_references() -> bool:
         return copy.map_references == ON or (copy.map_references == AUTO and references.has_people)
 
+    problems = ProblemLinks(index, references.incidents_of)
+    planner.on_imported = problems.imported
     loader = TicketLoader(
         LoaderSettings(
             batch_size=settings.buffer_size,
@@ -148,6 +151,7 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         destination=destination,
         planner=planner,
         pipeline=pipeline,
+        problems=problems,
         input_line=input_line,
     )
     return Parts(pipeline, loader, planner, index, mapper, destination, report)

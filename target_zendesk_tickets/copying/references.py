@@ -26,6 +26,8 @@ USER_FIELDS, ORGANIZATION_FIELDS, CUSTOM_STATUSES, CUSTOM_ROLES = (
     "custom_statuses",
     "custom_roles",
 )
+#: A problem ticket's incidents: ``{"problem_id", "incident_id"}`` records.
+TICKET_INCIDENTS = "ticket_incidents"
 #: Streams that carry references, not tickets.
 REFERENCE_STREAMS = frozenset(
     {
@@ -42,6 +44,7 @@ REFERENCE_STREAMS = frozenset(
         ORGANIZATION_FIELDS,
         CUSTOM_STATUSES,
         CUSTOM_ROLES,
+        TICKET_INCIDENTS,
     }
 )
 #: Kinds kept whole: what creating them in the destination needs (they are few).
@@ -100,6 +103,8 @@ class SourceReferences:
     organization_members: dict[int, list[int]] = field(default_factory=dict)
     #: The source's custom roles (Enterprise): id -> name, to give created agents theirs.
     custom_role_names: dict[int, str] = field(default_factory=dict)
+    #: problem ticket id -> its incidents' ids (the ``ticket_incidents`` stream).
+    incidents: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, stream: str, record: Mapping[str, Any]) -> None:
         """Keep what mapping needs of one record of a reference stream."""
@@ -111,6 +116,13 @@ class SourceReferences:
             return
         if stream in (GROUP_MEMBERSHIPS, ORGANIZATION_MEMBERSHIPS):
             self._membership(stream, record)
+            return
+        if stream == TICKET_INCIDENTS:
+            problem, incident = record.get("problem_id"), record.get("incident_id")
+            if isinstance(problem, int) and isinstance(incident, int):
+                known = self.incidents.setdefault(problem, [])
+                if incident not in known:
+                    known.append(incident)
             return
         if not isinstance(record_id, int):
             return
@@ -161,6 +173,10 @@ class SourceReferences:
     def record(self, kind: str, record_id: Any) -> dict[str, Any] | None:
         """The whole source record of ``kind`` with this id, when the input brought it."""
         return self.records[kind].get(record_id) if isinstance(record_id, int) else None
+
+    def incidents_of(self, problem_id: int) -> list[int]:
+        """The incidents of a problem ticket, as the input listed them."""
+        return self.incidents.get(problem_id, [])
 
     def take_comments(self, ticket_id: Any) -> list[dict[str, Any]]:
         """The comments that came for ``ticket_id``, oldest first; forgotten afterwards."""
