@@ -284,13 +284,13 @@ class Retrying:
             told = isinstance(error, ZendeskHTTPError) and error.retry_after is not None
             if told:
                 return _Step(policy.told_wait(error), "Retry-After", counted=False)
-            source = "no Retry-After header; defaultRetryAfter"
             if early_wake:
-                source = (
-                    "no Retry-After header; sooner if a reason to ask again shows, at most "
-                    "defaultRetryAfter"
-                )
-            return _Step(policy.told_wait(error), source, counted=False, untold=True)
+                source = "no Retry-After header: defaultRetryAfter, or less if a slot frees"
+            else:
+                source = "no Retry-After header; defaultRetryAfter"
+            return _Step(
+                policy.told_wait(error), source, counted=False, untold=True, early=early_wake
+            )
         return _Step(policy.backoff_wait(self._spent.error_retries + 1), "", counted=True)
 
     def take(self, error: ZendeskError, step: _Step) -> None:
@@ -330,6 +330,8 @@ class _Step:
     counted: bool
     #: A 429 without Retry-After: the wait is ours (defaultRetryAfter), not Zendesk's.
     untold: bool = False
+    #: The caller may end the wait early (``wait_untold``).
+    early: bool = False
 
 
 @dataclass
@@ -365,9 +367,10 @@ def _log_retry(
     limit = budget.retries if budget.retries is not None else None
     if kind is Recovery.WAIT:
         logger.info(
-            "%s on %s: waiting %s (%s), then asking again (retry %d%s)",
+            "%s on %s: waiting %s%s (%s), then asking again (retry %d%s)",
             describe_wait(error),
             what,
+            "up to " if step.early else "",
             format_duration(step.wait),
             step.source,
             spent.retries,
