@@ -3,8 +3,10 @@
 OAuth clients (identifier and secret), the client-credentials and refresh-token grants
 that ``POST /oauth/tokens`` (token_endpoint.py) answers, and the access tokens those hand
 out. Tokens expire on the
-sandbox clock after ``access_token_lifetime`` / ``refresh_token_lifetime`` seconds (settable
-far below Zendesk's minimums, so tests stay fast). A refresh hands out a new pair and
+sandbox clock after the lifetimes a request asked for (``expires_in``,
+``refresh_token_expires_in``, within Zendesk's bounds, which tests may lower), else after
+``access_token_lifetime`` / ``refresh_token_lifetime`` seconds (settable far below Zendesk's
+minimums, so tests stay fast). A refresh hands out a new pair and
 invalidates the old one, access token included. The authorization-code flow needs a browser;
 ``issue`` stands in for it and hands out a pair directly.
 
