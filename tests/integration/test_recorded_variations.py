@@ -84,14 +84,17 @@ def test_a_copy_and_a_rerun_without_headers_while_others_hold_the_four_job_slots
 ):
     source, destination = start_pair(**FOUR_SLOTS)
     # Real waits: defaultRetryAfter is the default minute, bufferSize small for many jobs.
-    settings = {
-        "defaultRetryAfter": "60s",
-        "bufferSize": 10,
-        "jobPollInterval": "200ms",
-        # Another integration holds every slot for a few seconds as the target starts.
-        "before_target": lambda: destination.start_foreign_jobs(4, 4.0),
-    }
-    first = copy_once(source, destination, tmp_path, "first", **settings)
+    settings = {"defaultRetryAfter": "60s", "bufferSize": 10, "jobPollInterval": "200ms"}
+    # Another integration holds every slot as the target starts; the first frees after 6 s,
+    # long after the target's first import, so that import waits for another client's job.
+    first = copy_once(
+        source,
+        destination,
+        tmp_path,
+        "first",
+        before_target=lambda: destination.start_foreign_jobs(4, 24.0),
+        **settings,
+    )
     assert_every_ticket_and_comment_once(source, destination)
     assert_slots_waited_for_not_a_minute(first.stderr)
     assert "of another client finished: a job slot is likely free" in first.stderr
@@ -101,7 +104,15 @@ def test_a_copy_and_a_rerun_without_headers_while_others_hold_the_four_job_slots
     source.update_tickets(still_open[:5], {"subject": "changed in the source"})
     added = source.add_tickets(12)
     source.advance_clock(120)
-    second = copy_once(source, destination, tmp_path, "second", state=first.states[-1], **settings)
+    second = copy_once(
+        source,
+        destination,
+        tmp_path,
+        "second",
+        state=first.states[-1],
+        before_target=lambda: destination.start_foreign_jobs(4, 24.0),
+        **settings,
+    )
     assert "12 imported" in second.stderr
     assert_every_ticket_and_comment_once(source, destination)
     assert len(destination.imported_tickets()) == len(live) + len(added)
@@ -178,3 +189,20 @@ def test_oauth_runs_with_short_lifetimes_asked_for_from_the_201_endpoint(make_sa
     token_answers = [e["status"] for e in destination.request_log() if e["route"] == "oauth"]
     assert set(token_answers) == {201}
     assert_no_secret(result.output + tap.stderr, source, destination)
+
+
+def test_other_clients_jobs_are_waited_for_only_while_they_run(start_pair, tmp_path):
+    # Untyped jobs (2023) may be another run's imports: an upsert waits for them, through
+    # the job list since single look-ups find nothing; they end within 10 s, jobTimeout is
+    # 30 s.
+    source, destination = start_pair(job_types=False, failing_job_lookups=True)
+    result = copy_once(
+        source,
+        destination,
+        tmp_path,
+        "others",
+        before_target=lambda: destination.start_foreign_jobs(2, 10.0),
+    )
+    assert_every_ticket_and_comment_once(source, destination)
+    assert "job(s) this run did not start to finish" in result.stderr
+    assert "jobTimeout" not in result.stderr
