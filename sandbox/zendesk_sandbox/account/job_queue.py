@@ -71,10 +71,13 @@ class JobQueue:
         )
 
     def start_foreign(self, count: int, seconds: float) -> list[str]:
-        """``count`` jobs of another client (bulk user jobs), done one after another over
-        ``seconds``; they hold job slots meanwhile and change nothing here. Their ids."""
+        """Up to ``count`` jobs of another client (bulk user jobs), done one after another
+        over ``seconds``; they hold job slots meanwhile and change nothing here. Like any
+        client's, they get only the slots that are free (``max_jobs``). Their ids."""
         if count < 0 or seconds <= 0:
             raise ValueError("foreign jobs need a count >= 0 and seconds > 0")
+        if self._config.max_jobs:
+            count = min(count, self._config.max_jobs - len(self.active(self._clock())))
         users = [{"email": f"user{n}@other-client.example"} for n in range(100)]
         started = [
             self._queue(FOREIGN, users, delay=seconds * (n + 1) / count) for n in range(count)
