@@ -82,9 +82,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         description=(
             "Import jobs of this target that may be queued or running at once, 1 to 30. "
             "Zendesk allows 30 per account, shared with every other client; the default "
-            "takes a third, and the target never starts more than the account has free "
-            "(`zendesk-ratelimit-inflight-jobs`). More jobs in flight make a large import "
-            "faster; STATE still follows input order."
+            "takes a third. An account found to have fewer slots (in "
+            "`zendesk-ratelimit-inflight-jobs`, or a `TooManyJobs` answer) gets the same "
+            "share of its own, at least one, and the target never starts more than the "
+            "account has free (that header, else learned from `TooManyJobs` answers and "
+            "finished jobs). More jobs in flight make a large import faster; STATE still "
+            "follows input order."
         ),
     ),
     th.Property(

@@ -124,6 +124,43 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow users/create_or_update_many (Zendesk's support enables it on request)",
     )
+    switches = parser.add_argument_group("variations real accounts show (docs/sandbox.md)")
+    switches.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="send no rate-limit headers at all (429s keep Retry-After)",
+    )
+    switches.add_argument(
+        "--no-too-many-jobs-retry-after",
+        action="store_true",
+        help="answer TooManyJobs without Retry-After",
+    )
+    switches.add_argument(
+        "--no-job-types", action="store_true", help="job statuses without job_type (2023)"
+    )
+    switches.add_argument(
+        "--job-queue-time",
+        type=float,
+        default=0.0,
+        help="seconds a job stays queued before it starts working (0)",
+    )
+    switches.add_argument(
+        "--failing-job-lookups",
+        action="store_true",
+        help="job_statuses/{id} and show_many find no job; the job list still shows them",
+    )
+    switches.add_argument(
+        "--foreign-jobs",
+        type=int,
+        default=0,
+        help="other clients' jobs in flight at start, holding job slots (0)",
+    )
+    switches.add_argument(
+        "--foreign-job-time",
+        type=float,
+        default=3.0,
+        help="seconds until the last of those finishes; they end one after another (3)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -157,13 +194,20 @@ def main(argv: list[str] | None = None) -> int:
         refresh_token_lifetime=args.refresh_token_lifetime,
         comment_count_outside_export=not args.no_comment_count_outside_export,
         bulk_user_import=args.bulk_user_import,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        too_many_jobs_retry_after=not args.no_too_many_jobs_retry_after,
+        job_types=not args.no_job_types,
+        job_queue_time=args.job_queue_time,
+        failing_job_lookups=args.failing_job_lookups,
+        foreign_jobs=args.foreign_jobs,
+        foreign_job_time=args.foreign_job_time,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         sandbox = Sandbox(config)
-    except ValueError as error:  # a state directory of another account, a bad account number
+    except ValueError as error:  # another account's state directory, a bad number
         print(f"zendesk-sandbox: {error}", file=sys.stderr)
         return 2
     for identifier, secret, scopes in args.oauth_client:

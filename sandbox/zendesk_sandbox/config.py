@@ -120,3 +120,19 @@ class SandboxConfig:
     # Bulk user imports (users/create_or_update_many): Zendesk answers 403 until its support
     # enables them for the account.
     bulk_user_import: bool = False
+    # OAuth lifetimes a token request may ask for (expires_in, refresh_token_expires_in):
+    # Zendesk's documented bounds; tests lower them to ask for a second or two.
+    access_token_lifetime_range: tuple[float, float] = (300.0, 172_800.0)
+    refresh_token_lifetime_range: tuple[float, float] = (604_800.0, 7_776_000.0)
+
+    # Variations real accounts show (docs/sandbox.md, "Switches"). The defaults follow the
+    # recorded answers of 2024; each switch turns one variation on.
+    rate_limit_headers: bool = True  # False: no X-Rate-Limit*, ratelimit-*, zendesk-ratelimit-*
+    too_many_jobs_retry_after: bool = True  # False: TooManyJobs comes without Retry-After
+    job_types: bool = True  # False: job statuses without job_type (as recorded in 2023)
+    job_queue_time: float = 0.0  # seconds a job stays queued before its job_delay starts
+    failing_job_lookups: bool = False  # True: job_statuses/{id} and show_many find no job
+    # Other clients' jobs: this many started with the account, the last done after
+    # foreign_job_time seconds (they finish one after another), holding job slots meanwhile.
+    foreign_jobs: int = 0
+    foreign_job_time: float = 3.0

@@ -273,6 +273,11 @@ class Account:
         """
         return self.job_queue.listing()
 
+    @settled
+    def start_foreign_jobs(self, count: int, seconds: float) -> list[str]:
+        """Other clients' jobs that hold job slots for ``seconds``; their ids."""
+        return self.job_queue.start_foreign(count, seconds)
+
     def _run_due_jobs(self) -> None:
         """Run every job whose time has come (``settled`` calls it under the lock)."""
         self.job_queue.run_due(self.writes.run_job)

@@ -110,7 +110,7 @@ class TicketWrites:
             }
         )
         self._journal.record({"t": "import_request", "request": self._import_requests[-1]})
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def imported_tickets(self) -> list[dict]:
         """Imported tickets as stored, in import order, with ``archived`` and ``solved_at``."""
@@ -245,7 +245,7 @@ class TicketWrites:
     def start_updates(self, updates: list[dict], author_id: int) -> dict:
         """``update_many``: queue a job of ``[{"id": n, ...changes}]``; its job_status."""
         job = self._jobs.start("update", updates, author_id=author_id)
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def _run_updates(self, job: Job) -> list[dict]:
         results = []
@@ -311,7 +311,7 @@ class TicketWrites:
     def start_destroy(self, ids: list[int], author_id: int) -> dict:
         """``destroy_many``: queue a deletion job; its job_status."""
         job = self._jobs.start("destroy", [{"id": i} for i in ids], author_id=author_id)
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def _run_destroy(self, job: Job) -> list[dict]:
         results = []

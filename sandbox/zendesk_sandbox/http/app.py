@@ -315,15 +315,27 @@ class SandboxApp:
 
     def _add_limit_headers(self, response: Response, route: str, buckets: tuple) -> None:
         sandbox = self.sandbox
+        if not sandbox.config.rate_limit_headers:
+            # As recorded answers of 2024 show: none at all (a 429's Retry-After stays).
+            for key in [k for k, _ in response.headers.items() if _is_rate_limit_header(k)]:
+                del response.headers[key]
+            return
         for key, value in sandbox.limiter.headers(buckets, sandbox.account.now()).items():
             response.headers.setdefault(key, value)
         if route == "import" and sandbox.config.max_jobs:
             active, wait = sandbox.account.inflight_jobs()
-            resets = format_wait(wait, sandbox.config.job_delay) if active else "0"
+            resets = format_wait(wait) if active else "0"
             response.headers["zendesk-ratelimit-inflight-jobs"] = (
                 f"total={sandbox.config.max_jobs}; "
                 f"remaining={max(0, sandbox.config.max_jobs - active)}; resets={resets}"
             )
+
+
+RATE_LIMIT_HEADER_PREFIXES = ("x-rate-limit", "ratelimit-", "zendesk-ratelimit-")
+
+
+def _is_rate_limit_header(name: str) -> bool:
+    return name.lower().startswith(RATE_LIMIT_HEADER_PREFIXES)
 
 
 def _run(endpoint: Endpoint, call: Call) -> Response:

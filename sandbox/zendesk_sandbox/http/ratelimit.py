@@ -128,7 +128,7 @@ class RateLimiter:
             windows = [(name, self._window(name, key)) for name in buckets]
             for name, bucket in windows:
                 if bucket is not None and bucket.exhausted(now):
-                    wait = format_wait(bucket.resets_in(now), bucket.window)
+                    wait = format_wait(bucket.resets_in(now))
                     headers = {"Retry-After": wait, **self._headers_locked(buckets, now)}
                     raise ApiError(429, LIMIT_BODIES[name], headers)
             for _, bucket in windows:
@@ -160,13 +160,13 @@ class RateLimiter:
                     "X-Rate-Limit-Remaining": remaining,
                     "ratelimit-limit": str(account.limit),
                     "ratelimit-remaining": remaining,
-                    "ratelimit-reset": format_wait(account.resets_in(now), account.window),
+                    "ratelimit-reset": format_wait(account.resets_in(now)),
                 }
             )
         for name, header in BUCKET_HEADERS.items():
             bucket = self._buckets.get(name)
             if bucket is not None and name in buckets:
-                resets = format_wait(bucket.resets_in(now), bucket.window)
+                resets = format_wait(bucket.resets_in(now))
                 headers[header] = (
                     f"total={bucket.limit}; remaining={bucket.remaining(now)}; resets={resets}"
                 )
