@@ -32,7 +32,8 @@ DATE_START = 1_640_995_200  # 2022-01-01
 def assign_references(ticket: dict, rng: random.Random, directory: Directory) -> None:
     """Point ``ticket``'s ids at ``directory``'s people and structure (in place)."""
     people, structure = directory.people, directory.structure
-    end_users = people.end_users
+    # A new account's tickets (an empty account asked for some) are its admin's.
+    end_users = people.end_users or people.agents
     r = rng.random
     # A few customers write most of the tickets.
     requester = end_users[int(len(end_users) * r() ** 2)]
