@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from zendesk_sandbox.account.rules import Problems
 from zendesk_sandbox.generated.record_fields import KEY, RECORD_FIELD_TYPES, RECORD_OPTION_TYPES
-from zendesk_sandbox.generated.structure import CUSTOM_TYPES, OPTION_TYPES
+from zendesk_sandbox.generated.structure import CREATED_ONLY_TYPES, CUSTOM_TYPES, OPTION_TYPES
 
 TAG = re.compile(r"^[^\s,]{1,80}$")
 # Targets a lookup field may point at; custom objects are refused (the sandbox has none).
@@ -34,7 +34,7 @@ class OptionSpec:
 def ticket_field_problems(spec: dict, problems: Problems) -> None:
     """Type, title, regexp and lookup target of a new ticket field."""
     kind = spec.get("type")
-    if kind not in CUSTOM_TYPES:
+    if kind not in CUSTOM_TYPES and kind not in CREATED_ONLY_TYPES:
         problems.add("type", f"Type: {kind} is not valid")
     _title(spec, problems)
     _type_settings(spec, kind, problems)

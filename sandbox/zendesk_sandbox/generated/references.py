@@ -72,7 +72,8 @@ def assign_references(ticket: dict, rng: random.Random, directory: Directory) ->
         ticket["is_public"] = True  # an end user's first comment is always public
 
     brands = structure.brands
-    brand = brands[0] if r() < 0.85 else brands[1 + int((len(brands) - 1) * r())]
+    other_brands = brands[1:] or brands
+    brand = brands[0] if r() < 0.85 else other_brands[int(len(other_brands) * r())]
     ticket["brand_id"] = brand.id
     ticket["ticket_form_id"] = structure.forms[int(len(structure.forms) * r())].id
     if ticket["via"]["channel"] == "email":

@@ -52,9 +52,9 @@ CUSTOM_TYPES = (
     "regexp",
     "tagger",
     "multiselect",
-    "partialcreditcard",
-    "lookup",
 )
+# Types an admin may also create through the API; the generated account has none of them.
+CREATED_ONLY_TYPES = ("partialcreditcard", "lookup")
 OPTION_TYPES = ("tagger", "multiselect")
 # (type, title, regexp, options as (name, value)).
 CUSTOM_FIELD_SLOTS: tuple[tuple[str, str, str | None, tuple[tuple[str, str], ...]], ...] = (
@@ -291,7 +291,7 @@ class TicketField:
 
     @property
     def custom(self) -> bool:
-        return self.type in CUSTOM_TYPES
+        return self.type in CUSTOM_TYPES or self.type in CREATED_ONLY_TYPES
 
     @property
     def generated(self) -> bool:
