@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from tests.sandbox.helpers import Api
-from zendesk_sandbox import Credentials, SandboxConfig
+from zendesk_sandbox import Credentials, Sandbox, SandboxConfig
 from zendesk_sandbox.cli import build_parser
 
 NEW_AGENT = {"name": "Ann Agent", "email": "ann@support.example.com", "role": "agent"}
@@ -53,8 +53,6 @@ def test_the_empty_account_has_no_agent_to_sign_in_as(make_account) -> None:
 def test_an_empty_account_overlaps_no_other_accounts_ids(make_pair) -> None:
     source, destination = make_pair(tickets=50, empty=False)
     empty = SandboxConfig(empty=True, account=2)
-    from zendesk_sandbox import Sandbox
-
     with Sandbox(empty) as new:
         ids = {u.id for u in new.directory.people.users} | {
             g.id for g in new.directory.structure.groups

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from zendesk_sandbox.generated.structure import CREATED_FIELD_NUMBER
 from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE, object_id
 
 # Where created objects' numbers start, per kind (generated ones stay below).
 GROUP_FROM = 1_000
 ORGANIZATION_FROM = 1_000_000
 FORM_FROM = 1_000
-TICKET_FIELD_FROM = 500  # structure.CREATED_FIELD_NUMBER: older state directories use it
+TICKET_FIELD_FROM = CREATED_FIELD_NUMBER
 USER_FIELD_FROM = 1_000_000  # user and organization fields share the fields' range
 ORGANIZATION_FIELD_FROM = 2_000_000
 OPTION_FROM = 5_000_000_000
