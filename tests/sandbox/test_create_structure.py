@@ -323,3 +323,19 @@ def test_a_bad_ticket_form_is_refused(api, change) -> None:
         "agent_conditions",
         "end_user_conditions",
     }
+
+
+def test_null_lists_are_empty_lists(api) -> None:
+    spec = {"name": "Quiet", "domain_names": None, "tags": None}
+    org = created(
+        api.post("/api/v2/organizations.json", json={"organization": spec}), "organization"
+    )
+    assert org["domain_names"] == [] and org["tags"] == []
+    form = {"name": "Plain", "ticket_field_ids": None, "agent_conditions": None}
+    made = created(api.post("/api/v2/ticket_forms.json", json={"ticket_form": form}), "ticket_form")
+    assert made["ticket_field_ids"] == [] and made["agent_conditions"] == []
+
+
+def test_a_create_without_its_object_is_refused(api) -> None:
+    response = api.post("/api/v2/groups.json", json={"name": "Billing"})
+    assert response.status_code == 422 and "group" in response.json()["details"]

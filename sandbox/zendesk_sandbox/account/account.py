@@ -243,8 +243,9 @@ class Account:
 
     @settled
     def create_structure(self, kind: str, spec: object) -> dict:
-        """``POST`` of a group, organization, membership, field or form (``kind``, see
-        ``structure_writes.KINDS``): the new record's JSON, or the 422 ApiError."""
+        """``POST`` of a ``kind``: ``group``, ``organization``, ``group_membership``,
+        ``organization_membership``, ``ticket_field``, ``ticket_form``, ``user_field`` or
+        ``organization_field``; the new record's JSON, or the 422 ApiError."""
         return self.structure_writes.create(kind, spec)
 
     @settled

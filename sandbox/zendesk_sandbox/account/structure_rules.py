@@ -56,7 +56,7 @@ def organization_problems(spec: dict, structure: Structure, problems: Problems) 
         ("domain_names", DOMAIN, "Domain names"),
         ("tags", TAG, "Tags"),
     ):
-        values = spec.get(name_of_list, [])
+        values = spec.get(name_of_list) or []  # null is none
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             problems.add(name_of_list, f"{label}: must be a list of strings")
             continue
@@ -74,7 +74,7 @@ def organization_problems(spec: dict, structure: Structure, problems: Problems) 
 def form_problems(spec: dict, structure: Structure, problems: Problems) -> list[int]:
     """The form's name, fields, brands and conditions; returns its field ids."""
     name_problems(spec, problems)
-    raw_ids = spec.get("ticket_field_ids", [])
+    raw_ids = spec.get("ticket_field_ids") or []
     if not isinstance(raw_ids, list):
         problems.add("ticket_field_ids", "Ticket field ids: must be a list of field ids")
         raw_ids = []
@@ -84,7 +84,7 @@ def form_problems(spec: dict, structure: Structure, problems: Problems) -> list[
             problems.add("ticket_field_ids", f"Ticket field ids: {field_id} is not a ticket field")
         elif field_id not in field_ids:
             field_ids.append(field_id)
-    brand_ids = spec.get("restricted_brand_ids", [])
+    brand_ids = spec.get("restricted_brand_ids") or []
     if not isinstance(brand_ids, list) or any(b not in structure.brand_by_id for b in brand_ids):
         problems.add("restricted_brand_ids", "Restricted brand ids: is invalid")
     on_form = {i: structure.field_by_id[i] for i in field_ids}
@@ -92,7 +92,7 @@ def form_problems(spec: dict, structure: Structure, problems: Problems) -> list[
         ("agent_conditions", "Agent conditions"),
         ("end_user_conditions", "End user conditions"),
     ):
-        conditions = spec.get(key, [])
+        conditions = spec.get(key) or []
         if not isinstance(conditions, list):
             problems.add(key, f"{label}: must be a list")
             continue

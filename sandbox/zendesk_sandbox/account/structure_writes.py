@@ -48,18 +48,6 @@ from zendesk_sandbox.generated.structure import (
     TicketForm,
 )
 
-# kind -> the JSON key of its request and answer
-KINDS = {
-    "group": "group",
-    "organization": "organization",
-    "group_membership": "group_membership",
-    "organization_membership": "organization_membership",
-    "ticket_field": "ticket_field",
-    "ticket_form": "ticket_form",
-    "user_field": "user_field",
-    "organization_field": "organization_field",
-}
-
 
 class StructureWrites:
     """Creates structure through the API and keeps it in the journal."""
@@ -78,6 +66,17 @@ class StructureWrites:
         self._tickets = tickets
         self._journal = journal
         self._clock = clock
+        # What each kind of create request makes: (record's JSON, its journal state).
+        self._makers: dict[str, Callable[[dict, Problems, float], tuple[dict, dict]]] = {
+            "group": self._make_group,
+            "organization": self._make_organization,
+            "group_membership": self._make_group_membership,
+            "organization_membership": self._make_organization_membership,
+            "ticket_field": self._make_ticket_field,
+            "ticket_form": self._make_ticket_form,
+            "user_field": self._make_user_field,
+            "organization_field": self._make_organization_field,
+        }
 
     def create(self, kind: str, spec: object) -> dict:
         """Create one ``kind`` from its request object; its JSON, or the 422 ApiError."""
@@ -85,8 +84,7 @@ class StructureWrites:
         if not isinstance(spec, dict):
             problems.add(kind, f"{kind.replace('_', ' ').capitalize()}: must be an object")
             raise record_invalid(problems)
-        maker = getattr(self, f"_make_{kind}")
-        record, state = maker(spec, problems, self._clock())
+        record, state = self._makers[kind](spec, problems, self._clock())
         self._journal.record({"t": "created", "kind": kind, "record": state})
         return record
 
@@ -130,8 +128,8 @@ class StructureWrites:
             int(now),
             int(now),
             spec.get("external_id"),
-            list(spec.get("domain_names", [])),
-            list(spec.get("tags", [])),
+            list(spec.get("domain_names") or []),
+            list(spec.get("tags") or []),
             details=spec.get("details"),
             notes=spec.get("notes"),
             group_id=spec.get("group_id"),
@@ -158,9 +156,9 @@ class StructureWrites:
             end_user_visible=spec.get("end_user_visible", True) is not False,
             active=spec.get("active", True) is not False,
             in_all_brands=spec.get("in_all_brands", True) is not False,
-            restricted_brand_ids=list(spec.get("restricted_brand_ids", [])),
-            agent_conditions=copy.deepcopy(spec.get("agent_conditions", [])),
-            end_user_conditions=copy.deepcopy(spec.get("end_user_conditions", [])),
+            restricted_brand_ids=list(spec.get("restricted_brand_ids") or []),
+            agent_conditions=copy.deepcopy(spec.get("agent_conditions") or []),
+            end_user_conditions=copy.deepcopy(spec.get("end_user_conditions") or []),
         )
         self.structure.add_form(form)
         return form.to_json(self._base), copy.deepcopy(form.__dict__)
