@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    parser.add_argument("--tickets", type=int, default=5000, help="tickets to generate")
+    parser.add_argument(
+        "--tickets", type=int, default=None, help="tickets to generate (5000; 0 with --empty)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
         "--job-delay", type=float, default=0.5, help="seconds an import job takes (0.5)"
@@ -161,6 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=3.0,
         help="seconds until the last of those finishes; they end one after another (3)",
     )
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="a new account as Zendesk creates it (admin, default group, brand, form, fields)",
+    )
+    parser.add_argument(
+        "--agent-seats",
+        type=int,
+        default=None,
+        help="agents and admins the account may have (5 with --empty; else its own plus 10)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -176,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     for bucket, limit in args.rate_limit:
         rate_limits[bucket] = limit
     config = SandboxConfig(
-        tickets=args.tickets,
+        tickets=args.tickets if args.tickets is not None else (0 if args.empty else 5000),
         seed=args.seed,
         job_delay=args.job_delay,
         exclusion_window=args.exclusion_window,
@@ -201,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         failing_job_lookups=args.failing_job_lookups,
         foreign_jobs=args.foreign_jobs,
         foreign_job_time=args.foreign_job_time,
+        empty=args.empty,
+        agent_seats=args.agent_seats,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -217,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         print(sandbox.base_url, flush=True)
         print(
             f"zendesk-sandbox: account {config.account}, {config.tickets} tickets "
-            f"(seed {config.seed}{'' if config.people else ', no people'}) at "
+            f"(seed {config.seed}{'' if config.people else ', no people'}"
+            f"{', new and empty' if config.empty else ''}) at "
             f"{sandbox.base_url}; credentials are listed in docs/sandbox.md",
             file=sys.stderr,
             flush=True,

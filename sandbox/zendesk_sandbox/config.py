@@ -92,9 +92,14 @@ class SandboxConfig:
     ``account`` numbers: their ids never coincide, and about ``overlap`` of their people
     (by e-mail) and structure (by name or title) exist in both. ``pair_configs`` builds such
     a pair.
+
+    ``empty`` makes a new account as Zendesk creates it (its admin, default group, brand
+    and form, the system fields; see generated/new_account.py), with no tickets unless
+    ``tickets`` says otherwise. ``agent_seats`` limits the agents and admins (None: five
+    on a new account, the generated ones plus ten on another).
     """
 
-    tickets: int = 300
+    tickets: int = -1  # -1: 300, or 0 on an empty account (__post_init__)
     seed: int = 1
     job_delay: float = 0.5  # seconds from queued to done for a bulk-import job
     exclusion_window: float = 60.0  # the export leaves out this many most recent seconds
@@ -136,3 +141,11 @@ class SandboxConfig:
     # foreign_job_time seconds (they finish one after another), holding job slots meanwhile.
     foreign_jobs: int = 0
     foreign_job_time: float = 3.0
+
+    # A new account as Zendesk creates it, to copy into (generated/new_account.py).
+    empty: bool = False
+    agent_seats: int | None = None  # None: the default of the account's kind
+
+    def __post_init__(self) -> None:
+        if self.tickets == -1:
+            self.tickets = 0 if self.empty else 300

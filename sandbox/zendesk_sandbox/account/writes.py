@@ -1,4 +1,4 @@
-"""What changes an account through the API: imports, updates, deletions, users and fields.
+"""What changes an account through the API: imports, updates, deletions and users.
 
 ``Account`` calls it under its lock. The checks are in ``rules.py``; this module applies
 what passed them to the tickets (``tickets.py``) and shapes the answers:
@@ -32,7 +32,6 @@ from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.generated.directory import Directory, DirectoryError
 from zendesk_sandbox.generated.people import CREATED_FROM, User, user_from_state, user_state
-from zendesk_sandbox.generated.structure import FieldOption, TicketField
 from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
@@ -52,7 +51,7 @@ def record_invalid(problems: Problems) -> ApiError:
 
 
 class TicketWrites:
-    """Imports, updates and deletions of tickets; users and fields made through the API."""
+    """Imports, updates and deletions of tickets; users made through the API."""
 
     def __init__(
         self,
@@ -332,7 +331,7 @@ class TicketWrites:
             results.append({**base, "success": True, "status": "Deleted"})
         return results
 
-    # -- people and fields ---------------------------------------------------------------
+    # -- people ---------------------------------------------------------------------------
 
     def create_user(self, spec: object) -> dict:
         """``POST /api/v2/users``: a new user; an e-mail already in use is a 422 (the
@@ -386,16 +385,6 @@ class TicketWrites:
         self._tickets.forget_encoded()  # sideloaded users may have changed
         return user.to_json(self._tickets.base_url), created
 
-    def create_field(self, spec: object) -> dict:
-        """``POST /api/v2/ticket_fields``: the new field's JSON."""
-        try:
-            item = self.directory.create_field(spec, self._clock())
-        except DirectoryError as error:
-            raise record_invalid(_problems(error)) from None
-        self._journal.record({"t": "field", "field": field_state(item)})
-        self._tickets.forget_encoded()  # generated tickets now show the new (empty) field
-        return item.to_json(self._tickets.base_url)
-
     def _record_user(self, user: User) -> None:
         self._journal.record({"t": "user", "user": user_state(user)})
 
@@ -415,17 +404,8 @@ class TicketWrites:
         people.add(user)
         people.created = max(people.created, user.id % ACCOUNT_STRIDE - CREATED_FROM)
 
-    def restore_field(self, state: dict) -> None:
-        data = dict(state)
-        data["options"] = [FieldOption(**option) for option in data["options"]]
-        self.directory.structure.add_field(TicketField(**data))
-
 
 def _problems(error: DirectoryError) -> Problems:
     problems = Problems()
     problems.merge(error.details)
     return problems
-
-
-def field_state(item: TicketField) -> dict:
-    return {**item.__dict__, "options": [option.__dict__ for option in item.options]}

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.http.api_export import cursor_envelope, decode_cursor, start_position
+from zendesk_sandbox.http.auth import AGENT, FORBIDDEN_ROLE
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.pagination import by_id, paginated, positive_int
 from zendesk_sandbox.http.responses import json_response
@@ -89,6 +90,7 @@ def handle_user_search(call: Call) -> Response:
 def handle_create_or_update(call: Call) -> Response:
     """``POST /api/v2/users/create_or_update``: 201 when created, 200 when updated."""
     body = call.json_body()
+    _refuse_agent_making_staff(call, body.get("user"))
     user, created = call.account.create_or_update_user(body.get("user"))
     return json_response({"user": user}, 201 if created else 200)
 
@@ -96,7 +98,16 @@ def handle_create_or_update(call: Call) -> Response:
 def handle_create_user(call: Call) -> Response:
     """``POST /api/v2/users``: 201 with the new user; a 422 when the e-mail is taken."""
     body = call.json_body()
+    _refuse_agent_making_staff(call, body.get("user"))
     return json_response({"user": call.account.create_user(body.get("user"))}, 201)
+
+
+def _refuse_agent_making_staff(call: Call, spec: object) -> None:
+    """Agents create end users only; agents and admins are an admin's to make ([DOC] Users
+    API, "Allowed for")."""
+    asked = spec.get("role") if isinstance(spec, dict) else None
+    if call.caller is not None and call.caller.role == AGENT and asked in ("agent", "admin"):
+        raise ApiError(403, FORBIDDEN_ROLE)
 
 
 MANY_LIMIT = 100

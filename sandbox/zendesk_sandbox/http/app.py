@@ -36,11 +36,12 @@ from zendesk_sandbox.http import (
     api,
     api_conversations,
     api_people,
+    api_setup,
     api_structure,
     api_tickets,
 )
 from zendesk_sandbox.http.api_export import handle_export
-from zendesk_sandbox.http.auth import auth_mode, authenticate, require
+from zendesk_sandbox.http.auth import AGENT, NOT_AUTHENTICATED, auth_mode, authenticate, require
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.controls import SandboxControls
 from zendesk_sandbox.http.faults import Fault
@@ -131,6 +132,8 @@ ENDPOINTS = {
 }
 for _kind in api_structure.KINDS:
     ENDPOINTS[f"{_kind}_list"], ENDPOINTS[f"{_kind}_show"] = _structure(_kind)
+for _name, _, _, _handler, _admin_only, _scope, _route in api_setup.ROUTES:
+    ENDPOINTS[_name] = Endpoint(_handler, _route, _admin_only, _scope)
 
 # Paths without ".json"; the app strips the suffix before matching, so both forms work.
 API_MAP = Map(
@@ -202,6 +205,10 @@ API_MAP = Map(
             )
         ],
         Rule("/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
+        *[
+            Rule(path, endpoint=name, methods=[method])
+            for name, path, method, *_ in api_setup.ROUTES
+        ],
     ]
 )
 
@@ -274,6 +281,8 @@ class SandboxApp:
                     sandbox.config.credentials,
                     sandbox.oauth.caller,
                 )
+                if caller.role == AGENT and sandbox.config.empty:
+                    raise ApiError(401, NOT_AUTHENTICATED)  # a new account has no such agent
                 require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
                 call.caller = caller
             fault = sandbox.faults.take(endpoint.route)
