@@ -112,6 +112,7 @@ class StructureCreator:
         #: kind -> what Zendesk refused, one line each.
         self.refused: defaultdict[str, list[str]] = defaultdict(list)
         self._planned = -1_000_000  # ids of what a dry run would create
+        self._refusals: set[tuple[str, str]] = set()  # (kind, name) Zendesk refused
 
     # Groups --------------------------------------------------------------------------------
 
@@ -143,7 +144,9 @@ class StructureCreator:
             return True
         body = {"user_id": agent_id, "group_id": group_id}
         path = "/api/v2/group_memberships.json"
-        done = self._create("group_memberships", who, path, "group_membership", body)
+        done = self._create(
+            "group_memberships", who, path, "group_membership", body, already_ok=True
+        )
         if done is not None:
             self.destination.add_member(agent_id, group_id)
         return done is not None
@@ -304,13 +307,17 @@ class StructureCreator:
             agent = DestinationUser(self._planned, person.email, "agent")
             self.destination.remember_user(agent)
             return agent
+        if (LABELS["agents"], person.email) in self._refusals:
+            return None  # refused once: not asked again
         try:
             if existing is None:
                 document = self._send("POST", "/api/v2/users.json", {"user": body})
-            else:  # an end user there already: made an agent
-                update = {"role": "agent", **({"custom_role_id": role} if role else {})}
-                path = f"/api/v2/users/{existing.id}.json"
-                document = self._send("PUT", path, {"user": update})
+            else:  # an end user there already: made an agent (matched by e-mail)
+                update: dict[str, Any] = {"email": person.email, "role": "agent"}
+                if role:
+                    update["custom_role_id"] = role
+                path = "/api/v2/users/create_or_update.json"
+                document = self._send("POST", path, {"user": update})
         except ZendeskHTTPError as exc:
             self._refused(LABELS["agents"], person.email, exc)
             return None
@@ -337,9 +344,16 @@ class StructureCreator:
         return None
 
     def _create(
-        self, kind: str, name: str, path: str, key: str, body: dict[str, Any]
+        self,
+        kind: str,
+        name: str,
+        path: str,
+        key: str,
+        body: dict[str, Any],
+        *,
+        already_ok: bool = False,
     ) -> int | None:
-        created = self._create_whole(kind, name, path, body, key=key)
+        created = self._create_whole(kind, name, path, body, key=key, already_ok=already_ok)
         if created is None:
             return None
         if kind in (GROUPS,):
@@ -355,16 +369,22 @@ class StructureCreator:
         *,
         method: str = "POST",
         key: str | None = None,
+        already_ok: bool = False,
     ) -> dict[str, Any] | None:
+        """``already_ok``: Zendesk answering that it exists already is as good as done."""
         label = LABELS.get(kind, kind)
         key = key or label.replace(" ", "_")
         if self.dry_run:
             self.created[label].append(name)
             self._planned -= 1
             return {**body, "id": self._planned}
+        if (label, name) in self._refusals:
+            return None  # refused once: not asked again
         try:
             document = self._send(method, path, {key: body})
         except ZendeskHTTPError as exc:
+            if already_ok and exc.status == 422 and "already" in str(exc).lower():
+                return {**body, "id": 0}
             self._refused(label, name, exc)
             return None
         record = document.get(key) if isinstance(document, Mapping) else None
@@ -393,6 +413,7 @@ class StructureCreator:
             )
         logger.warning("%s; left out", line)
         self.refused[label].append(name)
+        self._refusals.add((label, name))
 
     def lines(self) -> list[str]:
         """``created in the destination: 3 groups (A, B, C)``, and what was refused."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from target_zendesk_tickets.copying.creation import CREATABLE_FIELD_TYPES, StructureCreator
-from target_zendesk_tickets.copying.destination import Destination, DestinationUser
+from target_zendesk_tickets.copying.destination import AGENT_ROLES, Destination, DestinationUser
 from target_zendesk_tickets.copying.mapping_report import (
     CREATED,
     DEFAULTED,
@@ -210,11 +210,19 @@ class TicketMapper:
         if self.rules.unknown_people != CREATE:
             return
         missing = [
-            (person, self._new_person_organization(person, requesters.get(email)))
-            for email, person in people.items()
-            if self.destination.user(email) is None
+            person for person in people.values() if self.destination.user(person.email) is None
         ]
-        self.destination.create_users(missing)
+        if self.rules.create_agents and self.creator is not None:
+            # The source's agents are made agents at once (not end users first).
+            for person in [p for p in missing if p.role in AGENT_ROLES]:
+                self.creator.agent(person)
+            missing = [p for p in missing if p.role not in AGENT_ROLES]
+        self.destination.create_users(
+            [
+                (person, self._new_person_organization(person, requesters.get(person.email or "")))
+                for person in missing
+            ]
+        )
 
     def _new_person_organization(self, person: Person, ticket_org: str | None) -> int | None:
         """A person created keeps their own organization; a requester without one gets the
