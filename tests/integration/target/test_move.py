@@ -84,7 +84,7 @@ def test_a_move_into_an_empty_account_keeps_every_reference(move, tmp_path):
         assert ours == theirs, ticket_id
     summary = result.stderr[result.stderr.index("Mapping summary") :]
     for kind in ("group", "organization", "ticket field", "ticket form", "agent"):
-        assert f"created in the destination: " in summary and f" {kind}(s) (" in summary
+        assert "created in the destination: " in summary and f" {kind}(s) (" in summary
     left_out = [line for line in summary.splitlines() if "left out" in line]
     for line in left_out:
         assert any(
