@@ -138,8 +138,6 @@ class TicketMapper:
         self.rules = rules
         self.report = report
         self.creator = creator
-        #: The destination's group id -> the source's, for the memberships of agents.
-        self.source_group_of: dict[int, Any] = {}
         self.tickets = 0  # mapped so far
         self._defaults_checked = False
 
@@ -363,7 +361,7 @@ class _Ticket:
             and not self.destination.is_member(agent.id, group)
             and not (
                 maker is not None
-                and self._in_source_group(person, group)
+                # Assigned there in the source: Zendesk had them in the group, so there too.
                 and maker.group_membership(agent.id, group, who or str(source_id))
             )
         ):
@@ -371,14 +369,6 @@ class _Ticket:
             return self._unmapped_agent(kind, f"{who} is not in the ticket's group there", group)
         self.report.count(kind, CREATED if created else MAPPED, who if created else None)
         return agent.id
-
-    def _in_source_group(self, person: Person | None, group: int) -> bool:
-        """Whether the agent belongs to the ticket's group in the source too (then a
-        membership in the destination keeps the copy as it was)."""
-        source_group = self.mapper.source_group_of.get(group)
-        if person is None or source_group is None:
-            return False
-        return source_group in self.source.group_members.get(person.id, [])
 
     def _unmapped_agent(self, kind: str, what: str, group: int | None) -> int | None:
         if self.rules.on_unmapped == STOP:
@@ -418,8 +408,6 @@ class _Ticket:
         if mapped is not None:
             self.report.count(label, outcome, name if outcome == CREATED else None)
             self.body[name_field] = mapped
-            if kind == GROUPS:
-                self.mapper.source_group_of[mapped] = source_id
             return
         what = f"'{name}' is not in the destination" if name else f"{source_id} is not in the input"
         if self.rules.on_unmapped == STOP:
