@@ -44,6 +44,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_target.py
 	$(BIN)/python benchmarks/bench_copies.py
 	$(BIN)/python benchmarks/bench_copy.py --window 60
+	$(BIN)/python benchmarks/bench_copy.py --idle
+	$(BIN)/python benchmarks/bench_copy.py --bulk-user-import
+	$(BIN)/python benchmarks/bench_copy_memory.py --quick
 	$(BIN)/python benchmarks/bench_comments.py --quick
 	$(BIN)/python benchmarks/bench_analytics.py
 

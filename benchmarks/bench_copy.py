@@ -127,6 +127,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500 tickets instead of 2,000")
     parser.add_argument("--window", type=float, default=3.0)
     parser.add_argument("--idle", action="store_true", help="the idle comparison only")
+    parser.add_argument(
+        "--bulk-user-import",
+        action="store_true",
+        help="a destination that allows bulk user imports (Zendesk enables them on request)",
+    )
     args = parser.parse_args()
     if args.idle:
         idle_comparison()
@@ -136,6 +141,7 @@ def main() -> None:
     source_config, destination_config = pair_configs(
         tickets=tickets, overlap=0.8, rate_limits=limits, job_delay=0.3, exclusion_window=1.0
     )
+    destination_config.bulk_user_import = args.bulk_user_import
     with (
         Sandbox(source_config) as source,
         Sandbox(destination_config) as destination,

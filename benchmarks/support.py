@@ -36,7 +36,11 @@ class SandboxProcess:
 
     def __exit__(self, *exc_info: object) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a big account may take long to shut down
+            self.process.kill()
+            self.process.wait(timeout=30)
         self.process.stdout.close()
 
 

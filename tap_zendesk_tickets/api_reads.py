@@ -28,7 +28,7 @@ from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskResponseError
 from zendesk_api.http import ZendeskClient
-from zendesk_api.pages import PAGE_SIZE, next_cursor
+from zendesk_api.pages import PAGE_SIZE, CursorPages, next_cursor
 from zendesk_api.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -167,16 +167,10 @@ class SupportReader:
 
     def _pages(self, path: str, key: str, params: Mapping[str, Any]) -> Iterator[Any]:
         """Each page of a cursor-paginated list; a cursor seen twice ends it."""
-        query: dict[str, Any] = {**params, "page[size]": PAGE_SIZE}
-        seen: set[str] = set()
-        while True:
-            document = self._get(path, query, kind=key)
-            yield document
-            cursor = next_cursor(document)
-            if cursor is None or cursor in seen:
-                return
-            seen.add(cursor)
-            query = {**params, "page[size]": PAGE_SIZE, "page[after]": cursor}
+        pages = CursorPages(
+            lambda query: self._get(path, query, kind=key), key, params=params, what=f"GET {path}"
+        )
+        return pages.documents()
 
     def _get(self, path: str, params: dict[str, Any], *, kind: str) -> Any:
         client = self.client

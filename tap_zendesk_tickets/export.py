@@ -19,7 +19,6 @@ from typing import Any
 from tap_zendesk_tickets import output
 from tap_zendesk_tickets.bookmarks import ResumePoint, format_timestamp
 from tap_zendesk_tickets.pacing import AccountBudget, Pacer
-from tap_zendesk_tickets.pagination import ExportCursor
 from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import with_advice
 from zendesk_api.errors import (
@@ -28,6 +27,7 @@ from zendesk_api.errors import (
     ZendeskHTTPError,
     ZendeskResponseError,
 )
+from zendesk_api.export_cursor import ExportCursor
 from zendesk_api.http import ZendeskClient
 from zendesk_api.retry import RetryPolicy
 

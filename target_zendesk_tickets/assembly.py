@@ -1,9 +1,11 @@
 """The target's parts, built once, in order, each given what it needs when it is made.
 
-Two references point forward, both here and nowhere else: every wait of the client that
+Three references point forward, all here and nowhere else: every wait of the client that
 writes (a ``Retry-After``, a backoff, the checks after a lost answer) is the pipeline's
-:meth:`~ImportPipeline.wait`, so the jobs in flight are still asked about meanwhile; and
-the lost-answer checks ask the pipeline which jobs are this run's. The pipeline owns the
+:meth:`~ImportPipeline.wait`, so the jobs in flight are still asked about meanwhile; a
+``TooManyJobs`` without ``Retry-After`` is waited out by
+:meth:`~ImportPipeline.wait_for_slot`, which ends once a job slot is likely free; and the
+lost-answer checks ask the pipeline which jobs are this run's. The pipeline owns the
 client that polls jobs; the loader is what the sinks hand their buffers to.
 """
 
@@ -13,17 +15,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from target_zendesk_tickets.copying.copies import CopyIndex
+from target_zendesk_tickets.copying.creation import StructureCreator
 from target_zendesk_tickets.copying.destination import Destination
 from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.copying.loader import LoaderSettings, TicketLoader
-from target_zendesk_tickets.copying.mapper import TicketMapper
+from target_zendesk_tickets.copying.mapper import STOP, TicketMapper
 from target_zendesk_tickets.copying.mapping_report import MappingReport
+from target_zendesk_tickets.copying.problem_links import ProblemLinks
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
 from target_zendesk_tickets.copying.references import SourceReferences
 from target_zendesk_tickets.copying.settings import AUTO, ON
 from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.importer import Importer
-from target_zendesk_tickets.importing.jobs import fetch_jobs
+from target_zendesk_tickets.importing.job_list import JobLookup
 from target_zendesk_tickets.importing.pipeline import ImportPipeline
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.importing.schedule import JobSlots, PollSchedule
@@ -61,6 +65,7 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         ),
     )
     poller = ZendeskClient(connection, COMPONENT)
+    lookup = JobLookup(poller)  # show_many, and the job list for jobs it does not find
     slots = JobSlots(settings.max_jobs_in_flight)
     sender.response_hooks.append(lambda response: slots.observe(response.headers))
     server_clock = ServerClock()
@@ -104,8 +109,12 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
             recovery,
             max_retries=settings.max_retries,
             archive_immediately=settings.archive_immediately,
+            # A TooManyJobs without Retry-After: sent again once a slot is likely free.
+            slot_wait=lambda error, longest: forward["pipeline"].wait_for_slot(  # noqa: PLW0108
+                error, longest
+            ),
         ),
-        lambda ids: fetch_jobs(poller, ids),
+        lookup.fetch,
         write_state_line,
         slots=slots,
         schedule=PollSchedule(interval=settings.job_poll_interval, clock=poller.policy.clock),
@@ -113,17 +122,30 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         job_timeout=settings.job_timeout,
         on_done=planner.batch_done,
         closed_is_failure=copy.closed_copies == FAIL,
+        busy_jobs=lookup.unfinished,
     )
     forward["pipeline"] = pipeline
     pipeline.on_close += [sender.session.close, poller.session.close]
     references = SourceReferences()
     destination = Destination(sender, dry_run=copy.dry_run, budget=budget)
     report = MappingReport()
-    mapper = TicketMapper(references, destination, copy.rules, report)
+    creator = (
+        StructureCreator(
+            destination,
+            references,
+            stop_on_refusal=copy.rules.on_unmapped == STOP,
+            dry_run=copy.dry_run,
+        )
+        if copy.rules.create_missing or copy.rules.create_agents
+        else None
+    )
+    mapper = TicketMapper(references, destination, copy.rules, report, creator)
 
     def map_references() -> bool:
         return copy.map_references == ON or (copy.map_references == AUTO and references.has_people)
 
+    problems = ProblemLinks(index, references.incidents_of)
+    planner.on_imported = problems.imported
     loader = TicketLoader(
         LoaderSettings(
             batch_size=settings.buffer_size,
@@ -137,6 +159,7 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         destination=destination,
         planner=planner,
         pipeline=pipeline,
+        problems=problems,
         input_line=input_line,
     )
     return Parts(pipeline, loader, planner, index, mapper, destination, report)

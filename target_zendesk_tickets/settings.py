@@ -82,9 +82,12 @@ CONFIG_SCHEMA = th.PropertiesList(
         description=(
             "Import jobs of this target that may be queued or running at once, 1 to 30. "
             "Zendesk allows 30 per account, shared with every other client; the default "
-            "takes a third, and the target never starts more than the account has free "
-            "(`zendesk-ratelimit-inflight-jobs`). More jobs in flight make a large import "
-            "faster; STATE still follows input order."
+            "takes a third. An account found to have fewer slots (in "
+            "`zendesk-ratelimit-inflight-jobs`, or a `TooManyJobs` answer) gets the same "
+            "share of its own, at least one, and the target never starts more than the "
+            "account has free (that header, else learned from `TooManyJobs` answers and "
+            "finished jobs). More jobs in flight make a large import faster; STATE still "
+            "follows input order."
         ),
     ),
     th.Property(
@@ -139,6 +142,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         "jobTimeout", DEFAULTS["jobTimeout"], above_zero="how long to wait for one import job"
     )
     export_lag = reader.duration("destinationExportLag", "61s")
+    copy = reader.check(lambda: read_copy_settings(config, export_lag))
     reader.raise_if_invalid("target-zendesk-tickets")
     return TargetSettings(
         connection=cast(ZendeskConnection, connection),  # set: raise_if_invalid passed
@@ -148,7 +152,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         max_jobs_in_flight=_integer(config, "maxJobsInFlight"),
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
-        copy=read_copy_settings(config, export_lag),
+        copy=cast(CopySettings, copy),  # set: raise_if_invalid passed
     )
 
 

@@ -134,11 +134,14 @@ class TargetZendeskTickets(TargetHooks):
     def state_received(self, state: dict) -> None:
         if self.settings.copy.dry_run:
             return  # nothing was written, so no STATE may say it was
+        self.loader.before_state()  # incidents linked to problems copied before it
         self.pipeline.add_state(state)
 
     def process_endofpipe(self) -> None:
         try:
             super().process_endofpipe()  # the partial buffers go out
+            if "parts" in self.__dict__:
+                self.loader.before_state()  # the last incidents' links
             self.pipeline.finish()
         except BaseException as exc:
             final = self.stopped_by(exc)
@@ -187,7 +190,8 @@ class TargetZendeskTickets(TargetHooks):
             parts.destination.requests,
             per_ticket,
         )
-        for line in parts.mapping_report.lines():
+        creation = parts.mapper.creator.lines() if parts.mapper.creator else []
+        for line in [*parts.mapping_report.lines(), *creation]:
             self.logger.info("  %s", line)
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ MELTANO_KINDS = {
     "integer": "integer",
     "boolean": "boolean",
     "number": "decimal",
+    "object": "object",
 }
 
 
@@ -49,7 +50,7 @@ def own_settings(schema, prefix=""):
     for name, prop in schema["properties"].items():
         if not prefix and name in builtins:
             continue
-        if "properties" in prop:
+        if prop.get("properties"):  # a group of settings (zendesk.*), not an object value
             yield from own_settings(prop, f"{prefix}{name}.")
         else:
             yield prefix + name, prop

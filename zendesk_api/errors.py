@@ -64,6 +64,7 @@ class ZendeskHTTPError(ZendeskError):
         details: list[str] | None = None,
         hint: str | None = None,
         retry_after: float | None = None,
+        current_job_ids: list[str] | None = None,
     ) -> None:
         self.status = status
         self.method = method
@@ -73,6 +74,8 @@ class ZendeskHTTPError(ZendeskError):
         self.details = details or []
         self.hint = hint
         self.retry_after = retry_after
+        #: ``TooManyJobs``: the jobs Zendesk says hold the account's job slots.
+        self.current_job_ids = current_job_ids or []
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -97,6 +100,7 @@ class ZendeskHTTPError(ZendeskError):
             details=self.details,
             hint=hint,
             retry_after=self.retry_after,
+            current_job_ids=self.current_job_ids,
         )
 
 
@@ -188,6 +192,16 @@ def describe_body(response: requests.Response) -> tuple[str | None, str, list[st
     return describe_error_document(body)
 
 
+def current_job_ids(response: requests.Response) -> list[str]:
+    """The ``current_job_ids`` of a ``TooManyJobs`` answer (none in any other)."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return []
+    ids = body.get("current_job_ids") if isinstance(body, dict) else None
+    return [str(job_id) for job_id in ids if job_id] if isinstance(ids, list) else []
+
+
 def describe_error_document(body: Any) -> tuple[str | None, str, list[str]]:
     """Read the code, message and details out of any of Zendesk's error shapes."""
     if not isinstance(body, dict):
@@ -274,4 +288,5 @@ def error_from_response(
         details=details,
         hint=hint,
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        current_job_ids=current_job_ids(response) if status == 429 else None,
     )

@@ -40,6 +40,18 @@ _ADMIN_CENTER = "Admin Center > Apps and integrations > APIs > OAuth clients"
 
 
 @dataclass(frozen=True)
+class Lifetimes:
+    """Token lifetimes to ask Zendesk for, in whole seconds (None: Zendesk's defaults).
+
+    Zendesk honours ``expires_in`` from 5 minutes to 2 days and ``refresh_token_expires_in``
+    from 7 to 90 days, and refuses others (the message names the settings).
+    """
+
+    access: int | None = None
+    refresh: int | None = None
+
+
+@dataclass(frozen=True)
 class Obtained:
     """An access token ready to use, and how long it has left (``None``: no expiry given)."""
 
@@ -57,11 +69,19 @@ class Grant(ABC):
     name: str
     settings: str
 
-    def __init__(self, client_id: str, client_secret: str, scopes: str) -> None:
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        scopes: str,
+        *,
+        lifetimes: Lifetimes | None = None,
+    ) -> None:
         register_secret(client_secret)
         self.client_id = client_id
         self.client_secret = client_secret
         self.scopes = scopes
+        self.lifetimes = lifetimes or Lifetimes()
 
     def restore(self) -> Obtained | None:
         """A token kept from an earlier run that is still good, if the grant keeps any."""
@@ -71,13 +91,18 @@ class Grant(ABC):
     def obtain(self, endpoint: TokenEndpoint) -> Obtained:
         """Ask Zendesk for a new access token."""
 
-    def body(self, grant_type: str) -> dict[str, str]:
-        return {
+    def body(self, grant_type: str) -> dict[str, str | int]:
+        body: dict[str, str | int] = {
             "grant_type": grant_type,
             "client_id": self.client_id,
             "client_secret": self.client_secret,
             "scope": self.scopes,
         }
+        if self.lifetimes.access is not None:
+            body["expires_in"] = self.lifetimes.access
+        if self.lifetimes.refresh is not None and grant_type == "refresh_token":
+            body["refresh_token_expires_in"] = self.lifetimes.refresh
+        return body
 
     def explain(self, error: ZendeskHTTPError) -> str:
         """What a refused token request means, and which setting to check."""
@@ -96,6 +121,12 @@ class Grant(ABC):
             )
         elif error.status == 404:
             hint = f"no token endpoint at {error.path}: check zendesk.domain"
+        elif code == "invalid_request" and self.lifetimes != Lifetimes():
+            hint = (
+                "Zendesk refused the token lifetimes asked for: check "
+                "zendesk.oauthTokenLifetime (5m to 48h) and zendesk.oauthRefreshTokenLifetime "
+                "(7 to 90 days)"
+            )
         else:
             hint = self.refusal_hint(code)
         return f"{str(error).rstrip('.')}. {hint}"
@@ -136,8 +167,9 @@ class RefreshTokenGrant(Grant):
         refresh_token: str,
         token_file: TokenFile,
         wall_clock: Callable[[], float] = time.time,
+        lifetimes: Lifetimes | None = None,
     ) -> None:
-        super().__init__(client_id, client_secret, scopes)
+        super().__init__(client_id, client_secret, scopes, lifetimes=lifetimes)
         register_secret(refresh_token)
         self.token_file = token_file
         self._origin = fingerprint(refresh_token)

@@ -8,7 +8,7 @@ taken from ``links.next``, so a page never sends a request to another host.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,12 +38,60 @@ def next_cursor(document: Any) -> str | None:
     return None
 
 
-class Pages:
-    """Each page's ``key`` array, from the first page to the last, or ``max_pages``.
+class CursorPages:
+    """The pages of a cursor-paginated list, from the first to the last, or ``max_pages``.
 
-    Iterate it; afterwards ``truncated`` says whether the list went on past ``max_pages``.
-    A cursor that comes back a second time ends the list (it would loop otherwise).
+    ``get(query)`` fetches one page (the caller's retries, pacing and budget). Iterate it
+    for each page's ``key`` array, or call :meth:`documents` for the whole answers (with
+    their side-loads); afterwards ``truncated`` says whether the list went on past
+    ``max_pages``. A cursor that comes back a second time ends the list (it would loop).
     """
+
+    def __init__(
+        self,
+        get: Callable[[dict[str, Any]], Any],
+        key: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        max_pages: int | None = None,
+        what: str = "a list",
+    ) -> None:
+        self._get = get
+        self._key = key
+        self._params = {**(params or {}), "page[size]": PAGE_SIZE}
+        self._max_pages = max_pages
+        self._what = what
+        self.truncated = False
+
+    def documents(self) -> Iterator[Any]:
+        query: dict[str, Any] = dict(self._params)
+        seen: set[str] = set()
+        page = 0
+        while True:
+            page += 1
+            document = self._get(query)
+            yield document
+            cursor = next_cursor(document)
+            if cursor is None or cursor in seen:
+                return
+            if self._max_pages is not None and page >= self._max_pages:
+                self.truncated = True
+                return
+            seen.add(cursor)
+            query = {**self._params, "page[after]": cursor}
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for document in self.documents():
+            items = document.get(self._key) if isinstance(document, Mapping) else None
+            if not isinstance(items, list):
+                raise ZendeskResponseError(
+                    f"Zendesk's answer to {self._what} has no '{self._key}' array"
+                )
+            yield items
+
+
+class Pages(CursorPages):
+    """:class:`CursorPages` of ``GET path`` through a client, retried within ``budget``."""
 
     def __init__(
         self,
@@ -57,43 +105,21 @@ class Pages:
         deadline: float | None = None,
         what: str | None = None,
     ) -> None:
-        self._client = client
-        self._path = path
-        self._key = key
-        self._budget = budget
-        self._params = {**(params or {}), "page[size]": PAGE_SIZE}
-        self._max_pages = max_pages
-        self._deadline = deadline
-        self._what = what or f"GET {path}"
-        self.truncated = False
+        description = what or f"GET {path}"
+        pages = 0
 
-    def __iter__(self) -> Iterator[list[Any]]:
-        query: dict[str, Any] = dict(self._params)
-        seen: set[str] = set()
-        page = 0
-        while True:
-            page += 1
-            document = self._client.get_json(
-                self._path,
+        def get(query: dict[str, Any]) -> Any:
+            nonlocal pages
+            pages += 1
+            return client.get_json(
+                path,
                 query,
-                budget=self._budget,
-                what=f"page {page} of {self._what}",
-                deadline=self._deadline,
+                budget=budget,
+                what=f"page {pages} of {description}",
+                deadline=deadline,
             )
-            items = document.get(self._key) if isinstance(document, Mapping) else None
-            if not isinstance(items, list):
-                raise ZendeskResponseError(
-                    f"Zendesk's answer to GET {self._path} has no '{self._key}' array"
-                )
-            yield items
-            cursor = next_cursor(document)
-            if cursor is None or cursor in seen:
-                return
-            if self._max_pages is not None and page >= self._max_pages:
-                self.truncated = True
-                return
-            seen.add(cursor)
-            query = {**self._params, "page[after]": cursor}
+
+        super().__init__(get, key, params=params, max_pages=max_pages, what=f"GET {path}")
 
 
 def list_all(

@@ -15,6 +15,10 @@ Each error class says how it can be recovered from (:class:`~zendesk_api.errors.
   returned) or proves it was not (it is sent again at once).
 * ``FATAL``: 401, 403, 404 and other 4xx: raised at once.
 
+:meth:`RetryPolicy.call` runs a request to its end; :meth:`RetryPolicy.retrying` hands the
+same decisions to a caller that spreads the tries over time itself (the target's job
+polls, between two input lines).
+
 What a call may spend is its :class:`RetryBudget`: retries after backoff errors, the time
 spent waiting as told, retries of any kind, or a deadline; each names the setting that
 governs it, for the message that ends the call. Clock, sleep and randomness are
@@ -42,8 +46,8 @@ MAX_BACKOFF = 120.0
 JITTER = 0.5
 #: The shortest wait after a ``WAIT`` error (unless defaultRetryAfter is shorter).
 MIN_TOLD_WAIT = 1.0
-#: Tries of a request that fails to set up a connection (TLS, proxy): it rarely passes by
-#: itself, so the budget's other limits do not apply.
+#: Tries in a row of a request that fails to set up a connection (TLS, proxy): it rarely
+#: passes by itself, so the budget's other limits do not apply.
 SETUP_TRIES = 3
 
 
@@ -114,6 +118,24 @@ class RetryPolicy:
         wait = told if told is not None else self.default_retry_after
         return max(wait, min(MIN_TOLD_WAIT, self.default_retry_after))
 
+    def retrying(
+        self,
+        *,
+        what: str,
+        budget: RetryBudget,
+        deadline: float | None = None,
+        deadline_setting: str = "jobTimeout",
+    ) -> Retrying:
+        """The retries of one request whose tries the caller spreads over time itself.
+
+        Each failure goes to :meth:`Retrying.next_wait`, which decides as :meth:`call`
+        does (wait, back off, give up) and returns the wait; the caller waits it its own
+        way (the target keeps reading its input meanwhile).
+        """
+        return Retrying(
+            self, what=what, budget=budget, deadline=deadline, deadline_setting=deadline_setting
+        )
+
     def call(
         self,
         attempt: Callable[[], T],
@@ -125,13 +147,20 @@ class RetryPolicy:
         deadline_setting: str = "jobTimeout",
         on_retry: Callable[[ZendeskError], None] | None = None,
         look_before_resending: Callable[[ZendeskError], Looked[T]] | None = None,
+        wait_untold: Callable[[ZendeskError, float], float] | None = None,
     ) -> T:
         """Run ``attempt`` until it returns, retrying as the error classes and budget allow.
 
         ``what`` names the request in messages (``GET /api/v2/...``). ``on_retry`` sees each
         error that is retried, before the wait. ``deadline`` is on this policy's clock.
+        ``wait_untold`` waits instead of a plain sleep after a 429 without ``Retry-After``:
+        it is given the error and the longest wait (``defaultRetryAfter``), may return
+        earlier when it sees a reason to ask again (a job slot came free), and returns the
+        seconds it waited.
         """
-        spent = _Spent(started=self.clock())
+        retrying = self.retrying(
+            what=what, budget=budget, deadline=deadline, deadline_setting=deadline_setting
+        )
         while True:
             try:
                 return attempt()
@@ -147,29 +176,17 @@ class RetryPolicy:
                 if looked.done:
                     return looked.result  # type: ignore[return-value]  # set when done
                 step = _Step(0.0, "it was not done, so it is sent again now", counted=False)
-            elif kind is Recovery.WAIT:
-                told = isinstance(error, ZendeskHTTPError) and error.retry_after is not None
-                source = "Retry-After" if told else "no Retry-After header; defaultRetryAfter"
-                step = _Step(self.told_wait(error), source, counted=False)
             else:
-                step = _Step(self.backoff_wait(spent.error_retries + 1), "", counted=True)
-            exhausted = self._exhausted(error, kind, step, spent, what=what, budget=budget)
-            if exhausted is None and deadline is not None and self.clock() + step.wait > deadline:
-                exhausted = RetriesExhaustedError(
-                    f"{error}. Gave up on {what} after {spent.retries + 1} tries in "
-                    f"{format_duration(self.clock() - spent.started)} ({deadline_setting}); "
-                    f"{budget.advice}",
-                    error=error,
-                    retries=spent.retries,
-                    limit="deadline",
-                )
-            if exhausted is not None:
-                raise exhausted from None
-            spent.add(kind, step, setup=isinstance(error, ZendeskSetupError))
+                step = retrying.plan(error, early_wake=wait_untold is not None)
+            retrying.take(error, step)
             if on_retry is not None:
                 on_retry(error)
-            _log_retry(error, kind, step, spent, what=what, budget=budget)
-            if step.wait > 0:
+            retrying.log(error, step)
+            if step.wait <= 0:
+                continue
+            if wait_untold is not None and step.untold:
+                retrying.waited(step, wait_untold(error, step.wait))
+            else:
                 self.sleep(step.wait)
 
     @staticmethod
@@ -227,6 +244,83 @@ class RetryPolicy:
         return None
 
 
+class Retrying:
+    """One request's retries: the policy's decisions, remembered from try to try."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        what: str,
+        budget: RetryBudget,
+        deadline: float | None,
+        deadline_setting: str,
+    ) -> None:
+        self._policy = policy
+        self.what = what
+        self.budget = budget
+        self.deadline = deadline
+        self.deadline_setting = deadline_setting
+        self._spent = _Spent(started=policy.clock())
+
+    def next_wait(self, error: ZendeskError) -> float:
+        """The wait before asking again after ``error`` (an idempotent request), logged;
+        raises ``error`` when it is fatal, RetriesExhaustedError when the budget is spent."""
+        if error.recovery is Recovery.FATAL or isinstance(error, RetriesExhaustedError):
+            raise error
+        step = self.plan(error)
+        self.take(error, step)
+        self.log(error, step)
+        return step.wait
+
+    def succeeded(self) -> None:
+        """The request went through: the next failure starts a fresh count."""
+        self._spent = _Spent(started=self._policy.clock())
+
+    def plan(self, error: ZendeskError, *, early_wake: bool = False) -> _Step:
+        """The wait a retryable ``error`` asks for."""
+        policy = self._policy
+        if error.recovery is Recovery.WAIT:
+            told = isinstance(error, ZendeskHTTPError) and error.retry_after is not None
+            if told:
+                return _Step(policy.told_wait(error), "Retry-After", counted=False)
+            if early_wake:
+                source = "no Retry-After header: defaultRetryAfter, or less if a slot frees"
+            else:
+                source = "no Retry-After header; defaultRetryAfter"
+            return _Step(
+                policy.told_wait(error), source, counted=False, untold=True, early=early_wake
+            )
+        return _Step(policy.backoff_wait(self._spent.error_retries + 1), "", counted=True)
+
+    def take(self, error: ZendeskError, step: _Step) -> None:
+        """Spend ``step`` of the budget, or raise RetriesExhaustedError past a limit."""
+        policy, spent = self._policy, self._spent
+        exhausted = RetryPolicy._exhausted(
+            error, error.recovery, step, spent, what=self.what, budget=self.budget
+        )
+        deadline = self.deadline
+        if exhausted is None and deadline is not None and policy.clock() + step.wait > deadline:
+            exhausted = RetriesExhaustedError(
+                f"{error}. Gave up on {self.what} after {spent.retries + 1} tries in "
+                f"{format_duration(policy.clock() - spent.started)} ({self.deadline_setting}); "
+                f"{self.budget.advice}",
+                error=error,
+                retries=spent.retries,
+                limit="deadline",
+            )
+        if exhausted is not None:
+            raise exhausted from None
+        spent.add(error.recovery, step, setup=isinstance(error, ZendeskSetupError))
+
+    def log(self, error: ZendeskError, step: _Step) -> None:
+        _log_retry(error, error.recovery, step, self._spent, what=self.what, budget=self.budget)
+
+    def waited(self, step: _Step, seconds: float) -> None:
+        """A wait ended early: only what was waited counts as waited."""
+        self._spent.waited_as_told -= max(0.0, step.wait - seconds)
+
+
 @dataclass(frozen=True)
 class _Step:
     """The next retry: how long to wait first, why, and whether it is a backoff retry."""
@@ -234,6 +328,10 @@ class _Step:
     wait: float
     source: str
     counted: bool
+    #: A 429 without Retry-After: the wait is ours (defaultRetryAfter), not Zendesk's.
+    untold: bool = False
+    #: The caller may end the wait early (``wait_untold``).
+    early: bool = False
 
 
 @dataclass
@@ -248,7 +346,9 @@ class _Spent:
 
     def add(self, kind: Recovery, step: _Step, *, setup: bool) -> None:
         self.retries += 1
-        self.setup_tries += setup
+        # TLS and proxy failures count in a row: one that got through in between shows
+        # the connection can be set up.
+        self.setup_tries = self.setup_tries + 1 if setup else 0
         if kind is Recovery.WAIT:
             self.waited_as_told += step.wait
         if step.counted:
@@ -267,9 +367,10 @@ def _log_retry(
     limit = budget.retries if budget.retries is not None else None
     if kind is Recovery.WAIT:
         logger.info(
-            "%s on %s: waiting %s (%s), then asking again (retry %d%s)",
+            "%s on %s: waiting %s%s (%s), then asking again (retry %d%s)",
             describe_wait(error),
             what,
+            "up to " if step.early else "",
             format_duration(step.wait),
             step.source,
             spent.retries,

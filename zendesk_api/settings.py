@@ -21,7 +21,12 @@ from singer_sdk.exceptions import ConfigValidationError
 from zendesk_api.auth import ApiTokenAuth, OAuthTokenAuth, ZendeskAuth
 from zendesk_api.connection import ZendeskConnection
 from zendesk_api.durations import DurationError, parse_duration
-from zendesk_api.oauth import ClientCredentialsGrant, RefreshTokenGrant, RenewingOAuthAuth
+from zendesk_api.oauth import (
+    ClientCredentialsGrant,
+    Lifetimes,
+    RefreshTokenGrant,
+    RenewingOAuthAuth,
+)
 from zendesk_api.redaction import register_secret
 from zendesk_api.token_file import TokenFile
 
@@ -107,6 +112,26 @@ def zendesk_property(default_scopes: str) -> th.Property:
                 description=(
                     "Scopes the OAuth client settings ask for, separated by spaces. The "
                     "default is what this plugin needs."
+                ),
+            ),
+            th.Property(
+                "oauthTokenLifetime",
+                th.StringType,
+                title="OAuth access token lifetime",
+                description=(
+                    "How long the access tokens the OAuth client settings obtain should live "
+                    "(a Go duration, sent as `expires_in`; Zendesk allows 5m to 48h). Unset: "
+                    "the OAuth client's own lifetime (30 minutes by default)."
+                ),
+            ),
+            th.Property(
+                "oauthRefreshTokenLifetime",
+                th.StringType,
+                title="OAuth refresh token lifetime",
+                description=(
+                    "How long each new refresh token of the refresh-token grant should live "
+                    "(a Go duration, sent as `refresh_token_expires_in`; Zendesk allows 7 to "
+                    "90 days). Unset: the OAuth client's own (30 days by default)."
                 ),
             ),
             th.Property(
@@ -306,10 +331,21 @@ def _client_auth(
             "the tokens of the refresh-token grant; leave it out for client credentials"
         )
     scopes = " ".join((zendesk_setting(config, "oauthScopes") or default_scopes).split())
+    lifetimes = Lifetimes(
+        _whole_seconds(config, "oauthTokenLifetime"),
+        _whole_seconds(config, "oauthRefreshTokenLifetime"),
+    )
     assert client_id  # checked above
     assert secret
     if refresh_token is None:
-        return RenewingOAuthAuth(ClientCredentialsGrant(client_id, secret, scopes))
+        if lifetimes.refresh is not None:
+            raise ValueError(
+                "zendesk.oauthRefreshTokenLifetime is set without zendesk.oauthRefreshToken: "
+                "client credentials get no refresh token; leave it out"
+            )
+        return RenewingOAuthAuth(
+            ClientCredentialsGrant(client_id, secret, scopes, lifetimes=lifetimes)
+        )
     if not token_file:
         raise ValueError(
             "zendesk.oauthTokenFile is required with zendesk.oauthRefreshToken: each refresh "
@@ -321,9 +357,28 @@ def _client_auth(
             f"zendesk.oauthTokenFile '{token_file}' must name a file in a folder that exists"
         )
     grant = RefreshTokenGrant(
-        client_id, secret, scopes, refresh_token=refresh_token, token_file=TokenFile(path)
+        client_id,
+        secret,
+        scopes,
+        refresh_token=refresh_token,
+        token_file=TokenFile(path),
+        lifetimes=lifetimes,
     )
     return RenewingOAuthAuth(grant)
+
+
+def _whole_seconds(config: Mapping[str, Any], name: str) -> int | None:
+    """A token lifetime setting (a Go duration) in whole seconds; None when unset."""
+    value = zendesk_setting(config, name)
+    if value is None:
+        return None
+    try:
+        seconds = parse_duration(value)
+    except DurationError as exc:
+        raise ValueError(f"{GROUP}.{name}: {exc}") from None
+    if seconds < 1 or not float(seconds).is_integer():
+        raise ValueError(f"{GROUP}.{name}: '{value}' must be a whole number of seconds, 1s or more")
+    return int(seconds)
 
 
 def base_url_from_domain(domain: str) -> str:

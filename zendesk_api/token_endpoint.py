@@ -1,7 +1,8 @@
 """Zendesk's OAuth token endpoint, ``POST {base}/oauth/tokens``: one token request.
 
 The request is a JSON body (``grant_type``, ``client_id``, ``client_secret``, ``scope``,
-and ``refresh_token`` for that grant); the answer carries ``access_token``, and where
+``refresh_token`` for that grant, and the lifetimes asked for, ``expires_in`` and
+``refresh_token_expires_in``); the answer (201 Created) carries ``access_token``, and where
 Zendesk sets them ``expires_in``, ``refresh_token`` and ``refresh_token_expires_in``
 (seconds). It goes through :class:`~zendesk_api.http.ZendeskClient` and its retry policy
 like any other call: a token request is safe to repeat, so a 5xx, a 429 or a lost
@@ -80,7 +81,7 @@ class TokenEndpoint:
             self._client = ZendeskClient(self._connection, DISTRIBUTION)
         return self._client
 
-    def request(self, body: dict[str, str]) -> IssuedTokens:
+    def request(self, body: dict[str, str | int]) -> IssuedTokens:
         """POST ``body``; ZendeskHTTPError for a refusal, RetriesExhaustedError past the budget."""
         client = self.client
         return client.policy.call(

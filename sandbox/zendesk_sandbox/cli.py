@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
-    parser.add_argument("--tickets", type=int, default=5000, help="tickets to generate")
+    parser.add_argument(
+        "--tickets", type=int, default=None, help="tickets to generate (5000; 0 with --empty)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     parser.add_argument(
         "--job-delay", type=float, default=0.5, help="seconds an import job takes (0.5)"
@@ -124,6 +126,59 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="an account without the Collaboration add-on: no side conversations",
     )
+    parser.add_argument(
+        "--bulk-user-import",
+        action="store_true",
+        help="allow users/create_or_update_many (Zendesk's support enables it on request)",
+    )
+    switches = parser.add_argument_group("variations real accounts show (docs/sandbox.md)")
+    switches.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="send no rate-limit headers at all (429s keep Retry-After)",
+    )
+    switches.add_argument(
+        "--no-too-many-jobs-retry-after",
+        action="store_true",
+        help="answer TooManyJobs without Retry-After",
+    )
+    switches.add_argument(
+        "--no-job-types", action="store_true", help="job statuses without job_type (2023)"
+    )
+    switches.add_argument(
+        "--job-queue-time",
+        type=float,
+        default=0.0,
+        help="seconds a job stays queued before it starts working (0)",
+    )
+    switches.add_argument(
+        "--failing-job-lookups",
+        action="store_true",
+        help="job_statuses/{id} and show_many find no job; the job list still shows them",
+    )
+    switches.add_argument(
+        "--foreign-jobs",
+        type=int,
+        default=0,
+        help="other clients' jobs in flight at start, holding job slots (0)",
+    )
+    switches.add_argument(
+        "--foreign-job-time",
+        type=float,
+        default=3.0,
+        help="seconds until the last of those finishes; they end one after another (3)",
+    )
+    parser.add_argument(
+        "--empty",
+        action="store_true",
+        help="a new account as Zendesk creates it (admin, default group, brand, form, fields)",
+    )
+    parser.add_argument(
+        "--agent-seats",
+        type=int,
+        default=None,
+        help="agents and admins the account may have (5 with --empty; else its own plus 10)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -139,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     for bucket, limit in args.rate_limit:
         rate_limits[bucket] = limit
     config = SandboxConfig(
-        tickets=args.tickets,
+        tickets=args.tickets if args.tickets is not None else (0 if args.empty else 5000),
         seed=args.seed,
         job_delay=args.job_delay,
         exclusion_window=args.exclusion_window,
@@ -156,6 +211,16 @@ def main(argv: list[str] | None = None) -> int:
         access_token_lifetime=args.access_token_lifetime,
         refresh_token_lifetime=args.refresh_token_lifetime,
         comment_count_outside_export=not args.no_comment_count_outside_export,
+        bulk_user_import=args.bulk_user_import,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        too_many_jobs_retry_after=not args.no_too_many_jobs_retry_after,
+        job_types=not args.no_job_types,
+        job_queue_time=args.job_queue_time,
+        failing_job_lookups=args.failing_job_lookups,
+        foreign_jobs=args.foreign_jobs,
+        foreign_job_time=args.foreign_job_time,
+        empty=args.empty,
+        agent_seats=args.agent_seats,
         collaboration=not args.no_collaboration,
     )
     stop = threading.Event()
@@ -163,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         sandbox = Sandbox(config)
-    except ValueError as error:  # a state directory of another account, a bad account number
+    except ValueError as error:  # another account's state directory, a bad number
         print(f"zendesk-sandbox: {error}", file=sys.stderr)
         return 2
     for identifier, secret, scopes in args.oauth_client:
@@ -173,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         print(sandbox.base_url, flush=True)
         print(
             f"zendesk-sandbox: account {config.account}, {config.tickets} tickets "
-            f"(seed {config.seed}{'' if config.people else ', no people'}) at "
+            f"(seed {config.seed}{'' if config.people else ', no people'}"
+            f"{', new and empty' if config.empty else ''}) at "
             f"{sandbox.base_url}; credentials are listed in docs/sandbox.md",
             file=sys.stderr,
             flush=True,

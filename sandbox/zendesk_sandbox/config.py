@@ -12,12 +12,14 @@ ACCOUNT_BUCKET = "account"
 USER_EXPORT_BUCKET = "incremental-exports-cursor"
 UPDATE_BUCKET = "ticket-updates"
 TICKET_UPDATE_BUCKET = "ticket-updates-per-ticket"
+USER_UPSERT_BUCKET = "users-create-or-update"
 KNOWN_BUCKETS = (
     EXPORT_BUCKET,
     ACCOUNT_BUCKET,
     USER_EXPORT_BUCKET,
     UPDATE_BUCKET,
     TICKET_UPDATE_BUCKET,
+    USER_UPSERT_BUCKET,
 )
 
 
@@ -25,7 +27,8 @@ def default_rate_limits() -> dict[str, tuple[int, float]]:
     """Zendesk's standard limits (Enterprise plan, no High Volume add-on).
 
     700 requests a minute per account, 10 a minute for the incremental exports, 20 for the
-    user cursor export, 100 ticket updates a minute, 30 updates of one ticket per 10 minutes.
+    user cursor export, 100 ticket updates a minute, 30 updates of one ticket per 10 minutes,
+    one ``users/create_or_update`` a second.
     """
     return {
         EXPORT_BUCKET: (10, 60.0),
@@ -33,6 +36,7 @@ def default_rate_limits() -> dict[str, tuple[int, float]]:
         USER_EXPORT_BUCKET: (20, 60.0),
         UPDATE_BUCKET: (100, 60.0),
         TICKET_UPDATE_BUCKET: (30, 600.0),
+        USER_UPSERT_BUCKET: (1, 1.0),
     }
 
 
@@ -88,9 +92,14 @@ class SandboxConfig:
     ``account`` numbers: their ids never coincide, and about ``overlap`` of their people
     (by e-mail) and structure (by name or title) exist in both. ``pair_configs`` builds such
     a pair.
+
+    ``empty`` makes a new account as Zendesk creates it (its admin, default group, brand
+    and form, the system fields; see generated/new_account.py), with no tickets unless
+    ``tickets`` says otherwise. ``agent_seats`` limits the agents and admins (None: five
+    on a new account, the generated ones plus ten on another).
     """
 
-    tickets: int = 300
+    tickets: int = -1  # -1: 300, or 0 on an empty account (__post_init__)
     seed: int = 1
     job_delay: float = 0.5  # seconds from queued to done for a bulk-import job
     exclusion_window: float = 60.0  # the export leaves out this many most recent seconds
@@ -116,3 +125,30 @@ class SandboxConfig:
     # Whether the account has the Collaboration add-on: side conversations. Without it,
     # their endpoint is not on the plan (404 InvalidEndpoint).
     collaboration: bool = True
+    # Bulk user imports (users/create_or_update_many): Zendesk answers 403 until its support
+    # enables them for the account.
+    bulk_user_import: bool = False
+    # OAuth lifetimes a token request may ask for (expires_in, refresh_token_expires_in):
+    # Zendesk's documented bounds; tests lower them to ask for a second or two.
+    access_token_lifetime_range: tuple[float, float] = (300.0, 172_800.0)
+    refresh_token_lifetime_range: tuple[float, float] = (604_800.0, 7_776_000.0)
+
+    # Variations real accounts show (docs/sandbox.md, "Switches"). The defaults follow the
+    # recorded answers of 2024; each switch turns one variation on.
+    rate_limit_headers: bool = True  # False: no X-Rate-Limit*, ratelimit-*, zendesk-ratelimit-*
+    too_many_jobs_retry_after: bool = True  # False: TooManyJobs comes without Retry-After
+    job_types: bool = True  # False: job statuses without job_type (as recorded in 2023)
+    job_queue_time: float = 0.0  # seconds a job stays queued before its job_delay starts
+    failing_job_lookups: bool = False  # True: job_statuses/{id} and show_many find no job
+    # Other clients' jobs: this many started with the account, the last done after
+    # foreign_job_time seconds (they finish one after another), holding job slots meanwhile.
+    foreign_jobs: int = 0
+    foreign_job_time: float = 3.0
+
+    # A new account as Zendesk creates it, to copy into (generated/new_account.py).
+    empty: bool = False
+    agent_seats: int | None = None  # None: the default of the account's kind
+
+    def __post_init__(self) -> None:
+        if self.tickets == -1:
+            self.tickets = 0 if self.empty else 300

@@ -141,7 +141,14 @@ def run_pipeline(
         json.dumps(plugin_config(source.base_url, pollingPeriod="1s", pageSize=500))
     )
     target_config.write_text(
-        json.dumps(plugin_config(destination.base_url, jobPollInterval="100ms"))
+        json.dumps(
+            plugin_config(
+                destination.base_url,
+                jobPollInterval="100ms",
+                createMissing=True,
+                createAgents=True,
+            )
+        )
     )
     tap_args = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
     catalog = WORKDIR / "catalog.json"
@@ -240,6 +247,10 @@ def main() -> int:
     source_config.port = source_port(WORKDIR / "source-port")
     destination_config.job_delay = 0.3
     destination_config.people = DESTINATION_PEOPLE
+    # A move into a new account: it has only what Zendesk creates with an account, and the
+    # target creates the rest (createMissing, createAgents), with seats for every agent.
+    destination_config.empty = True
+    destination_config.agent_seats = 200
     for config in (source_config, destination_config):
         config.exclusion_window = EXCLUSION_WINDOW
     try:
@@ -253,7 +264,11 @@ def main() -> int:
         print(
             f"Source account:      {source.base_url} ({args.tickets:,} tickets, {people:,} people)"
         )
-        kept = f"{before:,} tickets from earlier runs" if before else "no tickets yet"
+        kept = (
+            f"{before:,} tickets from earlier runs"
+            if before
+            else "a new account: no tickets, none of the source's structure yet"
+        )
         print(f"Destination account: {destination.base_url} ({kept})")
         if state_path.exists():
             changes = change_some_tickets(source)

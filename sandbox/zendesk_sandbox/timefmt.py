@@ -35,17 +35,11 @@ def job_message_time(epoch: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S +0000", time.gmtime(int(epoch)))
 
 
-#: Windows (or job delays) at least this long report waits in whole seconds.
-WHOLE_SECONDS_FROM = 10.0
+def format_wait(seconds: float) -> str:
+    """Seconds to wait as ``Retry-After``, ``ratelimit-reset`` and ``resets=`` show them.
 
-
-def format_wait(seconds: float, window: float) -> str:
-    """Seconds to wait as ``Retry-After`` and ``resets=`` show them.
-
-    Whole seconds (rounded up, at least 1) when the window is 10 s or longer, as Zendesk
-    does; millisecond precision (``0.237``) for shorter windows, so tests with sub-second
-    windows do not wait a whole second.
+    Whole seconds, rounded up, at least 1: HTTP allows only whole seconds (or a date) in
+    ``Retry-After``, recorded Zendesk answers send them, and clients parse them with
+    ``int()``. A wait of 0.2 s is sent as 1.
     """
-    if window >= WHOLE_SECONDS_FROM:
-        return str(max(1, math.ceil(seconds - 1e-9)))
-    return f"{max(seconds, 0.001):.3f}"
+    return str(max(1, math.ceil(seconds - 1e-9)))

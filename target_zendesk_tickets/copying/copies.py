@@ -41,6 +41,7 @@ from target_zendesk_tickets.importing.recovery import LostAnswerCheck
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskHTTPError
+from zendesk_api.export_cursor import export_pages
 from zendesk_api.http import ZendeskClient
 from zendesk_api.retry import RetryBudget
 
@@ -313,9 +314,9 @@ class CopyIndex:
     def _read_export(self, params: dict[str, Any], seen: set[int]) -> str | None:
         """Every page from ``params`` on; the last cursor (None when the export gave none)."""
         cursor = None
-        params = {**params, "include": "comment_count", "per_page": EXPORT_PAGE}
-        while True:
-            page = self._get(EXPORT_PATH, params, f"GET {EXPORT_PATH} (the destination's export)")
+        what = f"GET {EXPORT_PATH} (the destination's export)"
+        query = {**params, "include": "comment_count", "per_page": EXPORT_PAGE}
+        for page in export_pages(lambda q: self._get(EXPORT_PATH, q, what), query):
             for ticket in page.get("tickets") or []:
                 if isinstance(ticket, Mapping) and isinstance(ticket.get("id"), int):
                     if ticket.get("status") == "deleted":
@@ -324,13 +325,7 @@ class CopyIndex:
                         seen.add(ticket["id"])
                     self._take(ticket)
             cursor = page.get("after_cursor") or cursor
-            if page.get("end_of_stream") or not page.get("after_cursor"):
-                return cursor
-            params = {
-                "cursor": page["after_cursor"],
-                "include": "comment_count",
-                "per_page": EXPORT_PAGE,
-            }
+        return cursor
 
     def _take(self, ticket: Mapping[str, Any]) -> None:
         key, ticket_id = ticket.get("external_id"), ticket.get("id")

@@ -31,6 +31,7 @@ FIELDS_PATH = "/api/v2/ticket_fields.json"
 USERS_PATH, USERS_KIND = "/api/v2/users.json", "users"
 ORGS_PATH, ORGS_KIND = "/api/v2/organizations.json", "organizations"
 CREATE_MANY_PATH = "/api/v2/users/create_or_update_many.json"
+CREATE_PATH = "/api/v2/users.json"
 #: Below this many look-ups, a batch looks people up one by one without asking the count.
 MIN_LIST = 5
 #: The longest a bulk user job may take.
@@ -58,6 +59,7 @@ class Destination:
         self._lists: dict[str, list[dict[str, Any]]] = {}
         self._users: dict[str, DestinationUser | None] = {}  # e-mail -> user (None: none)
         self._organizations: dict[str, int | None] = {}  # lower-cased name -> id
+        self._organizations_by_key: dict[str, int | None] = {}  # external_id -> id
         self._members: dict[int, set[int]] | None = None  # group id -> agent ids
         self._planned_ids = -1  # ids of users a dry run would create
         self._all_read: set[str] = set()  # "users", "organizations": the whole list is known
@@ -130,6 +132,79 @@ class Destination:
             if isinstance(record.get("id"), int)
             and str(record.get("title")).casefold() == title.casefold()
         ]
+
+    def field_record(self, title: str, field_type: str) -> dict[str, Any] | None:
+        """B's ticket field with this title and type, as Zendesk shows it."""
+        for record in self._list(FIELDS_PATH, "ticket_fields"):
+            if record.get("type") == field_type and str(record.get("title")).casefold() == (
+                title.casefold()
+            ):
+                return record
+        return None
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        """B's whole list of a small kind (groups, ticket_fields, ticket_forms, user_fields,
+        organization_fields, custom_roles)."""
+        return self._list(f"/api/v2/{kind}.json", kind)
+
+    def remember(self, kind: str, record: Mapping[str, Any]) -> None:
+        """A record just created (or changed) in B, into the cached list of its kind."""
+        records = self._list(f"/api/v2/{kind}.json", kind)
+        records[:] = [r for r in records if r.get("id") != record.get("id")]
+        records.append(dict(record))
+
+    def has_field_key(self, kind: str, key: str) -> bool:
+        """Whether B has a user or organization field with this key."""
+        return any(record.get("key") == key for record in self.records(kind))
+
+    def role_named(self, name: str | None) -> int | None:
+        """The id of B's custom role with this name (Enterprise plans have them)."""
+        if not name:
+            return None
+        try:
+            roles = self.records("custom_roles")
+        except ZendeskHTTPError:
+            return None  # no custom roles on this plan: the default agent role
+        for role in roles:
+            if str(role.get("name")).casefold() == name.casefold() and isinstance(
+                role.get("id"), int
+            ):
+                return int(role["id"])
+        return None
+
+    def add_member(self, agent_id: int, group_id: int) -> None:
+        self.is_member(agent_id, group_id)  # the memberships are read first
+        assert self._members is not None
+        self._members.setdefault(group_id, set()).add(agent_id)
+
+    def remember_user(self, user: DestinationUser) -> None:
+        if user.email:
+            self._users[user.email] = user
+        if user.role in AGENT_ROLES:
+            agents = self._list("/api/v2/users.json", "users", {"role[]": ["agent", "admin"]})
+            agents.append({"id": user.id, "email": user.email, "role": user.role})
+
+    def remember_organization(self, name: str, organization_id: int) -> None:
+        self._organizations[name.casefold()] = organization_id
+
+    def organization_by_external_id(self, external_id: str) -> int | None:
+        """B's organization with this external_id (an exact look-up), or None."""
+        if external_id in self._organizations_by_key:
+            return self._organizations_by_key[external_id]
+        self.requests += 1
+        document = self.client.get_json(
+            "/api/v2/organizations/search.json",
+            {"external_id": external_id},
+            budget=self.budget,
+            what="GET /api/v2/organizations/search.json (an organization by external_id)",
+        )
+        found = [
+            o.get("id")
+            for o in document.get("organizations") or []
+            if o.get("external_id") == external_id and isinstance(o.get("id"), int)
+        ]
+        self._organizations_by_key[external_id] = found[0] if found else None
+        return self._organizations_by_key[external_id]
 
     def text_field(self, title: str) -> int | None:
         """B's text field with this title, created when missing (not in a dry run)."""
@@ -322,21 +397,36 @@ class Destination:
             self._planned_ids -= 1
             created = DestinationUser(self._planned_ids, person.email, "end-user")
         else:
-            body = _user_body(person, organization_id)
-            self.requests += 1
-            document = self.client.policy.call(
-                lambda: self.client.fetch(
-                    "POST", "/api/v2/users/create_or_update.json", body={"user": body}
-                ),
-                what="POST /api/v2/users/create_or_update.json",
-                budget=self.budget,
-            )
-            created = _user(document.get("user") or {})
+            created = self._create_one(person, organization_id)
         if organization_id is not None:
             created.organization_ids.add(organization_id)
         self._users[person.email] = created
         self._created.add(person.email)
         return created
+
+    def _create_one(self, person: Person, organization_id: int | None) -> DestinationUser:
+        """``POST /api/v2/users`` (Create User: the account's limit only, where
+        ``create_or_update`` allows one a second); an e-mail taken meanwhile is looked up."""
+        self.requests += 1
+        try:
+            document = self.client.policy.call(
+                lambda: self.client.fetch(
+                    "POST", CREATE_PATH, body={"user": _user_body(person, organization_id)}
+                ),
+                what=f"POST {CREATE_PATH}",
+                budget=self.budget,
+            )
+        except ZendeskHTTPError as exc:
+            if exc.status != 422 or "already" not in str(exc).lower():
+                raise
+            assert person.email is not None
+            self._users.pop(person.email, None)
+            self._all_read.discard(USERS_KIND)  # the list read no longer knows everyone
+            found = self.user(person.email)
+            if found is None:
+                raise
+            return found
+        return _user(document.get("user") or {})
 
     def organization(self, name: str | None) -> int | None:
         if not name:

@@ -24,7 +24,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,8 @@ from zendesk_api.retry import Looked, RetryBudget
 logger = logging.getLogger(__name__)
 
 UPSERT, APPEND_ONLY = "upsert", "append-only"
+#: The stream name of the updates that link incidents to their problem's copy.
+LINK_STREAM = "problem links"
 KEEP, DELETE = "keep", "delete"
 SKIP, FAIL = "skip", "fail"
 EXAMPLES = 10
@@ -90,6 +92,8 @@ class LoadPlanner:
         self.deleted_tickets = deleted_tickets
         self.dry_run = dry_run
         self.counts: Counter[str] = Counter()
+        #: Told of each copy an import job made (its key and id): the problem links.
+        self.on_imported: Callable[[str, int], None] | None = None
         self.examples: dict[str, list[str]] = {}
         self._pending: set[str] = set()  # keys imported by jobs still in flight
 
@@ -101,6 +105,11 @@ class LoadPlanner:
                 shown.append(ref.describe())
 
     # ----------------------------------------------------------------------------------
+
+    def prepare(self, keys: list[str]) -> None:
+        """Before a buffer's look-ups: the copy index decides how to find them all."""
+        if self.method == UPSERT:
+            self.index.prepare(keys)
 
     def pending(self, key: str) -> bool:
         """Whether a job still in flight is making or changing the copy for ``key``."""
@@ -266,11 +275,13 @@ class LoadPlanner:
 
     def batch_done(self, batch: Batch, result: JobOutcome) -> None:
         """A batch's job completed (the pipeline's ``on_done``): what it did to the copies."""
-        self.done(batch.kind, result.ids, batch.refs)
+        self.done(batch.kind, result.ids, batch.refs, linking=batch.stream == LINK_STREAM)
         for position in result.closed:
             self.closed_by_job(batch.refs[position])
 
-    def done(self, kind: str, ids: Mapping[int, int], refs: list[TicketRef]) -> None:
+    def done(
+        self, kind: str, ids: Mapping[int, int], refs: list[TicketRef], *, linking: bool = False
+    ) -> None:
         """A batch completed: its copies now exist (imports) or changed (updates)."""
         for position in ids:
             key = refs[position].external_id
@@ -279,8 +290,12 @@ class LoadPlanner:
             if kind == IMPORT:
                 if key:
                     self.index.created(key)
-            else:
+                    if self.on_imported is not None:
+                        self.on_imported(key, ids[position])
+            elif not linking:
                 self._count("updated", refs[position])
+        if linking:
+            self.counts["incidents linked to their problem's copy"] += len(ids)
 
     def lines(self) -> list[str]:
         lines = []

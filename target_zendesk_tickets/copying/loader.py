@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from target_zendesk_tickets.copying.copies import Copy
 from target_zendesk_tickets.copying.destination import Destination
-from target_zendesk_tickets.copying.load_plan import LoadPlanner, Planned
+from target_zendesk_tickets.copying.load_plan import LINK_STREAM, LoadPlanner, Planned
 from target_zendesk_tickets.copying.mapper import LeftOut, TicketMapper
+from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED, WAITING
+from target_zendesk_tickets.copying.problem_links import ProblemLinks
 from target_zendesk_tickets.copying.references import USERS, SourceReferences
 from target_zendesk_tickets.copying.source import SourceTicket
-from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch
+from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch, TicketRef
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ class TicketLoader:
         destination: Destination,
         planner: LoadPlanner,
         pipeline: Pipeline,
+        problems: ProblemLinks,
         input_line: Callable[[], int],
     ) -> None:
         self.settings = settings
@@ -70,6 +74,7 @@ class TicketLoader:
         self.destination = destination
         self.planner = planner
         self.pipeline = pipeline
+        self.problems = problems
         self._input_line = input_line
         self.deleted_skipped = 0
         self.dry_run_tickets: Counter[str] = Counter()  # by kind: import, update
@@ -102,13 +107,44 @@ class TicketLoader:
         self.planner.deleted(ticket.link, ticket.ref)
 
     def load(self, stream: str, tickets: list[SourceTicket]) -> None:
-        """Map, plan and send a buffer of tickets, in input order."""
+        """Map, plan and send a buffer of tickets, in input order (but for the problems of
+        closed incidents, which go first: a closed copy cannot take its link later)."""
+        tickets = self._problems_first(tickets)
+        # The copies this buffer asks about, its problems' included: found in one go.
+        problems = [self.problems.problem_key(t.link, t.body or {}) for t in tickets]
+        self.planner.prepare([t.key for t in tickets if t.key] + [p for p in problems if p])
         for part in self._parts(tickets):
             for batch in self._batches(stream, self._prepare(part)):
-                if self.settings.dry_run:
-                    self.dry_run_tickets[batch.kind] += batch.size  # planned, never sent
-                else:
-                    self.pipeline.submit(batch)
+                self._send(batch)
+
+    def before_state(self) -> None:
+        """Before a STATE is passed on (and at the end): incidents that waited for their
+        problem's copy are linked to it, so that no STATE is written past a link not made."""
+        if self.settings.dry_run or not self.problems.due:
+            return
+        self.pipeline.settle()  # the problems' jobs must have finished
+        updates = self.problems.updates()
+        if updates:
+            logger.info("Linking %d incident(s) to their problem's copy", len(updates))
+        line = self._input_line()
+        for start in range(0, len(updates), self.batch_size):
+            chunk = updates[start : start + self.batch_size]
+            self._send(
+                Batch(
+                    LINK_STREAM,
+                    chunk,
+                    [TicketRef(None, f"copy {u['id']}", line) for u in chunk],
+                    kind=UPDATE,
+                    copies=[Copy(u["id"], "", None) for u in chunk],
+                    comment_counts=[None] * len(chunk),
+                )
+            )
+
+    def _send(self, batch: Batch) -> None:
+        if self.settings.dry_run:
+            self.dry_run_tickets[batch.kind] += batch.size  # planned, never sent
+        else:
+            self.pipeline.submit(batch)
 
     # Preparing ----------------------------------------------------------------------------
 
@@ -118,7 +154,10 @@ class TicketLoader:
         keys: set[str] = set()
         for ticket in tickets:
             key = ticket.key
-            if key and (key in keys or self.planner.pending(key)):
+            problem = self._closed_incidents_problem(ticket)
+            if (key and (key in keys or self.planner.pending(key))) or (
+                problem and (problem in keys or self.planner.pending(problem))
+            ):  # its copy, or (a closed incident) its problem's, is still being made
                 if part:
                     yield part
                 part, keys = [], set()
@@ -129,9 +168,25 @@ class TicketLoader:
         if part:
             yield part
 
+    def _closed_incidents_problem(self, ticket: SourceTicket) -> str | None:
+        body = ticket.body or {}
+        if body.get("status") != "closed":
+            return None
+        return self.problems.problem_key(ticket.link, body)
+
+    def _problems_first(self, tickets: list[SourceTicket]) -> list[SourceTicket]:
+        """The buffer with the problems its closed incidents refer to moved to the front."""
+        wanted = {p for p in map(self._closed_incidents_problem, tickets) if p}
+        if not wanted:
+            return tickets
+        first = [t for t in tickets if t.key in wanted]
+        return first + [t for t in tickets if t.key not in wanted]
+
     def _prepare(self, tickets: list[SourceTicket]) -> list[tuple[SourceTicket, Planned]]:
         entries = [_Entry(t, t.body, LeftOut()) for t in tickets if t.body is not None]
-        if self.settings.map_references():
+        mapping = self.settings.map_references()
+        problems = [self._take_problem(e) if mapping else None for e in entries]
+        if mapping:
             comments = {
                 id(e): self.references.take_comments(e.ticket.ref.source_id) for e in entries
             }
@@ -140,11 +195,39 @@ class TicketLoader:
                 entry.body = self.mapper.map(
                     entry.body, comments[id(entry)], entry.ticket.ref.describe(), entry.left_out
                 )
-        for entry in entries:
+        for entry, problem in zip(entries, problems, strict=True):
             if entry.ticket.link and entry.ticket.own_external_id:
                 self._keep_source_external_id(entry.body, entry.ticket.own_external_id)
+            if problem is not None:
+                self._link_problem(entry, problem)
+            if entry.ticket.link and entry.body.get("type") == "problem":
+                self.problems.sent(entry.ticket.link, entry.ticket.ref.source_id)
         planned = self.planner.plan_batch([(e.body, e.ticket.ref, e.left_out) for e in entries])
         return [(e.ticket, p) for e, p in zip(entries, planned, strict=True) if p is not None]
+
+    def _take_problem(self, entry: _Entry) -> str | None:
+        """An incident's problem, taken out of its body to be linked to the problem's copy
+        (the mapping knows no copies); None when there is none, or nothing to link by."""
+        problem = self.problems.problem_key(entry.ticket.link, entry.body)
+        if entry.body.get("problem_id") is not None:
+            entry.body = {k: v for k, v in entry.body.items() if k != "problem_id"}
+            if problem is None:  # append-only copies have no link to find the problem's by
+                self.mapper.report.count("problem ticket", LEFT_OUT, entry.ticket.ref.describe())
+        return problem
+
+    def _link_problem(self, entry: _Entry, problem: str) -> None:
+        assert entry.ticket.link is not None
+        closed = entry.body.get("status") == "closed"
+        copy_id = self.problems.resolve(entry.ticket.link, problem, wait=not closed)
+        if copy_id is not None:
+            entry.body["problem_id"] = copy_id
+            self.mapper.report.count("problem ticket", MAPPED)
+        elif closed:  # a closed copy cannot be changed: its link cannot come later
+            what = f"{entry.ticket.ref.describe()}: closed, and its problem is not copied"
+            self.mapper.report.count("problem ticket", LEFT_OUT, what)
+        else:
+            what = "its problem is not copied yet: linked once it is"
+            self.mapper.report.count("problem ticket", WAITING, what)
 
     def _keep_source_external_id(self, body: dict[str, Any], own: str) -> None:
         """The source ticket's own external_id, into the destination's text field for it."""

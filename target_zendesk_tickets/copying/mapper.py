@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.creation import CREATABLE_FIELD_TYPES, StructureCreator
+from target_zendesk_tickets.copying.destination import AGENT_ROLES, Destination, DestinationUser
 from target_zendesk_tickets.copying.mapping_report import (
     CREATED,
     DEFAULTED,
@@ -34,6 +35,7 @@ from target_zendesk_tickets.copying.references import (
     GROUPS,
     OPTION_TYPES,
     ORGANIZATIONS,
+    TICKET_FIELDS,
     TICKET_FORMS,
     Person,
     SourceReferences,
@@ -84,6 +86,16 @@ class MappingRules:
     default_group: str | None = None  # names
     default_brand: str | None = None
     default_ticket_form: str | None = None
+    create_missing: bool = False  # createMissing: structure the destination lacks is made
+    create_agents: bool = False  # createAgents: missing assignees and followers are made
+    #: nameMap: kind -> {source name, case-folded -> destination name}.
+    name_map: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def renamed(self, kind: str, name: str | None) -> str | None:
+        """The destination's name for a source name of ``kind`` (``nameMap``, else itself)."""
+        if not name:
+            return name
+        return self.name_map.get(kind, {}).get(name.casefold(), name)
 
     def default_name(self, kind: str) -> str | None:
         return {
@@ -117,11 +129,15 @@ class TicketMapper:
         destination: Destination,
         rules: MappingRules,
         report: MappingReport,
+        creator: StructureCreator | None = None,
     ) -> None:
+        """``creator`` creates what the destination lacks (``createMissing``,
+        ``createAgents``); without one, what is missing follows ``onUnmapped``."""
         self.source = source
         self.destination = destination
         self.rules = rules
         self.report = report
+        self.creator = creator
         self.tickets = 0  # mapped so far
         self._defaults_checked = False
 
@@ -192,11 +208,19 @@ class TicketMapper:
         if self.rules.unknown_people != CREATE:
             return
         missing = [
-            (person, self._new_person_organization(person, requesters.get(email)))
-            for email, person in people.items()
-            if self.destination.user(email) is None
+            person for person in people.values() if self.destination.user(person.email) is None
         ]
-        self.destination.create_users(missing)
+        if self.rules.create_agents and self.creator is not None:
+            # The source's agents are made agents at once (not end users first).
+            for person in [p for p in missing if p.role in AGENT_ROLES]:
+                self.creator.agent(person)
+            missing = [p for p in missing if p.role not in AGENT_ROLES]
+        self.destination.create_users(
+            [
+                (person, self._new_person_organization(person, requesters.get(person.email or "")))
+                for person in missing
+            ]
+        )
 
     def _new_person_organization(self, person: Person, ticket_org: str | None) -> int | None:
         """A person created keeps their own organization; a requester without one gets the
@@ -239,6 +263,8 @@ class _Ticket:
         self.destination = mapper.destination
         self.rules = mapper.rules
         self.report = mapper.report
+        self.creator = mapper.creator if mapper.rules.create_missing else None
+        self.agent_creator = mapper.creator if mapper.rules.create_agents else None
 
     def _stop(self, kind: str, what: str) -> UnmappableError:
         return UnmappableError(
@@ -323,12 +349,25 @@ class _Ticket:
         person = self.source.people.get(source_id) if isinstance(source_id, int) else None
         agent = self.destination.agent(person.email) if person else None
         who = person.email if person else f"user {source_id}"
+        created = False
+        if agent is None and person is not None and self.agent_creator is not None:
+            agent = self.agent_creator.agent(person)
+            created = agent is not None
         if agent is None or agent.suspended:
             return self._unmapped_agent(kind, f"{who} is not an active agent there", group)
-        if group is not None and not self.destination.is_member(agent.id, group):
+        maker = self.creator or self.agent_creator
+        if (
+            group is not None
+            and not self.destination.is_member(agent.id, group)
+            and not (
+                maker is not None
+                # Assigned there in the source: Zendesk had them in the group, so there too.
+                and maker.group_membership(agent.id, group, who or str(source_id))
+            )
+        ):
             # Zendesk refuses an assignee outside the ticket's group: the group wins.
             return self._unmapped_agent(kind, f"{who} is not in the ticket's group there", group)
-        self.report.count(kind, MAPPED)
+        self.report.count(kind, CREATED if created else MAPPED, who if created else None)
         return agent.id
 
     def _unmapped_agent(self, kind: str, what: str, group: int | None) -> int | None:
@@ -361,10 +400,13 @@ class _Ticket:
         if source_id is None:
             return
         label = KIND_LABELS[kind]
-        name = self.source.name_of(kind, source_id)
+        name = self.rules.renamed(kind, self.source.name_of(kind, source_id))
         mapped = self.destination.named(kind, name)
+        outcome = MAPPED
+        if mapped is None:
+            mapped, outcome = self._create_named(kind, source_id, name), CREATED
         if mapped is not None:
-            self.report.count(label, MAPPED)
+            self.report.count(label, outcome, name if outcome == CREATED else None)
             self.body[name_field] = mapped
             return
         what = f"'{name}' is not in the destination" if name else f"{source_id} is not in the input"
@@ -379,12 +421,46 @@ class _Ticket:
             if name_field in CLEARABLE:
                 self.left_out.fields.add(name_field)
 
+    def _create_named(self, kind: str, source_id: Any, name: str | None) -> int | None:
+        """A group or ticket form the destination lacks, created (``createMissing``)."""
+        if self.creator is None or not name:
+            return None
+        if kind == GROUPS:
+            return self.creator.group(source_id, name)
+        if kind == TICKET_FORMS:
+            form = self.source.record(TICKET_FORMS, source_id) or {}
+            fields = [
+                field_id
+                for field_id in (
+                    self._form_field(source_field)
+                    for source_field in form.get("ticket_field_ids") or []
+                )
+                if field_id is not None
+            ]
+            return self.creator.ticket_form(source_id, name, fields)
+        return None  # brands are not created: a brand needs its own subdomain
+
+    def _form_field(self, source_field_id: Any) -> int | None:
+        """The destination's id of a field of a source form (created if it is custom)."""
+        record = self.source.record(TICKET_FIELDS, source_field_id)
+        if record is None or self.creator is None:
+            return None
+        title = self.rules.renamed(TICKET_FIELDS, str(record.get("title") or "")) or ""
+        found = self.destination.field_record(title, str(record.get("type")))
+        if found is None and record.get("type") in CREATABLE_FIELD_TYPES:
+            found = self.creator.ticket_field({**record, "title": title})
+        return int(found["id"]) if found is not None else None
+
     def organization(self) -> int | None:
         source_id = self.body.pop("organization_id", None)
         if source_id is None:
             return None
-        name = self.source.name_of(ORGANIZATIONS, source_id)
+        name = self.rules.renamed(ORGANIZATIONS, self.source.name_of(ORGANIZATIONS, source_id))
         mapped = self.destination.organization(name)
+        if mapped is None and self.creator is not None:
+            mapped = self.creator.organization(source_id, name)
+            if mapped is not None:
+                self.report.count("organization", CREATED, name)
         if mapped is None:
             what = (
                 f"'{name}' is not in the destination"
@@ -401,6 +477,16 @@ class _Ticket:
         if organization is None:
             return
         organizations = getattr(requester, "organization_ids", None)
+        if (
+            self.creator is not None
+            and isinstance(requester, DestinationUser)
+            and organization not in requester.organization_ids
+            and self.creator.organization_membership(
+                requester.id, organization, requester.email or str(requester.id)
+            )
+        ):
+            requester.organization_ids.add(organization)  # a member now, as in the source
+            organizations = requester.organization_ids
         if requester is None or (organizations is not None and organization not in organizations):
             # Zendesk only takes an organization the requester belongs to.
             self.report.count("organization", LEFT_OUT, f"not the requester's, {self.who}")
@@ -411,48 +497,62 @@ class _Ticket:
 
     def custom_fields(self) -> None:
         values = self.body.pop("custom_fields", None) or []
-        mapped = []
-        for entry in values:
-            if not isinstance(entry, Mapping):
-                continue
-            source_field = self.source.fields.get(entry.get("id"))  # type: ignore[arg-type]
-            empty = entry.get("value") in (None, "", [])
-            if source_field is not None and source_field.type in ID_VALUED_TYPES:
-                if not empty:  # its values are ids of the source account
-                    self.report.count("custom field", LEFT_OUT, f"'{source_field.title}' (lookup)")
-                continue
-            field = (
-                self.destination.field(source_field.title, source_field.type)
-                if source_field
-                else None
-            )
-            if source_field is None or field is None:
-                if empty:
-                    continue
-                what = (
-                    f"'{source_field.title}' ({source_field.type}) is not in the destination"
-                    if source_field
-                    else f"field {entry.get('id')} is not in the input"
-                )
-                if self.rules.on_unmapped == STOP:
-                    raise self._stop("custom field", what)
-                self.report.count("custom field", LEFT_OUT, what)
-                if source_field is not None:  # a field of another type there: not its value
-                    self.left_out.custom_fields.update(
-                        self.destination.fields_titled(source_field.title)
-                    )
-                continue
-            if empty:
-                mapped.append({"id": field.id, "value": None})  # empty in the source too
-                continue
-            value = self._field_value(source_field, field, entry["value"])
-            if value is not None:
-                self.report.count("custom field", MAPPED)
-                mapped.append({"id": field.id, "value": value})
-            else:  # none of its options is there
-                self.left_out.custom_fields.add(field.id)
+        mapped = [m for m in map(self._custom_field, values) if m is not None]
         if mapped:
             self.body["custom_fields"] = mapped
+
+    def _custom_field(self, entry: Any) -> dict[str, Any] | None:
+        """One custom field value, mapped (None: left out, counted)."""
+        if not isinstance(entry, Mapping):
+            return None
+        source_field = self.source.fields.get(entry.get("id"))  # type: ignore[arg-type]
+        empty = entry.get("value") in (None, "", [])
+        if source_field is not None and source_field.type in ID_VALUED_TYPES:
+            if not empty:  # its values are ids of the source account
+                self.report.count("custom field", LEFT_OUT, f"'{source_field.title}' (lookup)")
+            return None
+        title = (
+            self.rules.renamed(TICKET_FIELDS, source_field.title) or source_field.title
+            if source_field
+            else ""
+        )
+        field = self.destination.field(title, source_field.type) if source_field else None
+        if field is None and source_field is not None and not empty:
+            field = self._create_field(source_field, title)
+        if source_field is None or field is None:
+            if not empty:
+                self._field_left_out(entry, source_field, title)
+            return None
+        if empty:
+            return {"id": field.id, "value": None}  # empty in the source too
+        value = self._field_value(source_field, field, entry["value"])
+        if value is None:  # none of its options is there
+            self.left_out.custom_fields.add(field.id)
+            return None
+        self.report.count("custom field", MAPPED)
+        return {"id": field.id, "value": value}
+
+    def _field_left_out(self, entry: Mapping[str, Any], source_field: Any, title: str) -> None:
+        what = (
+            f"'{source_field.title}' ({source_field.type}) is not in the destination"
+            if source_field
+            else f"field {entry.get('id')} is not in the input"
+        )
+        if self.rules.on_unmapped == STOP:
+            raise self._stop("custom field", what)
+        self.report.count("custom field", LEFT_OUT, what)
+        if source_field is not None:  # a field of another type there: not its value
+            self.left_out.custom_fields.update(self.destination.fields_titled(title))
+
+    def _create_field(self, source_field: Any, title: str) -> Any:
+        """A custom field the destination lacks, created (``createMissing``), as a Field."""
+        record = self.source.record(TICKET_FIELDS, source_field.id)
+        if self.creator is None or record is None:
+            return None
+        if self.creator.ticket_field({**record, "title": title}) is None:
+            return None
+        self.report.count("custom field", CREATED, f"'{title}' ({source_field.type})")
+        return self.destination.field(title, source_field.type)
 
     def _field_value(self, source_field: Any, field: Any, value: Any) -> Any:
         if source_field.type not in OPTION_TYPES:
@@ -464,6 +564,8 @@ class _Ticket:
             if tag not in field.options:  # the same option under another tag?
                 name = source_field.options.get(tag)
                 tag = by_name.get(name.casefold(), "") if name else ""
+                if not tag and name and self._create_option(field, name, str(option)):
+                    tag = str(option)
             if tag:
                 kept.append(tag)
                 continue
@@ -474,6 +576,17 @@ class _Ticket:
         if not kept:
             return None
         return kept if isinstance(value, list) else kept[0]
+
+    def _create_option(self, field: Any, name: str, value: str) -> bool:
+        """An option the destination's field lacks, added to it (``createMissing``)."""
+        if self.creator is None:
+            return False
+        record = self.destination.field_record(field.title, field.type)
+        if record is None or self.creator.field_option(record, name, value) is None:
+            return False
+        field.options[value] = name  # this ticket's mapping sees it at once
+        self.report.count("custom field option", CREATED, f"'{name}' of '{field.title}'")
+        return True
 
     # Comments -------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 MAPPED, CREATED, DEFAULTED, LEFT_OUT = "mapped", "created", "defaulted", "left out"
-OUTCOMES = (MAPPED, CREATED, DEFAULTED, LEFT_OUT)
+#: Not yet mapped, and mapped later in the run once what it refers to is copied.
+WAITING = "waiting"
+OUTCOMES = (MAPPED, CREATED, DEFAULTED, WAITING, LEFT_OUT)
 EXAMPLES = 3
 
 

@@ -12,6 +12,15 @@ from singer_sdk import typing as th
 from target_zendesk_tickets.copying.mapper import CREATE, DEFAULT, OMIT, STOP, MappingRules
 
 AUTO, ON, OFF = "auto", "on", "off"
+#: The kinds of structure ``nameMap`` renames.
+NAME_MAP_KINDS = (
+    "groups",
+    "organizations",
+    "brands",
+    "ticket_forms",
+    "ticket_fields",
+    "custom_statuses",
+)
 
 COPY_PROPERTIES = (
     th.Property(
@@ -75,6 +84,43 @@ COPY_PROPERTIES = (
         th.StringType,
         title="Default ticket form",
         description=("Name of a ticket form of the destination, for `onUnmapped: default`."),
+    ),
+    th.Property(
+        "createMissing",
+        th.BooleanType,
+        default=False,
+        title="Create what the destination lacks",
+        description=(
+            "Create in the destination the groups (with their agents' memberships), "
+            "organizations (with their details and members), ticket fields and their "
+            "options, ticket forms and custom statuses a ticket refers to and the "
+            "destination lacks, before the ticket goes in; each keeps a link to its source, "
+            "so no run creates one twice. Brands are not created (a brand needs its own "
+            "subdomain). Off: what is missing is left out and counted (`onUnmapped`)."
+        ),
+    ),
+    th.Property(
+        "createAgents",
+        th.BooleanType,
+        default=False,
+        title="Create missing agents",
+        description=(
+            "Create assignees and followers the destination lacks as agents (each takes a "
+            "seat; when Zendesk refuses for lack of seats, `onUnmapped` applies and the "
+            "summary counts it), in the ticket's group; custom roles by name, else the "
+            "default agent role."
+        ),
+    ),
+    th.Property(
+        "nameMap",
+        th.ObjectType(additional_properties=th.ObjectType(additional_properties=th.StringType)),
+        title="Name map",
+        description=(
+            "Your own table for names that differ between the accounts, per kind "
+            f"({', '.join(f'`{kind}`' for kind in NAME_MAP_KINDS)}): source name -> "
+            "destination name, applied before matching or creating. Example: "
+            '`{"groups": {"Billing": "Finance"}}`.'
+        ),
     ),
     th.Property(
         "load_method",
@@ -177,6 +223,9 @@ def read_copy_settings(config: Mapping[str, Any], export_lag: float = 61.0) -> C
             default_group=text("defaultGroup"),
             default_brand=text("defaultBrand"),
             default_ticket_form=text("defaultTicketForm"),
+            create_missing=bool(config.get("createMissing", False)),
+            create_agents=bool(config.get("createAgents", False)),
+            name_map=_name_map(config.get("nameMap")),
         ),
         dry_run=bool(config.get("dryRun", False)),
         load_method=text("load_method") or "upsert",
@@ -189,3 +238,28 @@ def read_copy_settings(config: Mapping[str, Any], export_lag: float = 61.0) -> C
         ),
         export_lag=export_lag,
     )
+
+
+class NameMapError(ValueError):
+    """A ``nameMap`` kind the target does not know."""
+
+
+def _name_map(value: Any) -> dict[str, dict[str, str]]:
+    """``nameMap`` as kind -> {source name (case-folded) -> destination name}."""
+    if not isinstance(value, Mapping):
+        return {}
+    unknown = sorted(set(value) - set(NAME_MAP_KINDS))
+    if unknown:
+        raise NameMapError(
+            f"nameMap has {', '.join(map(repr, unknown))}, which the target does not know: "
+            f"its kinds are {', '.join(NAME_MAP_KINDS)}"
+        )
+    return {
+        kind: {
+            str(source).casefold(): str(destination)
+            for source, destination in names.items()
+            if isinstance(destination, str) and destination.strip()
+        }
+        for kind, names in value.items()
+        if kind in NAME_MAP_KINDS and isinstance(names, Mapping)
+    }

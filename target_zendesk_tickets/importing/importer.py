@@ -5,7 +5,9 @@ of any kind for every call (the seed shared one counter across batches, so a bat
 a rate-limited one got none):
 
 * 429 (including ``TooManyJobs``) and 503 with ``Retry-After``: Zendesk did not take the
-  batch; it is sent again after the wait Zendesk asked for.
+  batch; it is sent again after the wait Zendesk asked for. A ``TooManyJobs`` without
+  ``Retry-After`` is sent again as soon as a job slot is likely free (``slot_wait``), at
+  the latest after ``defaultRetryAfter``.
 * A refused connection: the request never left; sent again after a backoff.
 * A timeout, a 5xx (a 503 without ``Retry-After`` may come from a proxy after the request
   went through), a broken connection, or a 2xx answer that cannot be read: the batch may
@@ -18,6 +20,7 @@ a rate-limited one got none):
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.importing.batches import UPDATE, Batch
@@ -44,9 +47,13 @@ class Importer:
         *,
         max_retries: int,
         archive_immediately: bool,
+        slot_wait: Callable[[ZendeskError, float], float] | None = None,
     ) -> None:
+        """``slot_wait(error, longest)`` waits after a 429 without ``Retry-After``, at most
+        ``longest``, and may end early when a job slot is likely free."""
         self.client = client
         self.recovery = recovery
+        self.slot_wait = slot_wait
         self.budget = RetryBudget(retries=max_retries)
         self.params = {"archive_immediately": "true"} if archive_immediately else None
 
@@ -59,6 +66,7 @@ class Importer:
                 budget=self.budget,
                 idempotent=False,
                 look_before_resending=lambda error: self._look(batch, error),
+                wait_untold=self.slot_wait,
             )
         except RetriesExhaustedError as exc:  # the import call's own retries
             raise ImportFailedError(_gave_up(batch, exc.error, exc.retries)) from None

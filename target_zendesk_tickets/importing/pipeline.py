@@ -19,7 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from target_zendesk_tickets.errors import ImportFailedError, StoppedByFailure, TargetError
 from target_zendesk_tickets.importing.batches import UPDATE, Batch
@@ -32,17 +32,18 @@ from target_zendesk_tickets.importing.jobs import (
     update_outcome,
 )
 from target_zendesk_tickets.importing.report import Progress, final_message, job_failure_message
-from target_zendesk_tickets.importing.schedule import MAX_JOBS, JobSlots, PollSchedule
+from target_zendesk_tickets.importing.schedule import MAX_JOBS, MIN_GAP, JobSlots, PollSchedule
 from target_zendesk_tickets.importing.state_gate import StateGate
 from zendesk_api.durations import format_duration
-from zendesk_api.errors import Recovery, ZendeskError, ZendeskNotFoundError, ZendeskSetupError
-from zendesk_api.retry import SETUP_TRIES, RetryPolicy, describe_wait
+from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskNotFoundError
+from zendesk_api.retry import RetriesExhaustedError, RetryBudget, RetryPolicy
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 Poll = Callable[[list[str]], dict[str, JobStatus]]
-#: The longest wait before asking about the jobs again after a failed poll.
-POLL_ERROR_WAIT = 30.0
+#: Job polls are GETs: asked again through any trouble, each job until its jobTimeout.
+POLL_BUDGET = RetryBudget(advice="check https://status.zendesk.com, then run again")
 
 
 class Submitter(Protocol):
@@ -71,12 +72,15 @@ class ImportPipeline:
         job_timeout: float,
         on_done: Callable[[Batch, JobOutcome], None] | None = None,
         closed_is_failure: bool = False,
+        busy_jobs: Callable[[], list[str]] | None = None,
     ) -> None:
         """``on_done`` is told of each batch that completed and what its job did (the copy
         engine keeps its copies); ``closed_is_failure`` (closedCopies: fail) makes an update
-        refused because its copy is closed a failure."""
+        refused because its copy is closed a failure. ``busy_jobs`` lists the account's
+        jobs in flight (the job list), for a ``TooManyJobs`` that names none."""
         self.importer = importer
         self._poll = poll
+        self._busy_jobs = busy_jobs
         self.slots = slots
         self.schedule = schedule
         self._policy = policy  # its clock and sleep, and its waits after a failed poll
@@ -89,8 +93,10 @@ class ImportPipeline:
         # and the last few finished (bounded, so memory does not grow with the input).
         self._recent_jobs: deque[str] = deque(maxlen=4 * MAX_JOBS)
         self._submitted = 0
-        self._failed_polls = 0
-        self._setup_failures = 0  # polls in a row that failed on TLS or a proxy
+        # The shared policy decides about failed polls; the pipeline waits between lines.
+        self._poll_retries = policy.retrying(
+            what="GET the import jobs' statuses", budget=POLL_BUDGET
+        )
         self._last_poll_error: ZendeskError | None = None
         self.on_close: list[Callable[[], None]] = []
         self.on_done = on_done or _nothing_to_do
@@ -124,6 +130,7 @@ class ImportPipeline:
             self.gate.release()
             return
         self._recent_jobs.append(job_id)
+        self.slots.job_started()
         self._open[job_id] = OpenJob(batch, self._policy.clock() + self.job_timeout)
         self.schedule.queued(job_id)
         logger.info("Submitted %s: Zendesk job %s", batch.describe(), job_id)
@@ -164,6 +171,64 @@ class ImportPipeline:
                 if exc is self.failure:
                     raise StoppedByFailure(exc) from None
                 raise
+
+    def wait_for_slot(self, error: ZendeskError, longest: float) -> float:
+        """After a 429 without ``Retry-After`` (the retry policy's ``wait_untold``): wait
+        at most ``longest`` (defaultRetryAfter), but for ``TooManyJobs`` only until a job
+        slot is likely free: one of this run's jobs finished (the polls go on), or one of
+        the jobs holding the account's slots did (asked about at growing intervals). The
+        seconds waited.
+        """
+        clock = self._policy.clock
+        started = clock()
+        if not (isinstance(error, ZendeskHTTPError) and error.code == "TooManyJobs"):
+            self.wait(longest)
+            return clock() - started
+        holders = list(error.current_job_ids)
+        self.slots.account_full(len(holders))
+        if not holders and self._busy_jobs is not None:
+            holders = self._ask(self._busy_jobs, [])  # no list in the answer: the job list
+        others = [job_id for job_id in holders if job_id not in self._open]
+        own = len(self._open)
+        gap = min(self.schedule.interval, max(MIN_GAP, 0.5 * self.schedule.typical()))
+        next_look = started + gap
+        end = started + longest
+        while (now := clock()) < end:
+            if len(self._open) < own:
+                logger.info("One of this run's jobs finished: a job slot is free, asking again")
+                return clock() - started
+            if others and now >= next_look:
+                finished = self._finished_among(others)
+                if finished:
+                    self.slots.job_finished()
+                    logger.info(
+                        "Job %s of another client finished: a job slot is likely free, "
+                        "asking again",
+                        finished[0],
+                    )
+                    return clock() - started
+                gap = min(2 * gap, self.schedule.interval)
+                next_look = clock() + gap
+            due = self.schedule.due_at(urgent=True)
+            wake = min(end, next_look if others else end, due if due is not None else end)
+            self.wait(max(MIN_GAP, wake - clock()))  # polls this run's jobs when due
+        return clock() - started
+
+    def _finished_among(self, job_ids: list[str]) -> list[str]:
+        """Which of the jobs that held the account's slots finished (or are gone)."""
+        statuses = self._ask(lambda: self._poll(job_ids), None)
+        if statuses is None:
+            return []
+        return [job_id for job_id in job_ids if job_id not in statuses or statuses[job_id].finished]
+
+    def _ask(self, question: Callable[[], T], failed: T) -> T:
+        """One question about other clients' jobs; when it fails, ``failed`` (the wait goes
+        on, and ends at defaultRetryAfter at the latest)."""
+        try:
+            return question()
+        except ZendeskError as exc:
+            logger.info("Could not ask about the jobs holding the job slots: %s", exc)
+            return failed
 
     def finish(self) -> None:
         """Wait until every job has finished; raise the failure if there was one."""
@@ -228,7 +293,7 @@ class ImportPipeline:
         except ZendeskError as exc:
             self._poll_failed(exc, ids)
             return
-        self._failed_polls = self._setup_failures = 0
+        self._poll_retries.succeeded()
         self._last_poll_error = None
         first_failure = self.failure is None
         failures: list[tuple[BaseException, Batch]] = []
@@ -299,34 +364,23 @@ class ImportPipeline:
             )
 
     def _poll_failed(self, exc: ZendeskError, ids: list[str]) -> None:
-        self._failed_polls += 1
-        # TLS and proxy failures rarely pass by themselves: a few in a row end the run.
-        self._setup_failures = self._setup_failures + 1 if isinstance(exc, ZendeskSetupError) else 0
-        if exc.recovery is Recovery.FATAL or self._setup_failures >= SETUP_TRIES:
-            if isinstance(exc, ZendeskNotFoundError):
-                self._raise_first([self._jobs_unknown(ids, str(exc))])
+        try:
+            wait = self._poll_retries.next_wait(exc)  # the shared policy decides
+        except ZendeskError as final:
+            # Fatal, or TLS and proxy failures a few times in a row: asking again would
+            # fail the same way.
+            error = final.error if isinstance(final, RetriesExhaustedError) else final
+            if isinstance(error, ZendeskNotFoundError):
+                self._raise_first([self._jobs_unknown(ids, str(error))])
                 return
             first = min((self._open[job_id].batch for job_id in ids), key=lambda b: b.number)
-            for job_id in ids:  # asking again would fail the same way
+            for job_id in ids:
                 self.progress.abandoned.append(self._open.pop(job_id).batch.describe())
                 self.schedule.forget(job_id)
-            self._raise_first([(exc, first)])
+            self._raise_first([(error, first)])
             return
-        if exc.recovery is Recovery.WAIT:
-            wait = self._policy.told_wait(exc)
-            logger.info(
-                "%s on the import jobs' statuses: asking again in %s",
-                describe_wait(exc),
-                format_duration(wait),
-            )
-        else:
-            backoff = self._policy.backoff_wait(self._failed_polls)
-            wait = max(self.schedule.interval, min(backoff, POLL_ERROR_WAIT))
-            logger.warning(
-                "%s; asking about the import jobs again in %s", exc, format_duration(wait)
-            )
         self._last_poll_error = exc
-        self.schedule.poll_failed(wait)
+        self.schedule.poll_failed(max(wait, self.schedule.interval))
         self._raise_first(self._past_deadline())
 
     def _jobs_unknown(self, job_ids: list[str], reason: str) -> tuple[BaseException, Batch]:

@@ -36,19 +36,18 @@ from target_zendesk_tickets.errors import ImportFailedError
 from target_zendesk_tickets.importing.batches import Batch
 from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.convert import external_id_text
+from target_zendesk_tickets.importing.job_list import MAX_JOB_PAGES, ListedJobs, read_job_list
 from target_zendesk_tickets.importing.jobs import (
     LIST_PATH,
     SHOW_MANY_PATH,
     JobStatus,
     is_finished,
     parse_job_list,
-    parse_job_status,
 )
 from zendesk_api.advice import read_advice
 from zendesk_api.durations import format_duration
 from zendesk_api.errors import ZendeskError, ZendeskHTTPError, ZendeskTransportError
 from zendesk_api.http import ZendeskClient
-from zendesk_api.pages import Pages
 from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import ZendeskConnection
 
@@ -56,9 +55,6 @@ logger = logging.getLogger(__name__)
 
 TICKETS_PATH = "/api/v2/tickets.json"
 _LISTED = 10  # external_ids named per list in a message
-#: Pages of the job list read at most: 5,000 jobs, far more than the 30 an account may
-#: have queued or running, and a day of jobs for all but the busiest accounts.
-MAX_JOB_PAGES = 50
 #: The shortest settle period: a short requestTimeout is the client's impatience, and says
 #: nothing about how long Zendesk may still work on a request it has received.
 MIN_SETTLE = 10.0
@@ -221,34 +217,33 @@ class LostAnswerCheck:
         """The account's recent ticket jobs (every client's, this run's too), every page.
 
         Jobs of other kinds (users, organizations...) cannot create or change tickets.
-        Zendesk sorts the list by completion date, then creation date, descending, and does
-        not say where jobs without a completion date (queued, working) go; they may come
-        after a whole day of finished ones. So every page is read (cursor pagination),
-        up to :data:`MAX_JOB_PAGES`.
+        The list is read to its end (:mod:`job_list`), up to :data:`MAX_JOB_PAGES`.
         """
-        pages = Pages(
-            self.client,
-            LIST_PATH,
-            "job_statuses",
-            budget=budget,
-            max_pages=MAX_JOB_PAGES,
-            deadline=deadline,
-            what="the list of recent jobs",
-        )
-        try:
-            jobs = [
-                job for items in pages for job in map(parse_job_status, items) if job.about_tickets
-            ]
-        except ZendeskHTTPError as exc:  # not to be retried: say what to check
-            raise read_advice(exc, self.client.connection, operation="read job statuses") from None
-        if pages.truncated:
+        listed = self._job_list(deadline, budget)
+        jobs = [job for job in listed.jobs if job.about_tickets]
+        if not listed.complete:
             logger.warning(
                 "The list of recent jobs goes on past %d pages (%d jobs); the rest was not "
                 "read, so a job further down is neither waited for nor looked at",
                 MAX_JOB_PAGES,
-                len(jobs),
+                len(listed.jobs),
             )
-        return JobList(jobs, complete=not pages.truncated, known=self._known_jobs())
+        return JobList(jobs, complete=listed.complete, known=self._known_jobs())
+
+    def _job_list(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> ListedJobs:
+        page = iter(range(1, MAX_JOB_PAGES + 1))
+        try:
+            return read_job_list(
+                lambda query: self.client.get_json(
+                    LIST_PATH,
+                    query,
+                    budget=budget,
+                    what=f"page {next(page)} of the list of recent jobs",
+                    deadline=deadline,
+                )
+            )
+        except ZendeskHTTPError as exc:  # not to be retried: say what to check
+            raise read_advice(exc, self.client.connection, operation="read job statuses") from None
 
     def unknown_jobs(self, deadline: float, budget: RetryBudget = READ_BUDGET) -> dict[str, str]:
         """The recent ticket jobs this run did not start: id -> status."""
@@ -276,16 +271,25 @@ class LostAnswerCheck:
                 ", ".join(busy[:_LISTED]),
             )
             self._pause(self.poll_interval)
-            document = self._get(
-                SHOW_MANY_PATH,
-                {"ids": ",".join(busy)},
-                deadline=deadline,
-                what="the jobs this run did not start",
-                operation="read job statuses",
-            )
-            # A job missing from the answer has expired: it is not running any more.
-            busy = sorted(job.id for job in parse_job_list(document) if not job.finished)
+            busy = self._still_busy(busy, deadline, budget)
         return set(listed)
+
+    def _still_busy(self, ids: list[str], deadline: float, budget: RetryBudget) -> list[str]:
+        """Which of ``ids`` are still queued or working: show_many, then the job list for
+        those it does not find (single look-ups may stop finding jobs the list shows)."""
+        document = self._get(
+            SHOW_MANY_PATH,
+            {"ids": ",".join(ids)},
+            deadline=deadline,
+            what="the jobs this run did not start",
+            operation="read job statuses",
+        )
+        found = {job.id: job for job in parse_job_list(document)}
+        if any(job_id not in found for job_id in ids):
+            listed = self._job_list(deadline, budget).jobs
+            found.update({job.id: job for job in listed if job.id in ids})
+        # A job in neither has expired: it is not running any more.
+        return sorted(job_id for job_id, job in found.items() if not job.finished)
 
     def look_up(self, batch: Batch, deadline: float) -> Presence:
         presence = Presence()

@@ -8,11 +8,14 @@ confirmed together. Only when the target waits for a free slot or for the end do
 next poll come as soon as a job is due; otherwise polls are at least half a
 ``jobPollInterval`` apart, so a steady import asks about jobs about once a second.
 
-Slots: at most ``maxJobsInFlight`` of this run's jobs are queued or running, and never
-more than the account has free. Zendesk allows 30 per account, shared with every other
-client, and reports what is left in ``zendesk-ratelimit-inflight-jobs`` on import answers;
-when that says none is left, the target starts no new job until one of its own finished
-(a ``TooManyJobs`` answer is waited out by the retry policy).
+Slots: at most ``maxJobsInFlight`` of this run's jobs are queued or running (a share of
+Zendesk's 30: an account found to have fewer slots gets the same share of its own, so the
+default 10 of 30 is 1 of 4), and never more than the account has free. Zendesk allows 30
+per account, shared with every other client, and reports what is left in
+``zendesk-ratelimit-inflight-jobs`` on import answers, when it does; otherwise
+:class:`JobSlots` learns it from ``TooManyJobs`` answers and finished jobs. When none is
+left, the target starts no new job until one finished (a ``TooManyJobs`` answer is waited
+out: see ``ImportPipeline.wait_for_slot``).
 """
 
 from __future__ import annotations
@@ -101,23 +104,56 @@ class PollSchedule:
 
 
 class JobSlots:
-    """How many more import jobs may start: this run's share, and what the account has free."""
+    """How many more import jobs may start: this run's share, and what the account has free.
+
+    What the account has free is read from ``zendesk-ratelimit-inflight-jobs`` on import
+    answers. Recorded answers often lack that header; then it is learned: a ``TooManyJobs``
+    answer says the account is full (and, by its ``current_job_ids``, how many slots it
+    has), each job this run starts takes one, and each job that finishes (this run's, or
+    one of the jobs that held the slots) gives one back.
+    """
 
     def __init__(self, limit: int) -> None:
-        self.limit = limit  # maxJobsInFlight
-        #: Free job slots of the account, from the last import answer's header (None:
-        #: no header seen), counted up as this run's jobs finish.
+        #: maxJobsInFlight: this run's share of Zendesk's 30 slots.
+        self._configured = limit
+        #: Free job slots of the account (None: not known yet).
         self.account_free: int | None = None
         self._account_total: int | None = None
+        self._header_seen = False  # on the last import answer
+
+    @property
+    def limit(self) -> int:
+        """This run's jobs in flight at most: maxJobsInFlight counts against Zendesk's 30
+        slots, so an account found to have fewer gets the same share of its own (the
+        default 10 of 30 is 1 of 4), at least one."""
+        total = self._account_total
+        if total is None or total >= MAX_JOBS:
+            return self._configured
+        return max(1, self._configured * total // MAX_JOBS)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Read ``zendesk-ratelimit-inflight-jobs: total=30; remaining=29; resets=60``."""
+        self._header_seen = False
         for bucket in parse_rate_limit_headers(headers):
             if bucket.name == INFLIGHT_BUCKET and bucket.remaining is not None:
                 self.account_free = bucket.remaining
-                self._account_total = bucket.total
+                self._account_total = bucket.total or self._account_total
+                self._header_seen = True
+
+    def job_started(self) -> None:
+        """A job of this run was queued: without a header, it took one of the free slots."""
+        if not self._header_seen and self.account_free is not None:
+            self.account_free = max(0, self.account_free - 1)
+        self._header_seen = False
+
+    def account_full(self, jobs_in_flight: int) -> None:
+        """``TooManyJobs``: no slot is free; the jobs it lists hold them all."""
+        self.account_free = 0
+        if jobs_in_flight > 0 and self._account_total is None:
+            self._account_total = jobs_in_flight
 
     def job_finished(self) -> None:
+        """A job that held a slot finished (this run's, or one that filled the account)."""
         if self.account_free is not None:
             total = self._account_total
             self.account_free = min(self.account_free + 1, total or self.account_free + 1)

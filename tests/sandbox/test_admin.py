@@ -120,6 +120,16 @@ def test_config_can_be_read_and_changed(api: Api, sandbox: Sandbox) -> None:
         "state_dir": None,
         "access_token_lifetime": 1800.0,
         "refresh_token_lifetime": 2_592_000.0,
+        # Added by issue 23: the token bounds and the switches, at their defaults.
+        "access_token_lifetime_range": [300.0, 172_800.0],
+        "refresh_token_lifetime_range": [604_800.0, 7_776_000.0],
+        "rate_limit_headers": True,
+        "too_many_jobs_retry_after": True,
+        "job_types": True,
+        "job_queue_time": 0.0,
+        "failing_job_lookups": False,
+        "foreign_jobs": 0,
+        "foreign_job_time": 3.0,
     }
     changed = admin(
         sandbox,

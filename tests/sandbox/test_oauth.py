@@ -48,7 +48,7 @@ def client_credentials(sandbox: Sandbox, scope: str = "read write") -> dict:
     response = token_request(
         sandbox, {"grant_type": "client_credentials", **CLIENT, "scope": scope}
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text  # Created, as Zendesk documents
     return response.json()
 
 
@@ -76,7 +76,11 @@ def test_client_credentials_grant_answers_a_bearer_token_with_its_lifetime(small
             INVALID_CLIENT,
         ),
         ({"grant_type": "client_credentials", "scope": "read"}, 401, INVALID_CLIENT),
-        ({"grant_type": "client_credentials", **CLIENT, "scope": "read admin"}, 400, INVALID_SCOPE),
+        (
+            {"grant_type": "client_credentials", **CLIENT, "scope": "read impersonate"},
+            400,
+            INVALID_SCOPE,
+        ),
         ({"grant_type": "client_credentials", **CLIENT}, 400, INVALID_SCOPE),
         ({"grant_type": "password", **CLIENT, "scope": "read"}, 400, UNSUPPORTED_GRANT_TYPE),
         ({**CLIENT, "scope": "read"}, 400, INVALID_REQUEST),
@@ -106,7 +110,7 @@ def test_scopes_beyond_the_clients_allowed_ones_are_refused(small):
         "client_secret": "reader-secret-1",
     }
     assert token_request(small, {**body, "scope": "read write"}).json() == INVALID_SCOPE
-    assert token_request(small, {**body, "scope": "read"}).status_code == 200
+    assert token_request(small, {**body, "scope": "read"}).status_code == 201
 
 
 def test_a_token_without_a_scope_gets_zendesks_missing_scope_403(small):
@@ -156,7 +160,7 @@ def test_a_refresh_rotates_the_pair_and_invalidates_the_old_one(small):
     assert first["refresh_token_expires_in"] == 2_592_000
     body = {"grant_type": "refresh_token", **CLIENT, "refresh_token": first["refresh_token"]}
     response = token_request(small, body)
-    assert response.status_code == 200
+    assert response.status_code == 201
     second = response.json()
     assert second["refresh_token"] != first["refresh_token"]
     assert second["scope"] == "read write"  # omitted scope: the same as before
@@ -253,7 +257,7 @@ def test_token_requests_take_faults_and_stay_out_of_the_request_logs_secrets(sma
     entries = small.request_log()
     assert [(e["path"], e["route"], e["status"], e["auth"]) for e in entries[:2]] == [
         ("/oauth/tokens", "oauth", 503, "none"),
-        ("/oauth/tokens", "oauth", 200, "none"),
+        ("/oauth/tokens", "oauth", 201, "none"),
     ]
     text = repr(entries)
     for secret in (Credentials.oauth_client_secret, answer["access_token"]):
@@ -273,7 +277,7 @@ def test_the_cli_takes_oauth_clients_and_lifetimes():
             response = requests.post(
                 f"{url}/oauth/tokens", json={**body, "client_secret": "etl-secret-12"}, timeout=5
             )
-            assert response.status_code == 200
+            assert response.status_code == 201
             assert response.json()["expires_in"] == 2.5
             wider = requests.post(
                 f"{url}/oauth/tokens",
@@ -284,3 +288,34 @@ def test_the_cli_takes_oauth_clients_and_lifetimes():
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_an_unknown_scope_gets_a_token_that_the_api_refuses_with_403(small):
+    answer = client_credentials(small, "tickets:everything")
+    assert answer["scope"] == "tickets:everything"
+    refused = export(small, answer["access_token"])
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "Forbidden",
+        "description": "You are missing the following required scopes: read",
+    }
+
+
+def test_a_refresh_honours_the_lifetimes_asked_for(small):
+    small.configure(access_token_lifetime_range=[1, 172_800], refresh_token_lifetime_range=[2, 9])
+    first = small.issue_oauth_tokens(scopes="read")
+    body = {
+        "grant_type": "refresh_token",
+        **CLIENT,
+        "refresh_token": first["refresh_token"],
+        "expires_in": 1,
+        "refresh_token_expires_in": 3,
+    }
+    response = token_request(small, body)
+    assert response.status_code == 201
+    assert (response.json()["expires_in"], response.json()["refresh_token_expires_in"]) == (1, 3)
+    small.advance_clock(1.5)
+    assert export(small, response.json()["access_token"]).status_code == 401
+    too_long = {**body, "refresh_token": response.json()["refresh_token"]}
+    too_long["refresh_token_expires_in"] = 10
+    assert token_request(small, too_long).status_code == 400

@@ -22,6 +22,14 @@ LISTS = {
     "ticket_forms": "/api/v2/ticket_forms.json",
     "ticket_fields": "/api/v2/ticket_fields.json",
 }
+#: What creating the source's structure needs too (createMissing, createAgents).
+STRUCTURE_LISTS = {
+    "group_memberships": "/api/v2/group_memberships.json",
+    "organization_memberships": "/api/v2/organization_memberships.json",
+    "user_fields": "/api/v2/user_fields.json",
+    "organization_fields": "/api/v2/organization_fields.json",
+    "custom_roles": "/api/v2/custom_roles.json",
+}
 OPEN_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"id": {"type": "integer"}},
@@ -48,6 +56,7 @@ def copy_input(
     comments: bool = True,
     state_every: int | None = None,
     first_position: int = 0,
+    structure: bool = False,
 ) -> list[str]:
     """SCHEMA and RECORD lines for the references and tickets of ``source``, then a STATE.
 
@@ -73,7 +82,8 @@ def copy_input(
     def record(stream: str, value: dict) -> None:
         lines.append(json.dumps({"type": "RECORD", "stream": stream, "record": value}))
 
-    for stream, path in LISTS.items():
+    lists = {**LISTS, **(STRUCTURE_LISTS if structure else {})}
+    for stream, path in lists.items():
         schema(stream)
         for item in read_all(session, source.base_url + path, stream):
             record(stream, item)

@@ -5,7 +5,9 @@ It owns the lock, the clock and the parts, each given what it needs when it is m
 - ``tickets`` (tickets.py): every ticket, generated or stored, in export order, with its
   conversation; the admin API's ticket changes;
 - ``jobs`` (job_queue.py): bulk jobs, queued and run once due;
-- ``writes`` (writes.py): imports, updates, deletions, users and fields made through the API;
+- ``writes`` (writes.py): imports, updates, deletions, users made through the API;
+- ``structure_writes`` (structure_writes.py): groups, organizations, memberships, fields
+  and forms made through the API;
 - ``reads`` (reads.py): comments, ticket events, search, users, side-loads;
 - ``analytics`` (analytics.py): metric sets and events, ratings, tags, side conversations;
 - ``journal`` (journal.py): the state directory, written on every change, replayed on start.
@@ -31,6 +33,7 @@ from zendesk_sandbox.account.locking import settled
 from zendesk_sandbox.account.reads import AccountReads
 from zendesk_sandbox.account.search import SearchHistory
 from zendesk_sandbox.account.store import Store
+from zendesk_sandbox.account.structure_writes import StructureWrites
 from zendesk_sandbox.account.tickets import Tickets
 from zendesk_sandbox.account.writes import TicketWrites
 from zendesk_sandbox.config import SandboxConfig
@@ -73,6 +76,9 @@ class Account:
             jobs=self.job_queue,
             journal=self.journal,
             clock=clock,
+        )
+        self.structure_writes = StructureWrites(
+            self.directory, tickets=self.tickets, journal=self.journal, clock=clock
         )
         self.reads = AccountReads(
             config, self.directory, tickets=self.tickets, search=search, clock=clock
@@ -227,9 +233,31 @@ class Account:
         return self.writes.create_or_update_user(spec)
 
     @settled
+    def create_user(self, spec: object) -> dict:
+        """``POST /api/v2/users``: the new user's JSON, or the 422 ApiError."""
+        return self.writes.create_user(spec)
+
+    @settled
+    def start_users(self, users: list) -> dict:
+        """``users/create_or_update_many``: queue a job of user specs; its job_status."""
+        return self.writes.start_users(users)
+
+    @settled
     def create_field(self, spec: object) -> dict:
         """``POST /api/v2/ticket_fields``: the new field's JSON."""
-        return self.writes.create_field(spec)
+        return self.structure_writes.create("ticket_field", spec)
+
+    @settled
+    def create_structure(self, kind: str, spec: object) -> dict:
+        """``POST`` of a ``kind``: ``group``, ``organization``, ``group_membership``,
+        ``organization_membership``, ``ticket_field``, ``ticket_form``, ``user_field`` or
+        ``organization_field``; the new record's JSON, or the 422 ApiError."""
+        return self.structure_writes.create(kind, spec)
+
+    @settled
+    def update_ticket_field(self, field_id: int, spec: object) -> dict:
+        """``PUT /api/v2/ticket_fields/{id}``: the changed field, or the 404/422 ApiError."""
+        return self.structure_writes.update_ticket_field(field_id, spec)
 
     @settled
     def imported_tickets(self) -> list[dict]:
@@ -268,6 +296,11 @@ class Account:
         stops at the first old finished job, misses the jobs still running.
         """
         return self.job_queue.listing()
+
+    @settled
+    def start_foreign_jobs(self, count: int, seconds: float) -> list[str]:
+        """Other clients' jobs that hold job slots for ``seconds``; their ids."""
+        return self.job_queue.start_foreign(count, seconds)
 
     def _run_due_jobs(self) -> None:
         """Run every job whose time has come (``settled`` calls it under the lock)."""
@@ -349,8 +382,10 @@ class Account:
                     self.writes.restore_import(record["id"], record["facts"], record["archived"])
                 elif kind == "user":
                     self.writes.restore_user(record["user"])
-                elif kind == "field":
-                    self.writes.restore_field(record["field"])
+                elif kind == "field":  # state directories of before structure_writes.py
+                    self.structure_writes.restore("ticket_field", record["field"])
+                elif kind == "created":
+                    self.structure_writes.restore(record["kind"], record["record"])
                 elif kind == "job":
                     self.job_queue.restore(record["job"])
                 elif kind == "job_done":

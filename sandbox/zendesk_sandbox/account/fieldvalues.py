@@ -30,7 +30,10 @@ FIELD_TYPE_NAMES = {
     "regexp": "FieldRegexp",
     "tagger": "FieldTagger",
     "multiselect": "FieldMultiselect",
+    "partialcreditcard": "FieldPartialCreditCard",
+    "lookup": "FieldLookup",
 }
+CARD = re.compile(r"^[0-9][0-9 -]{2,}[0-9]$")
 DROP = object()  # a value the account silently ignores
 
 
@@ -133,6 +136,23 @@ def _multiselect(item: TicketField, value: object) -> object:
     return kept if kept else DROP
 
 
+def _credit_card(_item: TicketField, value: object) -> object:
+    """Zendesk keeps only a card number's last four digits (the rest masked)."""
+    if isinstance(value, str) and CARD.match(value.strip()):
+        digits = re.sub(r"[^0-9]", "", value)
+        return "X" * (len(digits) - 4) + digits[-4:]
+    raise BadValueError(value)
+
+
+def _lookup(_item: TicketField, value: object) -> object:
+    """The id of the record a lookup field points at (its existence is not checked)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit() and int(value) > 0:
+        return int(value)
+    raise BadValueError(value)
+
+
 EMPTY: dict[str, object] = {"checkbox": False, "multiselect": []}
 CLEANERS: dict[str, Callable[[TicketField, object], object]] = {
     "text": _text,
@@ -144,6 +164,8 @@ CLEANERS: dict[str, Callable[[TicketField, object], object]] = {
     "regexp": _regexp,
     "tagger": _tagger,
     "multiselect": _multiselect,
+    "partialcreditcard": _credit_card,
+    "lookup": _lookup,
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-from zendesk_sandbox.account.jobs import RETENTION_SECONDS, Job, job_id, list_key
+from zendesk_sandbox.account.jobs import FOREIGN, RETENTION_SECONDS, Job, job_id, list_key
 from zendesk_sandbox.account.journal import Journal
 from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.errors import ApiError
@@ -49,6 +49,7 @@ class JobQueue:
         active = self.active(now)
         if config.max_jobs and len(active) >= config.max_jobs:
             wait = min(job.done_at for job in active) - now
+            headers = {"Retry-After": format_wait(wait)} if config.too_many_jobs_retry_after else {}
             raise ApiError(
                 429,
                 {
@@ -58,25 +59,63 @@ class JobQueue:
                     ),
                     "current_job_ids": [job.id for job in active],
                 },
-                {"Retry-After": format_wait(wait, config.job_delay)},
+                headers,
             )
+        return self._queue(
+            kind,
+            copy.deepcopy(tickets),
+            delay=config.job_delay,
+            queued_for=config.job_queue_time,
+            archive_immediately=archive_immediately,
+            author_id=author_id,
+        )
+
+    def start_foreign(self, count: int, seconds: float) -> list[str]:
+        """Up to ``count`` jobs of another client (bulk user jobs), done one after another
+        over ``seconds``; they hold job slots meanwhile and change nothing here. Like any
+        client's, they get only the slots that are free (``max_jobs``). Their ids."""
+        if count < 0 or seconds <= 0:
+            raise ValueError("foreign jobs need a count >= 0 and seconds > 0")
+        if self._config.max_jobs:
+            count = min(count, self._config.max_jobs - len(self.active(self._clock())))
+        users = [{"email": f"user{n}@other-client.example"} for n in range(100)]
+        started = [
+            self._queue(FOREIGN, users, delay=seconds * (n + 1) / count) for n in range(count)
+        ]
+        return [job.id for job in started]
+
+    def _queue(
+        self,
+        kind: str,
+        tickets: list,
+        *,
+        delay: float,
+        queued_for: float = 0.0,
+        archive_immediately: bool = False,
+        author_id: int | None = None,
+    ) -> Job:
         self._count += 1
-        new_id = job_id(config.seed, self._count)
+        new_id = job_id(self._config.seed, self._count)
         job = Job(
             id=new_id,
             url=f"{self.base_url}/api/v2/job_statuses/{new_id}.json",
             sequence=self._count,
-            created_at=now,
-            delay=config.job_delay,
-            tickets=copy.deepcopy(tickets),
+            created_at=self._clock(),
+            delay=delay,
+            tickets=tickets,
             archive_immediately=archive_immediately,
             kind=kind,
             author_id=author_id,
+            queued_for=queued_for,
         )
         self._jobs[job.id] = job
         self._pending.append(job)
         self._journal.record({"t": "job", "job": job.state()})
         return job
+
+    def show(self, job: Job) -> dict:
+        """``job``'s status as the API shows it now."""
+        return job.to_dict(self._clock(), job_type=self._config.job_types)
 
     def active(self, now: float) -> list[Job]:
         """Jobs queued or working at ``now``."""
@@ -97,8 +136,9 @@ class JobQueue:
         now = self._clock()
         due = [job for job in self._pending if not job.is_active(now)]
         for job in sorted(due, key=lambda job: (job.done_at, job.sequence)):
-            # Each ticket stands or falls on its own, as in Zendesk's bulk jobs.
-            job.results = run(job)
+            # Each ticket stands or falls on its own, as in Zendesk's bulk jobs. Another
+            # client's job did its work elsewhere.
+            job.results = [] if job.kind == FOREIGN else run(job)
             self._journal.record({"t": "job_done", "id": job.id, "results": job.results})
             self._pending.remove(job)
         expired = [
@@ -110,13 +150,13 @@ class JobQueue:
 
     def status(self, job_id: str) -> dict:
         """One job_status; KeyError if unknown or expired."""
-        return self._jobs[job_id].to_dict(self._clock())
+        return self.show(self._jobs[job_id])
 
     def listing(self) -> list[tuple[tuple, dict]]:
         """``(list_key(job), job_status)`` of every job of the last day, in list order."""
         now = self._clock()
         ordered = sorted(self._jobs.values(), key=lambda job: list_key(job, now), reverse=True)
-        return [(list_key(job, now), job.to_dict(now)) for job in ordered]
+        return [(list_key(job, now), self.show(job)) for job in ordered]
 
     def counts(self, now: float) -> dict:
         return {"jobs": len(self._jobs), "active_jobs": len(self.active(now))}

@@ -26,8 +26,9 @@ class StateMismatchError(ValueError):
 
 
 def fingerprint(config: SandboxConfig) -> dict:
-    """The settings the generated data depends on."""
-    return {
+    """The settings the generated data depends on (``empty`` only when set, so older state
+    directories still match)."""
+    return ({"empty": True} if config.empty else {}) | {
         "tickets": config.tickets,
         "seed": config.seed,
         "people": config.people,

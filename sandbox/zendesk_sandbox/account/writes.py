@@ -1,4 +1,4 @@
-"""What changes an account through the API: imports, updates, deletions, users and fields.
+"""What changes an account through the API: imports, updates, deletions and users.
 
 ``Account`` calls it under its lock. The checks are in ``rules.py``; this module applies
 what passed them to the tickets (``tickets.py``) and shapes the answers:
@@ -32,7 +32,6 @@ from zendesk_sandbox.config import SandboxConfig
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.generated.directory import Directory, DirectoryError
 from zendesk_sandbox.generated.people import CREATED_FROM, User, user_from_state, user_state
-from zendesk_sandbox.generated.structure import FieldOption, TicketField
 from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
@@ -52,7 +51,7 @@ def record_invalid(problems: Problems) -> ApiError:
 
 
 class TicketWrites:
-    """Imports, updates and deletions of tickets; users and fields made through the API."""
+    """Imports, updates and deletions of tickets; users made through the API."""
 
     def __init__(
         self,
@@ -110,7 +109,7 @@ class TicketWrites:
             }
         )
         self._journal.record({"t": "import_request", "request": self._import_requests[-1]})
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def imported_tickets(self) -> list[dict]:
         """Imported tickets as stored, in import order, with ``archived`` and ``solved_at``."""
@@ -134,9 +133,11 @@ class TicketWrites:
 
     def run_job(self, job: Job) -> list[dict]:
         """Do a due job's work; its results."""
-        runner = {"import": self._run_import, "update": self._run_updates}.get(
-            job.kind, self._run_destroy
-        )
+        runner = {
+            "import": self._run_import,
+            "update": self._run_updates,
+            "users": self._run_users,
+        }.get(job.kind, self._run_destroy)
         return runner(job)
 
     def _run_import(self, job: Job) -> list[dict]:
@@ -243,7 +244,7 @@ class TicketWrites:
     def start_updates(self, updates: list[dict], author_id: int) -> dict:
         """``update_many``: queue a job of ``[{"id": n, ...changes}]``; its job_status."""
         job = self._jobs.start("update", updates, author_id=author_id)
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def _run_updates(self, job: Job) -> list[dict]:
         results = []
@@ -309,7 +310,7 @@ class TicketWrites:
     def start_destroy(self, ids: list[int], author_id: int) -> dict:
         """``destroy_many``: queue a deletion job; its job_status."""
         job = self._jobs.start("destroy", [{"id": i} for i in ids], author_id=author_id)
-        return job.to_dict(self._clock())
+        return self._jobs.show(job)
 
     def _run_destroy(self, job: Job) -> list[dict]:
         results = []
@@ -330,7 +331,49 @@ class TicketWrites:
             results.append({**base, "success": True, "status": "Deleted"})
         return results
 
-    # -- people and fields ---------------------------------------------------------------
+    # -- people ---------------------------------------------------------------------------
+
+    def create_user(self, spec: object) -> dict:
+        """``POST /api/v2/users``: a new user; an e-mail already in use is a 422 (the
+        message Zendesk gives, as reported in its community)."""
+        email = spec.get("email") if isinstance(spec, dict) else None
+        if isinstance(email, str) and self.directory.people.find_email(email) is not None:
+            taken = {
+                "description": f"Email: {email} is already being used by another user",
+                "error": "DuplicateValue",
+            }
+            raise record_invalid(_problems(DirectoryError({"email": [taken]})))
+        user, _ = self.create_or_update_user(spec)
+        return user
+
+    def start_users(self, users: list) -> dict:
+        """``users/create_or_update_many``: queue a job of user specs; its job_status."""
+        job = self._jobs.start("users", users)
+        return job.to_dict(self._clock())
+
+    def _run_users(self, job: Job) -> list[dict]:
+        """Results as observed (a Zendesk community post of 2021): ``{"id", "status":
+        "Created"|"Updated", "email"}``, and ``{"id": <position>, "error", "details",
+        "status": "Failed"}`` for a user that could not be written."""
+        results: list[dict] = []
+        for index, spec in enumerate(job.tickets):
+            try:
+                user, created = self.directory.create_or_update_user(spec, job.done_at)
+            except DirectoryError as error:
+                results.append(
+                    {
+                        "id": index,
+                        "error": "UserUpdateError",
+                        "details": _problems(error).text(),
+                        "status": "Failed",
+                    }
+                )
+                continue
+            self._record_user(user)
+            status = "Created" if created else "Updated"
+            results.append({"id": user.id, "status": status, "email": user.email})
+        self._tickets.forget_encoded()  # sideloaded users may have changed
+        return results
 
     def create_or_update_user(self, spec: object) -> tuple[dict, bool]:
         """``users/create_or_update``: the user's JSON, and whether it was created."""
@@ -341,16 +384,6 @@ class TicketWrites:
         self._record_user(user)
         self._tickets.forget_encoded()  # sideloaded users may have changed
         return user.to_json(self._tickets.base_url), created
-
-    def create_field(self, spec: object) -> dict:
-        """``POST /api/v2/ticket_fields``: the new field's JSON."""
-        try:
-            item = self.directory.create_field(spec, self._clock())
-        except DirectoryError as error:
-            raise record_invalid(_problems(error)) from None
-        self._journal.record({"t": "field", "field": field_state(item)})
-        self._tickets.forget_encoded()  # generated tickets now show the new (empty) field
-        return item.to_json(self._tickets.base_url)
 
     def _record_user(self, user: User) -> None:
         self._journal.record({"t": "user", "user": user_state(user)})
@@ -371,17 +404,8 @@ class TicketWrites:
         people.add(user)
         people.created = max(people.created, user.id % ACCOUNT_STRIDE - CREATED_FROM)
 
-    def restore_field(self, state: dict) -> None:
-        data = dict(state)
-        data["options"] = [FieldOption(**option) for option in data["options"]]
-        self.directory.structure.add_field(TicketField(**data))
-
 
 def _problems(error: DirectoryError) -> Problems:
     problems = Problems()
     problems.merge(error.details)
     return problems
-
-
-def field_state(item: TicketField) -> dict:
-    return {**item.__dict__, "options": [option.__dict__ for option in item.options]}

@@ -1,33 +1,39 @@
 """The people and structure of one account, together: what every id in a ticket refers to.
 
-``Directory.for_config`` generates them for the realistic account and returns an empty
-directory for ``people=False``. Besides lookups it holds the few ways the API changes them:
-users found or created by e-mail, ``users/create_or_update``, and new ticket fields.
+``Directory.for_config`` generates them for the realistic account, makes a new account's
+for ``empty=True`` (new_account.py) and returns an empty directory for ``people=False``.
+Besides lookups it holds the few ways the API changes people: users found or created by
+e-mail and ``users/create_or_update`` (with their roles, seats and user field values).
+The structure the API creates is the account model's (account/structure_writes.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zendesk_sandbox.config import SandboxConfig
-from zendesk_sandbox.generated.people import People, User, counts_for, membership_json, valid_email
-from zendesk_sandbox.generated.structure import (
-    CREATED_FIELD_NUMBER,
-    CUSTOM_TYPES,
-    OPTION_TYPES,
-    FieldOption,
-    Structure,
-    TicketField,
+from zendesk_sandbox.generated.agent_roles import agent_role, seats_taken
+from zendesk_sandbox.generated.invalid import DirectoryError, invalid
+from zendesk_sandbox.generated.new_account import new_people, new_structure
+from zendesk_sandbox.generated.people import (
+    Membership,
+    People,
+    User,
+    counts_for,
+    membership_json,
+    valid_email,
 )
+from zendesk_sandbox.generated.record_fields import RecordField, clean_record_values
+from zendesk_sandbox.generated.roles import CustomRole, account_roles
+from zendesk_sandbox.generated.structure import Structure
 from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE, object_id
 
+__all__ = ["Directory", "DirectoryError", "invalid"]
 
-class DirectoryError(ValueError):
-    """A rejected change: ``details`` in Zendesk's RecordInvalid shape."""
-
-    def __init__(self, details: dict[str, list[dict]]) -> None:
-        super().__init__("; ".join(d["description"] for ds in details.values() for d in ds))
-        self.details = details
+# Agent seats when the config names none: a new account's few, or the generated agents
+# and admins plus this many free ones ([GUESS]: enough for tests that add a few agents).
+NEW_ACCOUNT_SEATS = 5
+FREE_SEATS = 10
 
 
 def _apply_user_changes(user: User, spec: dict) -> None:
@@ -43,20 +49,34 @@ def _apply_user_changes(user: User, spec: dict) -> None:
         user.tags = [str(tag) for tag in spec["tags"]]
 
 
-def invalid(field_name: str, description: str, error: str = "InvalidValue") -> DirectoryError:
-    return DirectoryError({field_name: [{"description": description, "error": error}]})
-
-
 @dataclass
 class Directory:
     account: int
     people: People
     structure: Structure
+    custom_roles: list[CustomRole] = field(default_factory=list)
+    agent_seats: int = 0
+    # User and organization field definitions, by id (record_fields.py).
+    user_fields: dict[int, RecordField] = field(default_factory=dict)
+    organization_fields: dict[int, RecordField] = field(default_factory=dict)
+    created_memberships: list[Membership] = field(default_factory=list)
 
     @classmethod
     def for_config(cls, config: SandboxConfig) -> Directory:
         if not config.people:
             return cls(config.account, People(), Structure.empty())
+        roles = account_roles(config.account, config.universe, config.overlap, new=config.empty)
+        if config.empty:
+            structure = new_structure(
+                account=config.account, universe=config.universe, overlap=config.overlap
+            )
+            people = new_people(
+                account=config.account,
+                structure=structure,
+                admin_email=config.credentials.admin_email,
+            )
+            seats = NEW_ACCOUNT_SEATS if config.agent_seats is None else config.agent_seats
+            return cls(config.account, people, structure, roles, seats)
         structure = Structure.generate(
             account=config.account,
             universe=config.universe,
@@ -72,7 +92,10 @@ class Directory:
             admin_email=config.credentials.admin_email,
             agent_email=config.credentials.agent_email,
         )
-        return cls(config.account, people, structure)
+        seats = seats_taken(people) + FREE_SEATS
+        if config.agent_seats is not None:
+            seats = config.agent_seats
+        return cls(config.account, people, structure, roles, seats)
 
     @staticmethod
     def sizes(tickets: int) -> dict[str, int]:
@@ -88,32 +111,33 @@ class Directory:
         return self.people.members_of(group_id)
 
     def group_memberships(self, base_url: str) -> list[dict]:
-        return [
-            membership_json(
-                "group",
-                self._membership_id("group_membership", user, i),
-                user,
-                gid,
-                default=i == 0,
-                base_url=base_url,
-            )
-            for user in self.people.users
-            for i, gid in enumerate(user.group_ids)
-        ]
+        return self._memberships("group", base_url)
 
     def organization_memberships(self, base_url: str) -> list[dict]:
-        return [
-            membership_json(
-                "organization",
-                self._membership_id("organization_membership", user, i),
-                user,
-                oid,
-                default=i == 0,
-                base_url=base_url,
-            )
-            for user in self.people.users
-            for i, oid in enumerate(user.organization_ids)
-        ]
+        return self._memberships("organization", base_url)
+
+    def _memberships(self, kind: str, base_url: str) -> list[dict]:
+        """The users' memberships: those made through the API as they were made, the others
+        with ids that follow from the user and the list position."""
+        made = {(m.user_id, m.other_id): m for m in self.created_memberships if m.kind == kind}
+        listed = []
+        for user in self.people.users:
+            ids = user.group_ids if kind == "group" else user.organization_ids
+            for index, other_id in enumerate(ids):
+                if (user.id, other_id) in made:
+                    continue
+                membership_id = self._membership_id(f"{kind}_membership", user, index)
+                listed.append(
+                    membership_json(
+                        kind, membership_id, user, other_id, default=index == 0, base_url=base_url
+                    )
+                )
+        return listed + [m.to_json(base_url) for m in made.values()]
+
+    def record_fields(self, owner: str) -> dict[str, RecordField]:
+        """The user (``owner="user"``) or organization fields, by key."""
+        table = self.user_fields if owner == "user" else self.organization_fields
+        return {item.key: item for item in table.values()}
 
     def _membership_id(self, kind: str, user: User, index: int) -> int:
         return object_id(kind, self.account, (user.id % ACCOUNT_STRIDE) * 8 + index)
@@ -164,6 +188,21 @@ class Directory:
         org_id = spec.get("organization_id")
         if org_id is not None and org_id not in self.structure.organization_by_id:
             raise invalid("organization_id", "Organization: is invalid")
+        values, problems = clean_record_values(
+            self.record_fields("user"), spec.get("user_fields"), "User fields"
+        )
+        if problems:
+            raise DirectoryError(
+                {"user_fields": [{"description": p, "error": "InvalidValue"} for p in problems]}
+            )
+        custom_role = agent_role(
+            spec,
+            role,
+            found,
+            roles=self.custom_roles,
+            people=self.people,
+            seats=self.agent_seats,
+        )
         if found is None:
             user = self._new_user(spec, role, now)
         else:
@@ -172,6 +211,15 @@ class Directory:
             user.organization_ids = list(found.organization_ids)
         _apply_user_changes(user, spec)
         user.role = role
+        user.custom_role_id = custom_role.id if custom_role else None
+        user.role_type = custom_role.role_type if custom_role else None
+        # A value of null clears the field ([GUESS]: the key then leaves user_fields).
+        user.user_fields = {
+            key: value for key, value in {**user.user_fields, **values}.items() if value is not None
+        }
+        if user.is_agent and not user.group_ids and self.structure.groups:
+            # A new agent joins the default group ([GUESS]: what the admin UI does).
+            user.group_ids = [self.structure.groups[0].id]
         if org_id is not None and org_id not in user.organization_ids:
             user.organization_ids.insert(0, org_id)
         user.updated_at = int(now)
@@ -195,54 +243,3 @@ class Directory:
             raise invalid("email", "Email: cannot be blank", "BlankValue")
         user_id = self.people.new_user_id(self.account)
         return User(user_id, name.strip(), email.strip(), role, int(now), int(now))
-
-    def create_field(self, spec: object, now: float) -> TicketField:
-        """``POST /api/v2/ticket_fields``: a new custom field, or ``DirectoryError``."""
-        if not isinstance(spec, dict):
-            raise invalid("ticket_field", "Ticket field: must be an object")
-        kind, title = spec.get("type"), spec.get("title")
-        if kind not in CUSTOM_TYPES:
-            raise invalid("type", f"Type: {kind} is not valid")
-        if not isinstance(title, str) or not title.strip():
-            raise invalid("title", "Title: cannot be blank", "BlankValue")
-        options = []
-        number = CREATED_FIELD_NUMBER + sum(
-            1 for item in self.structure.fields if item.id % ACCOUNT_STRIDE >= CREATED_FIELD_NUMBER
-        )
-        if kind in OPTION_TYPES:
-            raw = spec.get("custom_field_options")
-            if not isinstance(raw, list) or not raw:
-                raise invalid(
-                    "custom_field_options", "Field options: cannot be blank", "BlankValue"
-                )
-            seen = set()
-            for index, option in enumerate(raw):
-                name = option.get("name") if isinstance(option, dict) else None
-                value = option.get("value") if isinstance(option, dict) else None
-                if not (isinstance(name, str) and name and isinstance(value, str) and value):
-                    raise invalid("custom_field_options", "Field options: need a name and a value")
-                if value in seen:
-                    raise invalid("custom_field_options", f"Field options: {value} is taken")
-                seen.add(value)
-                option_id = object_id("field_option", self.account, number * 100 + index)
-                options.append(FieldOption(option_id, name, value))
-        regexp = spec.get("regexp_for_validation")
-        if kind == "regexp" and not isinstance(regexp, str):
-            raise invalid(
-                "regexp_for_validation", "Regexp for validation: cannot be blank", "BlankValue"
-            )
-        item = TicketField(
-            id=object_id("ticket_field", self.account, number),
-            type=kind,
-            title=title.strip(),
-            position=len(self.structure.fields),
-            created_at=int(now),
-            updated_at=int(now),
-            regexp=regexp if kind == "regexp" else None,
-            options=options,
-            description=str(spec.get("description") or ""),
-            required=bool(spec.get("required", False)),
-            active=bool(spec.get("active", True)),
-        )
-        self.structure.add_field(item)
-        return item

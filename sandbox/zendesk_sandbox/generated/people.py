@@ -78,6 +78,9 @@ class User:
     organization_ids: list[int] = field(default_factory=list)
     group_ids: list[int] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    custom_role_id: int | None = None  # an agent's role (GET /api/v2/custom_roles)
+    role_type: int | None = None  # that role's type: 1 is a light agent
+    user_fields: dict[str, object] = field(default_factory=dict)  # values by field key
 
     @property
     def is_agent(self) -> bool:
@@ -121,8 +124,8 @@ class User:
             "signature": f"{self.name}\nAcme Support" if self.is_agent else None,
             "details": "",
             "notes": "",
-            "role_type": None,
-            "custom_role_id": None,
+            "role_type": self.role_type,
+            "custom_role_id": self.custom_role_id,
             "moderator": self.is_agent,
             "ticket_restriction": None if self.is_agent else "requested",
             "only_private_comments": False,
@@ -130,7 +133,7 @@ class User:
             "suspended": self.suspended,
             "default_group_id": self.default_group_id if self.is_agent else None,
             "report_csv": self.role == "admin",
-            "user_fields": {},
+            "user_fields": dict(self.user_fields),
         }
 
 
@@ -343,3 +346,32 @@ def user_state(user: User) -> dict:
 
 def user_from_state(data: dict) -> User:
     return User(**{**data, "locale": tuple(data["locale"]), "time_zone": tuple(data["time_zone"])})
+
+
+@dataclass
+class Membership:
+    """A group or organization membership made through the API; generated ones follow
+    from the users' ``group_ids`` and ``organization_ids``."""
+
+    kind: str  # "group" or "organization"
+    id: int
+    user_id: int
+    other_id: int
+    default: bool
+    created_at: int
+
+    def to_json(self, base_url: str) -> dict:
+        key = "group_id" if self.kind == "group" else "organization_id"
+        path = "group_memberships" if self.kind == "group" else "organization_memberships"
+        data = {
+            "url": f"{base_url}/api/v2/{path}/{self.id}.json",
+            "id": self.id,
+            "user_id": self.user_id,
+            key: self.other_id,
+            "default": self.default,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.created_at),
+        }
+        if self.kind == "organization":
+            data["view_tickets"] = True
+        return data

@@ -32,7 +32,8 @@ DATE_START = 1_640_995_200  # 2022-01-01
 def assign_references(ticket: dict, rng: random.Random, directory: Directory) -> None:
     """Point ``ticket``'s ids at ``directory``'s people and structure (in place)."""
     people, structure = directory.people, directory.structure
-    end_users = people.end_users
+    # A new account's tickets (an empty account asked for some) are its admin's.
+    end_users = people.end_users or people.agents
     r = rng.random
     # A few customers write most of the tickets.
     requester = end_users[int(len(end_users) * r() ** 2)]
@@ -71,7 +72,8 @@ def assign_references(ticket: dict, rng: random.Random, directory: Directory) ->
         ticket["is_public"] = True  # an end user's first comment is always public
 
     brands = structure.brands
-    brand = brands[0] if r() < 0.85 else brands[1 + int((len(brands) - 1) * r())]
+    other_brands = brands[1:] or brands
+    brand = brands[0] if r() < 0.85 else other_brands[int(len(other_brands) * r())]
     ticket["brand_id"] = brand.id
     ticket["ticket_form_id"] = structure.forms[int(len(structure.forms) * r())].id
     if ticket["via"]["channel"] == "email":

@@ -53,6 +53,8 @@ CUSTOM_TYPES = (
     "tagger",
     "multiselect",
 )
+# Types an admin may also create through the API; the generated account has none of them.
+CREATED_ONLY_TYPES = ("partialcreditcard", "lookup")
 OPTION_TYPES = ("tagger", "multiselect")
 # (type, title, regexp, options as (name, value)).
 CUSTOM_FIELD_SLOTS: tuple[tuple[str, str, str | None, tuple[tuple[str, str], ...]], ...] = (
@@ -128,16 +130,18 @@ class Group:
     created_at: int
     updated_at: int
     default: bool = False
+    description: str | None = None  # None: the generated "<name> team"
+    is_public: bool = True
 
     def to_json(self, base_url: str) -> dict:
         return {
             "url": f"{base_url}/api/v2/groups/{self.id}.json",
             "id": self.id,
             "name": self.name,
-            "description": f"{self.name} team",
+            "description": f"{self.name} team" if self.description is None else self.description,
             "default": self.default,
             "deleted": False,
-            "is_public": True,
+            "is_public": self.is_public,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }
@@ -150,8 +154,13 @@ class Organization:
     created_at: int
     updated_at: int
     external_id: str | None
-    domain: str
+    domain_names: list[str]
     tags: list[str] = field(default_factory=list)
+    details: str | None = None
+    notes: str | None = None
+    group_id: int | None = None
+    # Organization field values by key; fields without a value are left out.
+    fields: dict[str, object] = field(default_factory=dict)
 
     def to_json(self, base_url: str) -> dict:
         return {
@@ -163,12 +172,12 @@ class Organization:
             "external_id": self.external_id,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
-            "domain_names": [self.domain],
-            "details": None,
-            "notes": None,
-            "group_id": None,
+            "domain_names": list(self.domain_names),
+            "details": self.details,
+            "notes": self.notes,
+            "group_id": self.group_id,
             "tags": list(self.tags),
-            "organization_fields": {},
+            "organization_fields": dict(self.fields),
         }
 
 
@@ -216,24 +225,32 @@ class TicketForm:
     updated_at: int
     default: bool
     ticket_field_ids: list[int] = field(default_factory=list)
+    display_name: str | None = None  # None: the name
+    end_user_visible: bool = True
+    active: bool = True
+    in_all_brands: bool = True
+    restricted_brand_ids: list[int] = field(default_factory=list)
+    agent_conditions: list[dict] = field(default_factory=list)
+    end_user_conditions: list[dict] = field(default_factory=list)
 
     def to_json(self, base_url: str) -> dict:
+        shown = self.name if self.display_name is None else self.display_name
         return {
             "url": f"{base_url}/api/v2/ticket_forms/{self.id}.json",
             "id": self.id,
             "name": self.name,
             "raw_name": self.name,
-            "display_name": self.name,
-            "raw_display_name": self.name,
-            "end_user_visible": True,
+            "display_name": shown,
+            "raw_display_name": shown,
+            "end_user_visible": self.end_user_visible,
             "position": self.position,
             "ticket_field_ids": list(self.ticket_field_ids),
-            "active": True,
+            "active": self.active,
             "default": self.default,
-            "in_all_brands": True,
-            "restricted_brand_ids": [],
-            "end_user_conditions": [],
-            "agent_conditions": [],
+            "in_all_brands": self.in_all_brands,
+            "restricted_brand_ids": list(self.restricted_brand_ids),
+            "end_user_conditions": [dict(c) for c in self.end_user_conditions],
+            "agent_conditions": [dict(c) for c in self.agent_conditions],
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
         }
@@ -269,10 +286,12 @@ class TicketField:
     description: str = ""
     required: bool = False
     active: bool = True
+    tag: str | None = None  # the tag a checkbox adds when ticked
+    relationship_target_type: str | None = None  # what a lookup field points at
 
     @property
     def custom(self) -> bool:
-        return self.type in CUSTOM_TYPES
+        return self.type in CUSTOM_TYPES or self.type in CREATED_ONLY_TYPES
 
     @property
     def generated(self) -> bool:
@@ -302,7 +321,7 @@ class TicketField:
             "visible_in_portal": not self.custom,
             "editable_in_portal": not self.custom,
             "required_in_portal": False,
-            "tag": None,
+            "tag": self.tag,
             "created_at": iso(self.created_at),
             "updated_at": iso(self.updated_at),
             "removable": self.custom,
@@ -311,6 +330,8 @@ class TicketField:
         }
         if self.type in OPTION_TYPES:
             data["custom_field_options"] = [option.to_json() for option in self.options]
+        if self.type == "lookup":
+            data["relationship_target_type"] = self.relationship_target_type
         if self.type in SYSTEM_OPTIONS:
             data["system_field_options"] = [
                 {"name": value.capitalize(), "value": value} for value in SYSTEM_OPTIONS[self.type]
@@ -353,6 +374,36 @@ class Structure:
         self.field_by_id[item.id] = item
         for form in self.forms:
             form.ticket_field_ids.append(item.id)
+
+    def replace_field(self, item: TicketField) -> None:
+        """A changed field (same id) takes the old one's place."""
+        old = self.field_by_id[item.id]
+        self.fields[self.fields.index(old)] = item
+        self.field_by_id[item.id] = item
+
+    def add_group(self, group: Group) -> None:
+        self.groups.append(group)
+        self.group_by_id[group.id] = group
+
+    def add_organization(self, org: Organization) -> None:
+        self.organizations.append(org)
+        self.organization_by_id[org.id] = org
+        self.organization_by_name[org.name.lower()] = org
+
+    def add_form(self, form: TicketForm) -> None:
+        """A new form; one in all brands joins every brand's ``ticket_form_ids``."""
+        self.forms.append(form)
+        self.form_by_id[form.id] = form
+        for brand in self.brands:
+            if form.in_all_brands or brand.id in form.restricted_brand_ids:
+                brand.ticket_form_ids.append(form.id)
+
+    @property
+    def option_tags(self) -> dict[str, int]:
+        """Every tag a field of the account sets (options, checkbox tags), lowercase -> field."""
+        tags = {o.value.lower(): item.id for item in self.fields for o in item.options}
+        tags.update({item.tag.lower(): item.id for item in self.fields if item.tag})
+        return tags
 
     @classmethod
     def empty(cls) -> Structure:
@@ -451,7 +502,13 @@ def _organization(account: int, universe: int, overlap: float, slot: int) -> Org
         rng.sample(("partner", "reseller", "enterprise", "smb", "trial"), rng.randint(0, 2))
     )
     return Organization(
-        object_id("organization", account, slot), name, created, updated, external_id, domain, tags
+        object_id("organization", account, slot),
+        name,
+        created,
+        updated,
+        external_id,
+        [domain],
+        tags,
     )
 
 

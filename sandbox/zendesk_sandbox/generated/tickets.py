@@ -209,6 +209,10 @@ class TicketKeys:
             self.small_clusters.append((second, sorted(members)))
 
 
+#: How far back an incident's problem is looked for among earlier tickets.
+PROBLEM_SEARCH = 40
+
+
 class TicketFactory:
     """Builds complete ticket objects for one seed.
 
@@ -219,6 +223,19 @@ class TicketFactory:
     def __init__(self, seed: int, directory: Directory | None = None) -> None:
         self.seed = seed
         self.directory = directory if directory is not None and directory.people.users else None
+
+    def kind_of(self, ticket_id: int) -> str | None:
+        """The type ticket ``ticket_id`` is generated with (its first draw, replayed)."""
+        draw = random.Random(self.seed * 10_000_019 + ticket_id).random()
+        return _weighted(draw, (("question", 45), ("incident", 25), ("problem", 5), ("task", 10)))
+
+    def _problem_before(self, ticket_id: int, start: int) -> int | None:
+        """A problem ticket generated before ``ticket_id``, near ``start`` (Zendesk takes
+        only a problem ticket as an incident's problem_id), or None."""
+        for candidate in range(start, max(0, start - PROBLEM_SEARCH), -1):
+            if candidate < ticket_id and self.kind_of(candidate) == "problem":
+                return candidate
+        return None
 
     def build(
         self,
@@ -286,7 +303,7 @@ class TicketFactory:
             "email_cc_ids": [REQUESTER_BASE + below(5_000) for _ in range(below(3))],
             "forum_topic_id": None,
             "problem_id": (
-                1 + below(ticket_id - 1)
+                self._problem_before(ticket_id, 1 + below(ticket_id - 1))
                 if kind == "incident" and ticket_id > 1 and r() < 0.3
                 else None
             ),

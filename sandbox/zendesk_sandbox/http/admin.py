@@ -30,6 +30,7 @@ ADMIN_MAP = Map(
         Rule("/_sandbox/imports", endpoint="imports", methods=["GET"]),
         Rule("/_sandbox/requests", endpoint="requests", methods=["GET", "DELETE"]),
         Rule("/_sandbox/jobs", endpoint="jobs", methods=["GET"]),
+        Rule("/_sandbox/jobs/foreign", endpoint="foreign_jobs", methods=["POST"]),
         Rule("/_sandbox/config", endpoint="config", methods=["GET", "POST"]),
         Rule("/_sandbox/stats", endpoint="stats", methods=["GET"]),
         Rule("/_sandbox/oauth", endpoint="oauth", methods=["GET"]),
@@ -146,6 +147,11 @@ def _jobs(sandbox: SandboxControls, _request: Request) -> dict:
     return {"jobs": sandbox.jobs()}
 
 
+def _foreign_jobs(sandbox: SandboxControls, request: Request) -> dict:
+    body = _body(request)
+    return {"ids": sandbox.start_foreign_jobs(body.get("count", 1), body.get("seconds", 3.0))}
+
+
 def _config(sandbox: SandboxControls, request: Request) -> dict:
     if request.method == "POST":
         sandbox.configure(**_body(request))
@@ -197,6 +203,7 @@ HANDLERS: dict[str, Callable[..., dict]] = {
     "requests": _requests,
     "jobs": _jobs,
     "config": _config,
+    "foreign_jobs": _foreign_jobs,
     "stats": _stats,
     "oauth": _oauth,
     "oauth_clients": _oauth_clients,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -12,7 +11,7 @@ from werkzeug.wrappers import Response
 from zendesk_sandbox.account.imports import parse_batch, restricted_keys
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.http.context import Call
-from zendesk_sandbox.http.pagination import cursor_page, cursor_requested, positive_int
+from zendesk_sandbox.http.pagination import cursor_page, cursor_requested, offset_window
 from zendesk_sandbox.http.responses import (
     encoded_json_response,
     json_response,
@@ -37,8 +36,14 @@ def handle_create_many(call: Call) -> Response:
 
 
 def handle_job_show(call: Call) -> Response:
-    """``GET /api/v2/job_statuses/{id}(.json)``."""
+    """``GET /api/v2/job_statuses/{id}(.json)``.
+
+    With ``failing_job_lookups`` no job is found, as a client migrating 20,000 objects saw
+    (zenpy issue 291: the look-ups stopped answering while the job list showed the jobs).
+    """
     try:
+        if call.account.config.failing_job_lookups:
+            raise KeyError(call.values["job_id"])
         job = call.account.job(call.values["job_id"])
     except KeyError:
         raise ApiError(404, NOT_FOUND) from None
@@ -46,12 +51,13 @@ def handle_job_show(call: Call) -> Response:
 
 
 def handle_job_show_many(call: Call) -> Response:
-    """``GET /api/v2/job_statuses/show_many(.json)?ids=a,b``; unknown ids are left out."""
+    """``GET /api/v2/job_statuses/show_many(.json)?ids=a,b``; unknown ids are left out
+    (every id, with ``failing_job_lookups``)."""
     ids = [part.strip() for part in call.request.args.get("ids", "").split(",") if part.strip()]
     if not ids:
         raise invalid_value("ids is required: a comma-separated list of job status ids.")
     found = []
-    for job_id in ids:
+    for job_id in [] if call.account.config.failing_job_lookups else ids:
         try:
             found.append(call.account.job(job_id))
         except KeyError:
@@ -63,73 +69,12 @@ def handle_job_list(call: Call) -> Response:
     """``GET /api/v2/job_statuses(.json)``: the last day's jobs, with cursor pagination.
 
     Sorted by completion date, then creation date, descending (unfinished jobs last, see
-    ``Account.job_list``). ``page[size]`` (default and most 100), ``page[after]`` or
-    ``page[before]`` (a cursor from ``meta``); the answer has ``meta.has_more``,
-    ``meta.after_cursor``/``before_cursor`` and ``links.next``/``prev``, as Zendesk's
-    cursor pagination. A cursor marks a position in the order, so it stays valid while
+    ``Account.job_list``); pages of ``page[size]`` (default and most 100), as every cursor
+    list (pagination.py). A cursor marks a position in the order, so it stays valid while
     jobs finish and new ones come.
     """
-    args = call.request.args
-    try:
-        size = int(args.get("page[size]", str(LIST_PAGE_SIZE)))
-    except ValueError:
-        raise invalid_value("page[size] must be an integer.") from None
-    if size < 1:
-        raise invalid_value("page[size] must be at least 1.")
-    size = min(size, LIST_PAGE_SIZE)
-    after, before = args.get("page[after]"), args.get("page[before]")
-    if after and before:
-        raise invalid_value("Use page[after] or page[before], not both.")
-    listed = call.account.job_list()
-    if after:
-        key = decode_job_cursor(after)
-        rest = [entry for entry in listed if entry[0] < key]
-        page, has_more = rest[:size], len(rest) > size
-    elif before:
-        key = decode_job_cursor(before)
-        rest = [entry for entry in listed if entry[0] > key]
-        page, has_more = rest[-size:], len(rest) > size
-    else:
-        page, has_more = listed[:size], len(listed) > size
-    first = encode_job_cursor(page[0][0]) if page else None
-    last = encode_job_cursor(page[-1][0]) if page else None
-
-    def link(cursor_name: str, cursor: str | None) -> str | None:
-        if cursor is None:
-            return None
-        query = {"page[size]": size, cursor_name: cursor}
-        return f"{call.base_url}{call.path}?{urlencode(query)}"
-
-    more_after = has_more if not before else bool(page)
-    return json_response(
-        {
-            "job_statuses": [job for _, job in page],
-            "meta": {"has_more": has_more, "after_cursor": last, "before_cursor": first},
-            "links": {
-                "next": link("page[after]", last) if more_after else None,
-                "prev": link("page[before]", first),
-            },
-        }
-    )
-
-
-def encode_job_cursor(key: tuple) -> str:
-    """An opaque cursor for a position in the job list."""
-    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
-
-
-def decode_job_cursor(cursor: str) -> tuple:
-    """The position a job-list cursor stands for, or the 400 for a cursor we did not make."""
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        finished, done_at, sequence = key
-        if not (isinstance(finished, int) and isinstance(sequence, int)):
-            raise ValueError(cursor)
-        return (finished, float(done_at), sequence)
-    except (ValueError, TypeError):
-        raise invalid_value(
-            "The cursor is invalid. Use meta.after_cursor or links.next of a previous page."
-        ) from None
+    body = cursor_page(call, "job_statuses", call.account.job_list(), descending=True)
+    return json_response(body)
 
 
 def handle_ticket_show(call: Call) -> Response:
@@ -153,8 +98,7 @@ def handle_ticket_list(call: Call) -> Response:
     if cursor_requested(call.request.args):
         return _cursor_ticket_list(call)
     args = call.request.args
-    page = positive_int(args, "page", 1)
-    per_page = positive_int(args, "per_page", LIST_PAGE_SIZE, LIST_PAGE_SIZE)
+    page, per_page = offset_window(args, LIST_PAGE_SIZE)
     account = call.account
     with account.lock:
         ids = account.listed_ticket_ids(args.get("external_id"))

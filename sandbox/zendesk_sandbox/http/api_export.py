@@ -9,9 +9,8 @@ Choices where Zendesk says nothing:
 - ``after_cursor`` is set on every page that had tickets, the last one included; a cursor
   request that finds nothing hands back the cursor it was given; a ``start_time`` request
   that finds nothing returns null cursors and urls.
-- ``before_cursor``/``before_url`` are null on ``start_time`` requests; on cursor requests
-  they hold the cursor of the page's first ticket (null on an empty page). They are not a
-  working way back: clients should ignore them, as the tap does.
+- ``before_cursor``/``before_url`` are null, on cursor requests too, as recorded Zendesk
+  answers show them (zenpy's cassettes, 2024): the export is read forwards only.
 - ``after_url`` repeats ``per_page`` (as applied, after clamping), ``exclude_deleted``,
   ``support_type_scope`` and ``include`` when the request had them, and keeps the
   ``.json`` suffix only if the request used it.
@@ -155,16 +154,12 @@ def cursor_envelope(
             url += f"&{name}={quote(str(value), safe=',')}"
         return url
 
-    if keys:
-        after_cursor: str | None = encode_cursor(*keys[-1])
-        before_cursor = encode_cursor(*keys[0]) if cursor else None
-    else:
-        after_cursor, before_cursor = (cursor or None), None
+    after_cursor = encode_cursor(*keys[-1]) if keys else (cursor or None)
     return {
         "after_url": page_url(after_cursor),
         "after_cursor": after_cursor,
-        "before_url": page_url(before_cursor),
-        "before_cursor": before_cursor,
+        "before_url": None,  # null on every page, as recorded
+        "before_cursor": None,
         "end_of_stream": not more,
     }
 

@@ -8,9 +8,11 @@ from werkzeug.wrappers import Response
 
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.http.api_export import cursor_envelope, decode_cursor, start_position
+from zendesk_sandbox.http.auth import AGENT, FORBIDDEN_ROLE
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.pagination import by_id, paginated, positive_int
 from zendesk_sandbox.http.responses import json_response
+from zendesk_sandbox.timefmt import iso
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 SHOW_MANY_LIMIT = 100
@@ -88,8 +90,62 @@ def handle_user_search(call: Call) -> Response:
 def handle_create_or_update(call: Call) -> Response:
     """``POST /api/v2/users/create_or_update``: 201 when created, 200 when updated."""
     body = call.json_body()
+    _refuse_agent_making_staff(call, body.get("user"))
     user, created = call.account.create_or_update_user(body.get("user"))
     return json_response({"user": user}, 201 if created else 200)
+
+
+def handle_create_user(call: Call) -> Response:
+    """``POST /api/v2/users``: 201 with the new user; a 422 when the e-mail is taken."""
+    body = call.json_body()
+    _refuse_agent_making_staff(call, body.get("user"))
+    return json_response({"user": call.account.create_user(body.get("user"))}, 201)
+
+
+def _refuse_agent_making_staff(call: Call, spec: object) -> None:
+    """Agents create end users only; agents and admins are an admin's to make ([DOC] Users
+    API, "Allowed for")."""
+    asked = spec.get("role") if isinstance(spec, dict) else None
+    if call.caller is not None and call.caller.role == AGENT and asked in ("agent", "admin"):
+        raise ApiError(403, FORBIDDEN_ROLE)
+
+
+MANY_LIMIT = 100
+BULK_IMPORT_DISABLED = {
+    "error": {
+        "title": "Forbidden",
+        "message": (
+            "Bulk user imports are not enabled for this account. Contact Zendesk Customer "
+            "Support to enable them."
+        ),
+    }
+}
+
+
+def handle_create_or_update_many(call: Call) -> Response:
+    """``POST /api/v2/users/create_or_update_many``: a job; 403 while the account does not
+    allow bulk user imports (``bulk_user_import``), 400 beyond 100 users."""
+    if not call.account.config.bulk_user_import:
+        raise ApiError(403, BULK_IMPORT_DISABLED)
+    users = call.json_body().get("users")
+    if not isinstance(users, list) or not users:
+        raise invalid_value('The request body needs a non-empty "users" array.')
+    if len(users) > MANY_LIMIT:
+        raise ApiError(
+            400,
+            {
+                "error": "TooManyValues",
+                "description": f"Too many values: up to {MANY_LIMIT} users per request",
+            },
+        )
+    return json_response({"job_status": call.account.start_users(users)})
+
+
+def handle_user_count(call: Call) -> Response:
+    """``GET /api/v2/users/count``: ``{"count": {"value", "refreshed_at"}}``, every role."""
+    with call.account.lock:
+        value = len(call.account.directory.people.users)
+    return json_response({"count": {"value": value, "refreshed_at": iso(call.account.now())}})
 
 
 def handle_group_memberships(call: Call) -> Response:

@@ -15,6 +15,7 @@ from zendesk_sandbox.generated.structure import Structure
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.pagination import by_id, paginated
 from zendesk_sandbox.http.responses import json_response
+from zendesk_sandbox.timefmt import iso
 
 NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 # (list name, one record's name, the structure's records by id)
@@ -83,3 +84,10 @@ def handle_field_create(call: Call) -> Response:
     """``POST /api/v2/ticket_fields``: 201 with the new field (admins only)."""
     item = call.account.create_field(call.json_body().get("ticket_field"))
     return json_response({"ticket_field": item}, 201)
+
+
+def handle_organization_count(call: Call) -> Response:
+    """``GET /api/v2/organizations/count``: ``{"count": {"value", "refreshed_at"}}``."""
+    with call.account.lock:
+        value = len(call.account.directory.structure.organization_by_id)
+    return json_response({"count": {"value": value, "refreshed_at": iso(call.account.now())}})

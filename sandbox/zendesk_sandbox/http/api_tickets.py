@@ -23,6 +23,15 @@ from zendesk_sandbox.http.views import event_json
 
 SEARCH_PAGE = 100
 SEARCH_LIMIT = 1000  # Zendesk's search returns at most 1,000 results per query
+# Zendesk documents a 422 "Insufficient Resource Error" for a page past them (page 11 at
+# 100 a page); the body is the sandbox's guess in its usual error shape.
+BEYOND_SEARCH_LIMIT = {
+    "error": "InsufficientResourceError",
+    "description": (
+        "Search returns at most 1000 results per query; use the export search results "
+        "endpoint or narrow the query."
+    ),
+}
 
 
 def handle_import_one(call: Call) -> Response:
@@ -110,6 +119,8 @@ def handle_search(call: Call) -> Response:
     terms = parse_query(args.get("query", ""))
     page = positive_int(args, "page", 1)
     per_page = positive_int(args, "per_page", SEARCH_PAGE, SEARCH_PAGE)
+    if (page - 1) * per_page >= SEARCH_LIMIT:
+        raise ApiError(422, BEYOND_SEARCH_LIMIT)
     account = call.account
     with account.lock:
         ids = account.search_ticket_ids(terms)[:SEARCH_LIMIT]

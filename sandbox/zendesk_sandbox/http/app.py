@@ -28,6 +28,7 @@ from zendesk_sandbox.config import (
     TICKET_UPDATE_BUCKET,
     UPDATE_BUCKET,
     USER_EXPORT_BUCKET,
+    USER_UPSERT_BUCKET,
 )
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.http import (
@@ -36,11 +37,12 @@ from zendesk_sandbox.http import (
     api_analytics,
     api_conversations,
     api_people,
+    api_setup,
     api_structure,
     api_tickets,
 )
 from zendesk_sandbox.http.api_export import handle_export
-from zendesk_sandbox.http.auth import auth_mode, authenticate, require
+from zendesk_sandbox.http.auth import AGENT, NOT_AUTHENTICATED, auth_mode, authenticate, require
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.controls import SandboxControls
 from zendesk_sandbox.http.faults import Fault
@@ -110,7 +112,19 @@ ENDPOINTS = {
     "user_show": Endpoint(api_people.handle_user_show, "users"),
     "user_show_many": Endpoint(api_people.handle_user_show_many, "users"),
     "user_search": Endpoint(api_people.handle_user_search, "users"),
-    "user_create_or_update": Endpoint(api_people.handle_create_or_update, "users", False, "write"),
+    "user_create_or_update": Endpoint(
+        api_people.handle_create_or_update,
+        "users",
+        False,
+        "write",
+        (ACCOUNT_BUCKET, USER_UPSERT_BUCKET),
+    ),
+    "user_create": Endpoint(api_people.handle_create_user, "users", False, "write"),
+    "user_create_or_update_many": Endpoint(
+        api_people.handle_create_or_update_many, "users", True, "write"
+    ),
+    "user_count": Endpoint(api_people.handle_user_count, "users"),
+    "organization_count": Endpoint(api_structure.handle_organization_count, "structure"),
     "group_memberships": Endpoint(api_people.handle_group_memberships, "users"),
     "organization_memberships": Endpoint(api_people.handle_organization_memberships, "users"),
     "organization_search": Endpoint(api_structure.handle_organization_search, "structure"),
@@ -119,6 +133,8 @@ ENDPOINTS = {
 }
 for _kind in api_structure.KINDS:
     ENDPOINTS[f"{_kind}_list"], ENDPOINTS[f"{_kind}_show"] = _structure(_kind)
+for _name, _, _, _handler, _admin_only, _scope, _route in api_setup.ROUTES:
+    ENDPOINTS[_name] = Endpoint(_handler, _route, _admin_only, _scope)
 for _name, _, _handler, _route, _admin_only, _export in api_analytics.ROUTES:
     ENDPOINTS[_name] = Endpoint(
         _handler, _route, _admin_only, buckets=EXPORTS if _export else ACCOUNT_ONLY
@@ -146,7 +162,15 @@ API_MAP = Map(
         Rule("/api/v2/tickets/<int:ticket_id>/comments", endpoint="comments", methods=["GET"]),
         Rule("/api/v2/search", endpoint="search", methods=["GET"]),
         Rule("/api/v2/users", endpoint="user_list", methods=["GET"]),
+        Rule("/api/v2/users", endpoint="user_create", methods=["POST"]),
         Rule("/api/v2/users/show_many", endpoint="user_show_many", methods=["GET"]),
+        Rule("/api/v2/users/count", endpoint="user_count", methods=["GET"]),
+        Rule(
+            "/api/v2/users/create_or_update_many",
+            endpoint="user_create_or_update_many",
+            methods=["POST"],
+        ),
+        Rule("/api/v2/organizations/count", endpoint="organization_count", methods=["GET"]),
         Rule("/api/v2/users/search", endpoint="user_search", methods=["GET"]),
         Rule(
             "/api/v2/users/create_or_update",
@@ -186,6 +210,10 @@ API_MAP = Map(
             )
         ],
         Rule("/oauth/tokens", endpoint="oauth_tokens", methods=["POST"]),
+        *[
+            Rule(path, endpoint=name, methods=[method])
+            for name, path, method, *_ in api_setup.ROUTES
+        ],
         *[Rule(path, endpoint=name, methods=["GET"]) for name, path, *_ in api_analytics.ROUTES],
     ]
 )
@@ -259,6 +287,8 @@ class SandboxApp:
                     sandbox.config.credentials,
                     sandbox.oauth.caller,
                 )
+                if caller.role == AGENT and sandbox.config.empty:
+                    raise ApiError(401, NOT_AUTHENTICATED)  # a new account has no such agent
                 require(caller, admin=endpoint.admin_only, scope=endpoint.scope)
                 call.caller = caller
             fault = sandbox.faults.take(endpoint.route)
@@ -300,15 +330,27 @@ class SandboxApp:
 
     def _add_limit_headers(self, response: Response, route: str, buckets: tuple) -> None:
         sandbox = self.sandbox
+        if not sandbox.config.rate_limit_headers:
+            # As recorded answers of 2024 show: none at all (a 429's Retry-After stays).
+            for key in [k for k, _ in response.headers.items() if _is_rate_limit_header(k)]:
+                del response.headers[key]
+            return
         for key, value in sandbox.limiter.headers(buckets, sandbox.account.now()).items():
             response.headers.setdefault(key, value)
         if route == "import" and sandbox.config.max_jobs:
             active, wait = sandbox.account.inflight_jobs()
-            resets = format_wait(wait, sandbox.config.job_delay) if active else "0"
+            resets = format_wait(wait) if active else "0"
             response.headers["zendesk-ratelimit-inflight-jobs"] = (
                 f"total={sandbox.config.max_jobs}; "
                 f"remaining={max(0, sandbox.config.max_jobs - active)}; resets={resets}"
             )
+
+
+RATE_LIMIT_HEADER_PREFIXES = ("x-rate-limit", "ratelimit-", "zendesk-ratelimit-")
+
+
+def _is_rate_limit_header(name: str) -> bool:
+    return name.lower().startswith(RATE_LIMIT_HEADER_PREFIXES)
 
 
 def _run(endpoint: Endpoint, call: Call) -> Response:

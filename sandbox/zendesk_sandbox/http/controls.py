@@ -35,6 +35,8 @@ class SandboxControls:
         self.requests = RequestLog()
         self.stopping = threading.Event()  # wakes "slow" faults when the server stops
         self._base_url: str | None = None  # set by Sandbox.start()
+        if config.foreign_jobs:
+            self.start_foreign_jobs(config.foreign_jobs, config.foreign_job_time)
 
     @property
     def base_url(self) -> str:
@@ -139,6 +141,15 @@ class SandboxControls:
         """Every job_status of the last day, most recent first."""
         return self.account.jobs()
 
+    def start_foreign_jobs(self, count: int, seconds: float = 3.0) -> list[str]:
+        """``count`` jobs of another client, holding job slots and done one after another
+        within ``seconds`` (bulk user jobs: they change no ticket); their ids."""
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ValueError("count must be an integer")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ValueError("seconds must be a number")
+        return self.account.start_foreign_jobs(count, float(seconds))
+
     def request_log(self) -> list[dict]:
         """API requests answered so far: method, path, query, route, status, auth, fault, time."""
         return self.requests.entries()
@@ -191,6 +202,13 @@ class SandboxControls:
         search_delay: float | None = None,
         access_token_lifetime: float | None = None,
         refresh_token_lifetime: float | None = None,
+        access_token_lifetime_range: list[float] | tuple[float, float] | None = None,
+        refresh_token_lifetime_range: list[float] | tuple[float, float] | None = None,
+        rate_limit_headers: bool | None = None,
+        too_many_jobs_retry_after: bool | None = None,
+        job_types: bool | None = None,
+        job_queue_time: float | None = None,
+        failing_job_lookups: bool | None = None,
     ) -> None:
         """Change several settings at once (what ``POST /_sandbox/config`` does).
 
@@ -225,6 +243,42 @@ class SandboxControls:
                 ):
                     raise ValueError(f"{name} must be a number of seconds above 0")
                 setattr(self.config, name, float(lifetime))
+        self._configure_variations(
+            access_token_lifetime_range=access_token_lifetime_range,
+            refresh_token_lifetime_range=refresh_token_lifetime_range,
+            switches={
+                "rate_limit_headers": rate_limit_headers,
+                "too_many_jobs_retry_after": too_many_jobs_retry_after,
+                "job_types": job_types,
+                "failing_job_lookups": failing_job_lookups,
+            },
+            job_queue_time=job_queue_time,
+        )
+
+    def _configure_variations(
+        self,
+        *,
+        access_token_lifetime_range: list[float] | tuple[float, float] | None,
+        refresh_token_lifetime_range: list[float] | tuple[float, float] | None,
+        switches: dict[str, bool | None],
+        job_queue_time: float | None,
+    ) -> None:
+        """The token bounds and the switches of ``configure``."""
+        for name, bounds in (
+            ("access_token_lifetime_range", access_token_lifetime_range),
+            ("refresh_token_lifetime_range", refresh_token_lifetime_range),
+        ):
+            if bounds is not None:
+                setattr(self.config, name, _bounds(name, bounds))
+        for name, switch in switches.items():
+            if switch is not None:
+                if not isinstance(switch, bool):
+                    raise ValueError(f"{name} must be true or false")
+                setattr(self.config, name, switch)
+        if job_queue_time is not None:  # applies to jobs started from now on
+            if job_queue_time < 0:
+                raise ValueError("job_queue_time must not be negative")
+            self.config.job_queue_time = float(job_queue_time)
 
     def settings(self) -> dict:
         """The current settings, without credentials."""
@@ -245,6 +299,15 @@ class SandboxControls:
             "state_dir": None if config.state_dir is None else str(config.state_dir),
             "access_token_lifetime": config.access_token_lifetime,
             "refresh_token_lifetime": config.refresh_token_lifetime,
+            "access_token_lifetime_range": list(config.access_token_lifetime_range),
+            "refresh_token_lifetime_range": list(config.refresh_token_lifetime_range),
+            "rate_limit_headers": config.rate_limit_headers,
+            "too_many_jobs_retry_after": config.too_many_jobs_retry_after,
+            "job_types": config.job_types,
+            "job_queue_time": config.job_queue_time,
+            "failing_job_lookups": config.failing_job_lookups,
+            "foreign_jobs": config.foreign_jobs,
+            "foreign_job_time": config.foreign_job_time,
         }
 
     def stats(self) -> dict:
@@ -254,6 +317,17 @@ class SandboxControls:
             "requests": len(self.requests.entries()),
             "faults_pending": len(self.faults.pending()),
         }
+
+
+def _bounds(name: str, value: object) -> tuple[float, float]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not 0 < value[0] <= value[1]
+    ):
+        raise ValueError(f"{name} is [shortest, longest] in seconds, shortest above 0")
+    return float(value[0]), float(value[1])
 
 
 def _limit_pair(value: object) -> tuple[int, float]:

@@ -3,8 +3,10 @@
 OAuth clients (identifier and secret), the client-credentials and refresh-token grants
 that ``POST /oauth/tokens`` (token_endpoint.py) answers, and the access tokens those hand
 out. Tokens expire on the
-sandbox clock after ``access_token_lifetime`` / ``refresh_token_lifetime`` seconds (settable
-far below Zendesk's minimums, so tests stay fast). A refresh hands out a new pair and
+sandbox clock after the lifetimes a request asked for (``expires_in``,
+``refresh_token_expires_in``, within Zendesk's bounds, which tests may lower), else after
+``access_token_lifetime`` / ``refresh_token_lifetime`` seconds (settable far below Zendesk's
+minimums, so tests stay fast). A refresh hands out a new pair and
 invalidates the old one, access token included. The authorization-code flow needs a browser;
 ``issue`` stands in for it and hands out a pair directly.
 
@@ -156,7 +158,7 @@ class OAuthServer:
                 body = error.body if isinstance(error.body, dict) else {"error": error.body}
                 self._refusals[str(body.get("error"))] += 1
                 return error.status, body
-            return 200, answer
+            return 201, answer  # Zendesk's OpenAPI description: 201 Created
 
     def _grant(self, body: object) -> dict:
         if not isinstance(body, dict):
@@ -165,14 +167,37 @@ class OAuthServer:
         if grant_type not in ("client_credentials", "refresh_token"):
             raise ApiError(400, UNSUPPORTED_GRANT_TYPE if grant_type else INVALID_REQUEST)
         client = self._authenticate_client(body.get("client_id"), body.get("client_secret"))
+        lifetimes = self._lifetimes(body)
         requested = body.get("scope")
         if grant_type == "client_credentials":
             scopes = _requested_scopes(requested, allowed=client.scopes)
-            answer = self._new_access(client.identifier, scopes, client.role)
+            answer = self._new_access(client.identifier, scopes, client.role, lifetimes)
         else:
-            answer = self._rotate(client, body.get("refresh_token"), requested)
+            answer = self._rotate(client, body.get("refresh_token"), requested, lifetimes)
         self._grants[grant_type] += 1
         return answer
+
+    def _lifetimes(self, body: dict) -> tuple[float, float]:
+        """The lifetimes asked for (``expires_in``, ``refresh_token_expires_in``), else the
+        account's; a 400 outside Zendesk's bounds (``*_lifetime_range``)."""
+        config = self.config
+        chosen = []
+        for name, default, (shortest, longest) in (
+            ("expires_in", config.access_token_lifetime, config.access_token_lifetime_range),
+            (
+                "refresh_token_expires_in",
+                config.refresh_token_lifetime,
+                config.refresh_token_lifetime_range,
+            ),
+        ):
+            asked = body.get(name)
+            if asked is None:
+                chosen.append(float(default))
+            elif type(asked) is int and shortest <= asked <= longest:
+                chosen.append(float(asked))
+            else:
+                raise ApiError(400, _lifetime_refused(name, shortest, longest))
+        return chosen[0], chosen[1]
 
     def _authenticate_client(self, identifier: object, secret: object) -> OAuthClient:
         client = self._clients.get(identifier) if isinstance(identifier, str) else None
@@ -180,7 +205,13 @@ class OAuthServer:
             raise ApiError(401, INVALID_CLIENT)
         return client
 
-    def _rotate(self, client: OAuthClient, token: object, requested: object) -> dict:
+    def _rotate(
+        self,
+        client: OAuthClient,
+        token: object,
+        requested: object,
+        lifetimes: tuple[float, float],
+    ) -> dict:
         record = self._refresh.get(token) if isinstance(token, str) else None
         if record is None or record.client != client.identifier or not self._live(record):
             raise ApiError(400, INVALID_GRANT)
@@ -192,7 +223,7 @@ class OAuthServer:
         record.revoked = True
         if record.pair in self._access:
             self._access[record.pair].revoked = True
-        return self._new_pair(client.identifier, scopes, record.role)
+        return self._new_pair(client.identifier, scopes, record.role, lifetimes)
 
     # -- issuing -------------------------------------------------------------------------
 
@@ -209,11 +240,15 @@ class OAuthServer:
             if not granted or not granted <= client.scopes:
                 raise ValueError(f"scopes {scopes!r} are not a subset of {sorted(client.scopes)}")
             self._grants["authorization_code"] += 1
-            return self._new_pair(client.identifier, granted, client.role)
+            config = self.config
+            lifetimes = (config.access_token_lifetime, config.refresh_token_lifetime)
+            return self._new_pair(client.identifier, granted, client.role, lifetimes)
 
-    def _new_access(self, client: str, scopes: frozenset[str], role: str) -> dict:
+    def _new_access(
+        self, client: str, scopes: frozenset[str], role: str, lifetimes: tuple[float, float]
+    ) -> dict:
         token = secrets.token_hex(32)
-        lifetime = float(self.config.access_token_lifetime)
+        lifetime = lifetimes[0]
         self._access[token] = _Token(client, scopes, role, self._clock() + lifetime)
         return {
             "access_token": token,
@@ -222,10 +257,12 @@ class OAuthServer:
             "expires_in": _whole_or_float(lifetime),
         }
 
-    def _new_pair(self, client: str, scopes: frozenset[str], role: str) -> dict:
-        answer = self._new_access(client, scopes, role)
+    def _new_pair(
+        self, client: str, scopes: frozenset[str], role: str, lifetimes: tuple[float, float]
+    ) -> dict:
+        answer = self._new_access(client, scopes, role, lifetimes)
         token = secrets.token_hex(32)
-        lifetime = float(self.config.refresh_token_lifetime)
+        lifetime = lifetimes[1]
         self._refresh[token] = _Token(
             client, scopes, role, self._clock() + lifetime, pair=answer["access_token"]
         )
@@ -287,10 +324,23 @@ def parse_scopes(scopes: Iterable[str] | str) -> frozenset[str]:
 
 
 def _requested_scopes(requested: object, *, allowed: frozenset[str]) -> frozenset[str]:
-    scopes = parse_scopes(requested) if isinstance(requested, str) else frozenset()
-    if not scopes or not scopes <= allowed:
+    """The scopes a token gets. A known scope the client does not allow is a 400; a word
+    that is no scope at all is granted as asked and grants nothing, so the API refuses the
+    token later with a 403 naming the scope it needs (as recorded of Zendesk)."""
+    words = frozenset(requested.split()) if isinstance(requested, str) else frozenset()
+    known = frozenset(word for word in words if SCOPE.match(word))
+    if not words or not known <= allowed:
         raise ApiError(400, INVALID_SCOPE)
-    return scopes
+    return words
+
+
+def _lifetime_refused(name: str, shortest: float, longest: float) -> dict:
+    return {
+        "error": "invalid_request",
+        "error_description": (
+            f"{name} must be a whole number of seconds from {shortest:g} to {longest:g}."
+        ),
+    }
 
 
 def _same(given: str, expected: str) -> bool:

@@ -1,10 +1,12 @@
 """Zendesk's two kinds of list pagination, for any ordered list of records.
 
-- Cursor pagination, when the request has ``page[size]`` (at most 100): ``page[after]`` or
-  ``page[before]`` take a cursor from ``meta``; the answer has ``meta.has_more``,
-  ``meta.after_cursor``/``before_cursor`` and ``links.next``/``prev``.
+- Cursor pagination, when the request has ``page[size]`` (at most 100; more is capped):
+  ``page[after]`` or ``page[before]`` take a cursor from ``meta``; the answer has
+  ``meta.has_more``, ``meta.after_cursor``/``before_cursor`` and ``links.next``/``prev``.
+  As on Zendesk, the last page links to a next one too (empty): stop on ``has_more``.
 - Offset pagination otherwise: ``page`` (from 1) and ``per_page`` (default and most 100);
-  the answer has ``next_page``, ``previous_page`` and ``count``.
+  the answer has ``next_page``, ``previous_page`` and ``count``. Past the first 10,000
+  records it is a 400 ``InvalidPaginationDepth``, as on Zendesk since 2024.
 
 A cursor names the sort key of a record (opaque base64 of JSON), so it stays valid while
 records are added.
@@ -20,7 +22,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from zendesk_sandbox.errors import invalid_value
+from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.http.context import Call
 from zendesk_sandbox.http.responses import json_response
 
@@ -58,6 +60,31 @@ def positive_int(args: Mapping[str, str], name: str, default: int, most: int | N
     return number if most is None else min(number, most)
 
 
+#: Offset pagination reaches the first 10,000 records only (Zendesk, since May 2024).
+OFFSET_RECORDS = 10_000
+INVALID_DEPTH = {
+    "errors": [
+        {
+            "code": "InvalidPaginationDepth",
+            "title": "Invalid pagination depth",
+            "detail": (
+                "Offset pagination is limited to the first 10000 records. Use cursor "
+                "pagination (page[size]) to read further."
+            ),
+        }
+    ]
+}
+
+
+def offset_window(args: Mapping[str, str], most: int = MAX_PAGE) -> tuple[int, int]:
+    """``(page, per_page)`` of an offset-paginated request; the 400 past 10,000 records."""
+    size = positive_int(args, "per_page", most, most)
+    page = positive_int(args, "page", 1)
+    if (page - 1) * size >= OFFSET_RECORDS:
+        raise ApiError(400, INVALID_DEPTH)
+    return page, size
+
+
 def paginated(
     call: Call,
     name: str,
@@ -82,8 +109,7 @@ def page_records(call: Call, records: Sequence[Keyed], descending: bool = False)
     if cursor_requested(call.request.args):
         chosen, _, _ = _cursor_slice(call, records, descending)
         return [record for _, record in chosen]
-    size = positive_int(call.request.args, "per_page", MAX_PAGE, MAX_PAGE)
-    page = positive_int(call.request.args, "page", 1)
+    page, size = offset_window(call.request.args)
     return [record for _, record in records[(page - 1) * size : page * size]]
 
 
@@ -124,7 +150,6 @@ def _cursor_page(call: Call, name: str, records: Sequence[Keyed], descending: bo
     chosen, has_more, size = _cursor_slice(call, records, descending)
     first = encode_key(chosen[0][0]) if chosen else None
     last = encode_key(chosen[-1][0]) if chosen else None
-    before = call.request.args.get("page[before]")
     kept = {k: v for k, v in call.request.args.items() if not k.startswith("page[")}
 
     def link(cursor_name: str, cursor: str | None) -> str | None:
@@ -133,20 +158,17 @@ def _cursor_page(call: Call, name: str, records: Sequence[Keyed], descending: bo
         query = {**kept, "page[size]": size, cursor_name: cursor}
         return f"{call.base_url}{call.path}?{urlencode(query)}"
 
-    more_after = has_more if not before else bool(chosen)
+    # Zendesk's last page has a next link too (recorded answers): only has_more says it is
+    # the last. A page with no records has no cursors, so no links.
     return {
         name: [record for _, record in chosen],
         "meta": {"has_more": has_more, "after_cursor": last, "before_cursor": first},
-        "links": {
-            "next": link("page[after]", last) if more_after else None,
-            "prev": link("page[before]", first),
-        },
+        "links": {"next": link("page[after]", last), "prev": link("page[before]", first)},
     }
 
 
 def _offset_page(call: Call, name: str, records: Sequence[Keyed]) -> dict:
-    size = positive_int(call.request.args, "per_page", MAX_PAGE, MAX_PAGE)
-    page = positive_int(call.request.args, "page", 1)
+    page, size = offset_window(call.request.args)
     kept = {k: v for k, v in call.request.args.items() if k != "page"}
 
     def page_url(number: int) -> str:

@@ -22,6 +22,7 @@ from zendesk_sandbox.config import (
     TICKET_UPDATE_BUCKET,
     UPDATE_BUCKET,
     USER_EXPORT_BUCKET,
+    USER_UPSERT_BUCKET,
 )
 from zendesk_sandbox.errors import ApiError
 from zendesk_sandbox.timefmt import format_wait
@@ -41,6 +42,7 @@ LIMIT_BODIES: dict[str, dict | str] = {
     USER_EXPORT_BUCKET: EXPORT_LIMIT_BODY,
     UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
     TICKET_UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
+    USER_UPSERT_BUCKET: ACCOUNT_LIMIT_TEXT,  # [GUESS]: the account's plain-text answer
 }
 # ``Zendesk-RateLimit-<bucket>: total=..; remaining=..; resets=..`` headers. Zendesk
 # documents none for the update limits, so those buckets send none.
@@ -126,7 +128,7 @@ class RateLimiter:
             windows = [(name, self._window(name, key)) for name in buckets]
             for name, bucket in windows:
                 if bucket is not None and bucket.exhausted(now):
-                    wait = format_wait(bucket.resets_in(now), bucket.window)
+                    wait = format_wait(bucket.resets_in(now))
                     headers = {"Retry-After": wait, **self._headers_locked(buckets, now)}
                     raise ApiError(429, LIMIT_BODIES[name], headers)
             for _, bucket in windows:
@@ -158,13 +160,13 @@ class RateLimiter:
                     "X-Rate-Limit-Remaining": remaining,
                     "ratelimit-limit": str(account.limit),
                     "ratelimit-remaining": remaining,
-                    "ratelimit-reset": format_wait(account.resets_in(now), account.window),
+                    "ratelimit-reset": format_wait(account.resets_in(now)),
                 }
             )
         for name, header in BUCKET_HEADERS.items():
             bucket = self._buckets.get(name)
             if bucket is not None and name in buckets:
-                resets = format_wait(bucket.resets_in(now), bucket.window)
+                resets = format_wait(bucket.resets_in(now))
                 headers[header] = (
                     f"total={bucket.limit}; remaining={bucket.remaining(now)}; resets={resets}"
                 )

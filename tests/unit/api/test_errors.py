@@ -114,3 +114,17 @@ def test_hints_are_appended():
     )
     assert str(error).endswith(". Check the token")
     assert error.with_hint("Other").hint == "Other"
+
+
+def test_too_many_jobs_names_the_jobs_that_hold_the_slots():
+    body = {
+        "error": "TooManyJobs",
+        "description": "Too many jobs are currently queued or running. Try again later.",
+        "current_job_ids": ["V3-a", "V3-b"],
+    }
+    with rm.Mocker() as mock, requests.Session() as session:
+        mock.post("https://acme.zendesk.com/x", status_code=429, json=body)
+        error = error_from_response(session.post("https://acme.zendesk.com/x"))
+    assert error.code == "TooManyJobs" and error.current_job_ids == ["V3-a", "V3-b"]
+    assert error.retry_after is None
+    assert error.with_hint("h").current_job_ids == ["V3-a", "V3-b"]

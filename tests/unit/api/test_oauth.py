@@ -13,6 +13,7 @@ import threading
 
 import pytest
 import requests_mock as rm
+from singer_sdk.exceptions import ConfigValidationError
 
 from tests.support.clock import FakeClock
 from zendesk_api.advice import with_advice
@@ -451,3 +452,50 @@ def test_lifetimes_that_are_not_positive_numbers_count_as_not_given():
     )
     assert (tokens.expires_in, tokens.refresh_expires_in) == (None, None)
     assert parse_answer({"access_token": "tok-1234", "expires_in": "1800"}).expires_in == 1800.0
+
+
+# -- token lifetimes asked for (zendesk.oauthTokenLifetime, oauthRefreshTokenLifetime) -------
+
+
+def test_the_lifetimes_asked_for_are_sent_and_honoured(account, tmp_path, caplog):
+    first = account.issue_oauth_tokens()
+    path = tmp_path / "tokens.json"
+    settings = refresh_settings(
+        account,
+        path,
+        first["refresh_token"],
+        oauthTokenLifetime="10m",
+        oauthRefreshTokenLifetime="168h",
+    )
+    with caplog.at_level(logging.INFO):
+        connect(settings, FakeClock()).send("GET", JOBS)
+    stored = json.loads(path.read_text())
+    assert stored["access_token_expires_at"] - stored["issued_at"] == 600
+    assert stored["refresh_token_expires_at"] - stored["issued_at"] == 7 * 86_400
+    assert "valid for 10m, renewed after 8m" in caplog.text
+
+
+def test_lifetimes_outside_zendesk_s_bounds_end_in_one_line(account):
+    client = connect(client_settings(account, oauthTokenLifetime="1m"), FakeClock())
+    with pytest.raises(OAuthError) as info:
+        client.send("GET", JOBS)
+    message = str(info.value)
+    assert message.startswith("HTTP 400 on POST /oauth/tokens: invalid_request: expires_in must")
+    assert "check zendesk.oauthTokenLifetime (5m to 48h)" in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        ({"oauthTokenLifetime": "1.5s"}, "zendesk.oauthTokenLifetime: '1.5s' must be a whole"),
+        ({"oauthTokenLifetime": "soon"}, "zendesk.oauthTokenLifetime: "),
+        (
+            {"oauthRefreshTokenLifetime": "168h"},
+            "zendesk.oauthRefreshTokenLifetime is set without zendesk.oauthRefreshToken",
+        ),
+    ],
+)
+def test_lifetime_settings_are_checked(account, extra, problem):
+    with pytest.raises(ConfigValidationError) as info:
+        read_connection(client_settings(account, **extra))
+    assert any(problem in line for line in info.value.errors)

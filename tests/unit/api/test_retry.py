@@ -254,3 +254,62 @@ def test_waits_say_why_zendesk_asked_for_them(caplog, error, text):
     with caplog.at_level(logging.INFO):
         policy(clock).call(attempt, what="the import", budget=RetryBudget(retries=1))
     assert text in caplog.text
+
+
+# -- retries spread over time by the caller (the target's job polls) ----------------------
+
+
+def test_retrying_decides_as_call_does_and_leaves_the_wait_to_the_caller():
+    clock = FakeClock()
+    retries = policy(clock, backoff=2.0).retrying(what="GET x", budget=RetryBudget())
+    assert retries.next_wait(server_error(502)) == 2.0
+    assert retries.next_wait(server_error(502)) == 4.0
+    assert retries.next_wait(rate_limited(20.0)) == 20.0
+    assert retries.next_wait(rate_limited()) == 60.0  # no Retry-After: defaultRetryAfter
+    assert clock.sleeps == []  # the caller waits, its own way
+    retries.succeeded()
+    assert retries.next_wait(server_error(502)) == 2.0  # a fresh count after a success
+    fatal = http_error(ZendeskAuthError, 401)
+    with pytest.raises(ZendeskAuthError):
+        retries.next_wait(fatal)
+
+
+def test_setup_failures_count_in_a_row():
+    retries = policy(FakeClock()).retrying(what="GET x", budget=RetryBudget())
+    for error in [ZendeskSetupError("tls"), ZendeskSetupError("tls"), server_error(500)] * 3:
+        retries.next_wait(error)  # never SETUP_TRIES in a row
+    for _ in range(SETUP_TRIES - 1):
+        retries.next_wait(ZendeskSetupError("tls"))
+    with pytest.raises(RetriesExhaustedError) as caught:
+        retries.next_wait(ZendeskSetupError("tls"))
+    assert caught.value.limit == "setup"
+
+
+def test_a_429_without_retry_after_may_be_waited_out_early():
+    clock = FakeClock()
+    told = []
+
+    def wait_untold(error, longest):
+        told.append((error.code, longest))
+        clock.now += 0.5  # a reason to ask again came after half a second
+        return 0.5
+
+    attempt, calls = flaky(rate_limited(code="TooManyJobs"), rate_limited(3.0))
+    result = policy(clock).call(
+        attempt, what="POST x", budget=RetryBudget(retries=3), wait_untold=wait_untold
+    )
+    assert result == "done" and len(calls) == 3
+    assert told == [("TooManyJobs", 60.0)]  # at most defaultRetryAfter
+    assert clock.sleeps == [3.0]  # a told Retry-After is slept as told
+
+
+def test_an_early_wait_counts_only_what_was_waited():
+    clock = FakeClock()
+    budget = RetryBudget(wait_limit=100.0)
+    attempt, _ = flaky(*[rate_limited()] * 5)
+
+    def wait_untold(error, longest):
+        clock.now += 1.0
+        return 1.0
+
+    assert policy(clock).call(attempt, what="GET x", budget=budget, wait_untold=wait_untold)

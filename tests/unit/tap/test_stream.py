@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests_mock as rm
 
-from tap_zendesk_tickets.pagination import RepeatedCursorError
 from tests.support.tap_pages import (
     EXPORT_URL,
     cursor_for,
@@ -17,6 +16,7 @@ from tests.support.tap_pages import (
     unit_tap_config,
 )
 from zendesk_api.errors import ZendeskAuthError, ZendeskClientError
+from zendesk_api.export_cursor import RepeatedCursorError
 
 #: What the export side-loads for the streams selected by default (users, groups,
 #: organizations: see tests/unit/tap/test_side_streams.py).

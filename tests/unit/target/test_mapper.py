@@ -97,7 +97,7 @@ def b():
             json={"organizations": [{"id": 120, "name": "ACME"}]},
         )
         mock.post(
-            f"{B}/api/v2/users/create_or_update.json",
+            f"{B}/api/v2/users.json",
             status_code=201,
             json=lambda r, c: {
                 "user": {"id": 800, "email": r.json()["user"]["email"], "role": "end-user"}
@@ -162,7 +162,10 @@ def test_each_lookup_is_made_once(b):
         ticket_mapper.map(TICKET, [], "ticket 7")
     paths = [r.path for r in b.request_history]
     assert paths.count("/api/v2/users/search.json") == 2  # jane and kim, once each
-    assert paths.count("/api/v2/users/create_or_update.json") == 1
+    # Created with Create User (create_or_update allows one a second per account).
+    assert [r.method for r in b.request_history if r.path == "/api/v2/users.json"].count(
+        "POST"
+    ) == 1
     assert paths.count("/api/v2/ticket_fields.json") == 1
     assert ticket_mapper.destination.requests == len(b.request_history)
 

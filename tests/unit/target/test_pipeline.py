@@ -584,3 +584,66 @@ def test_the_earliest_batch_s_failure_is_the_run_s(parts):
         "batch 2 (1 tickets of stream 'tickets', input line 10)"
     ]
     assert written == []
+
+
+# -- a TooManyJobs without Retry-After: waited out until a slot is likely free ------------
+
+
+def too_many_jobs(*holders):
+    return ZendeskRateLimitError(
+        status=429,
+        method="POST",
+        path="/api/v2/imports/tickets/create_many.json",
+        code="TooManyJobs",
+        text="Too many jobs are currently queued or running. Try again later.",
+        current_job_ids=list(holders),
+    )
+
+
+def test_a_bare_too_many_jobs_ends_when_another_client_s_job_finishes(parts, caplog):
+    build, _, zendesk, _, _ = parts
+    pipeline = build(poll_interval=1.0)
+    zendesk.finish_later("theirs-1", 3.0, results=[])
+    with caplog.at_level("INFO"):
+        waited = pipeline.wait_for_slot(too_many_jobs("theirs-1", "theirs-2"), 60.0)
+    assert 3.0 <= waited <= 4.0  # on the fake clock: asked again soon after it finished
+    assert "Job theirs-1 of another client finished" in caplog.text
+    assert pipeline.slots.account_free == 1 and pipeline.slots.limit == 1  # 2 slots: 1 ours
+
+
+def test_a_bare_too_many_jobs_ends_when_one_of_this_run_s_jobs_finishes(parts, caplog):
+    build, _, zendesk, _, _ = parts
+    pipeline = build(poll_interval=1.0)
+    pipeline.submit(make_batch(2))
+    zendesk.finish_later("j1", 2.0)
+    with caplog.at_level("INFO"):
+        waited = pipeline.wait_for_slot(too_many_jobs("j1", "theirs"), 60.0)
+    assert waited < 3.0
+    assert pipeline.progress.batches == 1  # its job was confirmed meanwhile
+    assert "One of this run's jobs finished: a job slot is free" in caplog.text
+
+
+def test_a_too_many_jobs_naming_no_job_asks_the_job_list(parts):
+    _, importer, zendesk, written, clock = parts
+    pipeline = ImportPipeline(
+        importer,
+        zendesk.poll,
+        written.append,
+        slots=JobSlots(4),
+        schedule=PollSchedule(interval=1.0, clock=clock),
+        policy=RetryPolicy(backoff=1.0, default_retry_after=60.0, clock=clock, sleep=clock.sleep),
+        job_timeout=60.0,
+        busy_jobs=lambda: ["theirs"],
+    )
+    zendesk.finish_later("theirs", 1.5, results=[])
+    assert pipeline.wait_for_slot(too_many_jobs(), 60.0) < 3.0
+
+
+def test_any_other_429_without_retry_after_waits_default_retry_after(parts):
+    build, _, _, _, _ = parts
+    pipeline = build()
+    limited = ZendeskRateLimitError(
+        status=429, method="POST", path="/x", code=None, text="Number of allowed ..."
+    )
+    assert pipeline.wait_for_slot(limited, 60.0) == 60.0
+    assert pipeline.slots.account_free is None  # says nothing about job slots

@@ -93,3 +93,35 @@ def test_answers_without_the_header_change_nothing():
     slots.observe({"x-rate-limit": "700", "x-rate-limit-remaining": "0"})
     assert slots.account_free is None
     assert slots.can_start(9)
+
+
+def test_without_the_header_slots_are_learned_from_too_many_jobs_and_finished_jobs():
+    slots = JobSlots(10)
+    for _ in range(3):
+        slots.observe({})
+        slots.job_started()
+    assert slots.account_free is None and slots.can_start(3)  # nothing known: try
+    slots.account_full(4)  # TooManyJobs listing 4 jobs: the account has 4 slots, all taken
+    assert slots.account_free == 0 and not slots.can_start(3)
+    slots.job_finished()  # one of the jobs holding a slot finished
+    assert slots.can_start(3) is False  # 10 of 30 is 1 of 4: our share is full
+    assert slots.limit == 1
+    assert slots.can_start(0)
+    slots.observe({})
+    slots.job_started()  # no header on the answer: it took the free slot
+    assert slots.account_free == 0
+
+
+def test_the_share_of_an_account_with_fewer_slots_is_the_same():
+    assert JobSlots(10).limit == 10
+    for configured, total, share in [(10, 4, 1), (30, 4, 4), (15, 10, 5), (1, 2, 1), (10, 60, 10)]:
+        slots = JobSlots(configured)
+        slots.observe({"zendesk-ratelimit-inflight-jobs": f"total={total}; remaining=1"})
+        assert slots.limit == share, (configured, total)
+
+
+def test_a_header_on_the_answer_says_what_is_free_after_the_job():
+    slots = JobSlots(10)
+    slots.observe({"zendesk-ratelimit-inflight-jobs": "total=30; remaining=5; resets=4"})
+    slots.job_started()  # the header counted the job already
+    assert slots.account_free == 5

@@ -1,8 +1,14 @@
-"""Following the export's cursors, and noticing when Zendesk hands one back twice."""
+"""Reading Zendesk's cursor-based incremental exports: following the cursors, noticing when
+Zendesk hands one back twice, and (:func:`export_pages`) every page of one pass.
+
+Both plugins read exports through this: the tap its source's ticket export (with pacing and
+its own fallbacks around :class:`ExportCursor`), the target its destination's, to find the
+copies there (:func:`export_pages`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from zendesk_api.errors import ZendeskError
@@ -44,7 +50,29 @@ class ExportCursor:
             raise RepeatedCursorError(
                 f"Zendesk returned the cursor {cursor!r} a second time while "
                 "end_of_stream is false; stopping instead of reading the same pages again. "
-                "Run the tap again: it resumes from its last STATE"
+                "Run again from the last STATE"
             )
         self._seen.add(cursor)
         self.current = cursor
+
+
+def export_pages(
+    get: Callable[[dict[str, Any]], Any], params: Mapping[str, Any]
+) -> Iterator[Mapping[str, Any]]:
+    """Every page of one pass, from ``params`` (a ``start_time`` or a ``cursor``) to
+    ``end_of_stream``; ``get(query)`` fetches one page (the caller's retries and pacing).
+
+    Later pages keep every parameter but the position (``include``, ``per_page``...). A
+    first request that matches nothing may come without a cursor: the pass ends there.
+    """
+    fixed = {k: v for k, v in params.items() if k not in ("cursor", "start_time")}
+    cursor = ExportCursor(params.get("cursor"))
+    query = dict(params)
+    while not cursor.finished:
+        page = get(query)
+        if not isinstance(page, Mapping):
+            raise ZendeskError("Zendesk answered the incremental export with no JSON object")
+        cursor.advance(page)
+        yield page
+        if cursor.current is not None:
+            query = {**fixed, "cursor": cursor.current}
