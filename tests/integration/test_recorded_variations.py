@@ -22,7 +22,7 @@ from tests.integration.target.harness import (
     target_config,
 )
 from tests.integration.target.test_copy import assert_same_conversation, copies
-from tests.support.catalogs import ALL_STREAMS, catalog_selecting
+from tests.support.catalogs import COPY_STREAMS, catalog_selecting
 from tests.support.configs import oauth_client_settings, tap_config
 from tests.support.processes import run_tap
 from tests.support.secrets import assert_no_secret
@@ -58,7 +58,7 @@ def copy_once(
     ``before_target`` is called in between."""
     tap = run_tap(
         tap_config(tmp_path, source.base_url, name=f"tap-{name}.json"),
-        catalog=catalog_selecting(ALL_STREAMS),
+        catalog=catalog_selecting(COPY_STREAMS),
         state=state,
     )
     assert tap.returncode == 0, tap.stderr
