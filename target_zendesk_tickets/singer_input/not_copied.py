@@ -1,8 +1,8 @@
 """Streams of tap-zendesk-tickets that no copy carries: analytics for a warehouse.
 
 Zendesk's ticket import takes no metrics, metric events, satisfaction ratings, field
-history, SLA policies or side conversations, and the target maps custom statuses and tags
-through the tickets themselves. So these streams are read and left out, with one line
+history, SLA policies or side conversations, and tags come with the tickets themselves
+(custom statuses are kept as a reference stream, for the copies' statuses). So these streams are read and left out, with one line
 saying so, instead of being taken for tickets (any other stream is).
 """
 
@@ -21,7 +21,6 @@ NOT_COPIED_STREAMS = frozenset(
         "ticket_metric_events",
         "satisfaction_ratings",
         "ticket_field_history",
-        "custom_statuses",
         "tags",
         "sla_policies",
         "side_conversations",
