@@ -1,9 +1,10 @@
 """Streams of tap-zendesk-tickets that no copy carries: analytics for a warehouse.
 
 Zendesk's ticket import takes no metrics, metric events, satisfaction ratings, field
-history, SLA policies or side conversations, and tags come with the tickets
-themselves (custom statuses are kept as a reference stream, for the copies' statuses). So these streams are read and left out, with one line
-saying so, instead of being taken for tickets (any other stream is).
+history, SLA policies or side conversations, and tags come with the tickets themselves
+(custom statuses are kept as a reference stream, for the copies' statuses). So these
+streams are read and left out, with one line saying so, instead of being taken for
+tickets (any other stream is).
 """
 
 from __future__ import annotations
