@@ -19,6 +19,15 @@ TICKET_FORMS = "ticket_forms"
 TICKET_FIELDS = "ticket_fields"
 CUSTOM_STATUSES = "custom_statuses"
 COMMENTS = "ticket_comments"
+#: What creating the source's structure in another account needs (a copy with
+#: createMissing): read once a run, before the first ticket.
+GROUP_MEMBERSHIPS = "group_memberships"
+ORGANIZATION_MEMBERSHIPS = "organization_memberships"
+USER_FIELD_DEFINITIONS = "user_fields"
+ORGANIZATION_FIELD_DEFINITIONS = "organization_fields"
+CUSTOM_ROLES = "custom_roles"
+#: A problem ticket's incidents, just before the problem: ``{"problem_id", "incident_id"}``.
+TICKET_INCIDENTS = "ticket_incidents"
 #: Per-ticket streams: what Zendesk keeps about one ticket (they refer to it, not it to them).
 TICKET_METRICS = "ticket_metrics"
 SIDE_CONVERSATIONS = "side_conversations"

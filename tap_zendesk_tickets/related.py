@@ -36,13 +36,19 @@ from tap_zendesk_tickets.per_ticket import PartsReader, TicketParts, take_metric
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
+    CUSTOM_ROLES,
     CUSTOM_STATUSES,
+    GROUP_MEMBERSHIPS,
     GROUPS,
+    ORGANIZATION_FIELD_DEFINITIONS,
+    ORGANIZATION_MEMBERSHIPS,
     ORGANIZATIONS,
     SIDE_CONVERSATIONS,
     TICKET_FIELDS,
     TICKET_FORMS,
+    TICKET_INCIDENTS,
     TICKET_METRICS,
+    USER_FIELD_DEFINITIONS,
     USERS,
     SentRecords,
     ids_of,
@@ -50,6 +56,7 @@ from tap_zendesk_tickets.references import (
 )
 from tap_zendesk_tickets.sdk_hooks import FedStream
 from tap_zendesk_tickets.ticket_reads import TicketReads
+from zendesk_api.errors import ZendeskHTTPError
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +71,17 @@ LISTS = {
     BRANDS: "/api/v2/brands.json",
     CUSTOM_STATUSES: "/api/v2/custom_statuses.json",
 }
+#: The account's lists a copy creating the source's structure needs: read once a run,
+#: before the first ticket, whatever it refers to (definitions before what uses them).
+ACCOUNT_LISTS = {
+    USER_FIELD_DEFINITIONS: "/api/v2/user_fields.json",
+    ORGANIZATION_FIELD_DEFINITIONS: "/api/v2/organization_fields.json",
+    CUSTOM_ROLES: "/api/v2/custom_roles.json",
+    GROUP_MEMBERSHIPS: "/api/v2/group_memberships.json",
+    ORGANIZATION_MEMBERSHIPS: "/api/v2/organization_memberships.json",
+}
 DELETED = "deleted"
+PROBLEM = "problem"
 
 
 class Related:
@@ -106,6 +123,7 @@ class Related:
         if not tickets:
             return
         self._page += 1
+        self._emit_account_lists()
         kinds = [kind for kind in (*LISTS, *SIDE_LOADS) if kind in self._streams]
         wanted = referrers(kinds, tickets)
         for kind in LISTS:
@@ -133,9 +151,51 @@ class Related:
             SIDE_CONVERSATIONS in self._streams and self._parts.unavailable is None
         )
 
+    def _emit_account_lists(self) -> None:
+        """Once a run, before the first ticket: the selected lists of ``ACCOUNT_LISTS``."""
+        for kind, path in ACCOUNT_LISTS.items():
+            if kind not in self._streams or kind in self._read_on:
+                continue
+            self._read_on[kind] = self._page
+            try:
+                records = self._reader.list_all(path, kind)
+            except ZendeskHTTPError as exc:
+                if exc.status not in (403, 404):
+                    raise
+                # Custom roles are an Enterprise feature: an account without them says so.
+                logger.info("The account has no %s to read (%s): none is sent", kind, exc)
+                continue
+            self._streams[kind].emit(records)
+
+    def _emit_incidents(self, ticket: Mapping[str, Any]) -> None:
+        """A problem ticket's incidents (``ticket_incidents``), just before it."""
+        ticket_id = ticket.get("id")
+        if (
+            TICKET_INCIDENTS not in self._streams
+            or ticket.get("type") != PROBLEM
+            or not ticket.get("has_incidents")
+            or not isinstance(ticket_id, int)
+        ):
+            return
+        path = f"/api/v2/tickets/{ticket_id}/incidents.json"
+        try:
+            incidents = self._reader.list_all(path, "tickets")
+        except ZendeskHTTPError as exc:
+            if exc.status != 404:
+                raise
+            return  # deleted since its page was read: the next run sends it as deleted
+        self._streams[TICKET_INCIDENTS].emit(
+            [
+                {"problem_id": ticket_id, "incident_id": incident["id"]}
+                for incident in incidents
+                if isinstance(incident.get("id"), int)
+            ]
+        )
+
     def before_ticket(self, ticket: dict[str, Any]) -> None:
         """Emit what Zendesk keeps about the ticket: its metrics, its comments (their
-        authors first) and its side conversations."""
+        authors first), its side conversations, and a problem's incidents."""
+        self._emit_incidents(ticket)
         if TICKET_METRICS in self._streams:
             metrics = take_metric_set(ticket, ticket.get("_sdc_deleted_at"))
             if metrics is not None:

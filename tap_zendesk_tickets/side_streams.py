@@ -10,6 +10,11 @@ STATE, which covers them too.
   extra request; each record once a run, again when it changed.
 * ``ticket_fields``, ``ticket_forms``, ``brands``, ``custom_statuses``: the account's
   lists, read once a run.
+* ``group_memberships``, ``organization_memberships``, ``user_fields``,
+  ``organization_fields``, ``custom_roles``: the account's lists a copy with
+  ``createMissing`` needs, read once a run before the first ticket (asked for only).
+* ``ticket_incidents``: ``GET /api/v2/tickets/{id}/incidents`` for each problem ticket with
+  incidents, just before it (asked for only).
 * ``ticket_metrics``: the export's ``metric_sets`` side-load, no extra request.
 * ``ticket_comments``: ``GET /api/v2/tickets/{id}/comments``, one request per ticket (more
   past 100 comments): every comment, plus ``ticket_id``.
@@ -28,13 +33,19 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
+    CUSTOM_ROLES,
     CUSTOM_STATUSES,
+    GROUP_MEMBERSHIPS,
     GROUPS,
+    ORGANIZATION_FIELD_DEFINITIONS,
+    ORGANIZATION_MEMBERSHIPS,
     ORGANIZATIONS,
     SIDE_CONVERSATIONS,
     TICKET_FIELDS,
     TICKET_FORMS,
+    TICKET_INCIDENTS,
     TICKET_METRICS,
+    USER_FIELD_DEFINITIONS,
     USERS,
 )
 from tap_zendesk_tickets.schemas import load_schema
@@ -46,7 +57,7 @@ class SideStream(FedStream):
     """One kind of record that tickets refer to, keyed by Zendesk's ``id``."""
 
     parent_stream_type = TicketsStream
-    primary_keys = ("id",)
+    primary_keys: tuple[str, ...] = ("id",)
     # Records go out exactly as Zendesk sent them, like tickets.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -108,6 +119,54 @@ class CustomStatusesStream(SideStream):
     selected_by_default = False
 
 
+class AccountListStream(SideStream):
+    """One of the account's lists that a copy with ``createMissing`` needs to create the
+    source's structure elsewhere: read once a run, before the first ticket. Selected only
+    when asked for (a copy selects every stream)."""
+
+    selected_by_default = False
+
+
+class GroupMembershipsStream(AccountListStream):
+    """Which agents belong to which groups."""
+
+    name = GROUP_MEMBERSHIPS
+
+
+class OrganizationMembershipsStream(AccountListStream):
+    """Which people belong to which organizations."""
+
+    name = ORGANIZATION_MEMBERSHIPS
+
+
+class UserFieldsStream(AccountListStream):
+    """The definitions of the account's user fields (people's ``user_fields`` values)."""
+
+    name = USER_FIELD_DEFINITIONS
+
+
+class OrganizationFieldsStream(AccountListStream):
+    """The definitions of the account's organization fields."""
+
+    name = ORGANIZATION_FIELD_DEFINITIONS
+
+
+class CustomRolesStream(AccountListStream):
+    """The account's custom agent roles (Enterprise plans; none elsewhere, said once)."""
+
+    name = CUSTOM_ROLES
+
+
+class TicketIncidentsStream(SideStream):
+    """A problem ticket's incidents, just before the problem: ``problem_id`` and
+    ``incident_id``. One request per problem ticket that has incidents; selected only when
+    asked for (a copy selects it, to link incidents copied before their problem)."""
+
+    name = TICKET_INCIDENTS
+    primary_keys = ("problem_id", "incident_id")
+    selected_by_default = False
+
+
 class PerTicketStream(SideStream):
     """What Zendesk keeps about one ticket, sent again whenever the ticket changes.
 
@@ -146,6 +205,12 @@ SIDE_STREAMS: tuple[type[SideStream], ...] = (
     TicketFormsStream,
     BrandsStream,
     CustomStatusesStream,
+    GroupMembershipsStream,
+    OrganizationMembershipsStream,
+    UserFieldsStream,
+    OrganizationFieldsStream,
+    CustomRolesStream,
+    TicketIncidentsStream,
     TicketMetricsStream,
     TicketCommentsStream,
     SideConversationsStream,

@@ -16,6 +16,25 @@ COPY_STREAMS = frozenset(
         "ticket_forms",
         "ticket_fields",
         "ticket_comments",
+        # What creating the source's structure needs (createMissing), and problem links.
+        "group_memberships",
+        "organization_memberships",
+        "user_fields",
+        "organization_fields",
+        "custom_roles",
+        "ticket_incidents",
+    }
+)
+#: The copy streams selected only when asked for.
+ASKED_FOR_COPY_STREAMS = frozenset(
+    {
+        "ticket_comments",
+        "group_memberships",
+        "organization_memberships",
+        "user_fields",
+        "organization_fields",
+        "custom_roles",
+        "ticket_incidents",
     }
 )
 #: The streams for a warehouse's analytics.
@@ -35,7 +54,7 @@ ANALYTICS_STREAMS = frozenset(
 ALL_STREAMS = COPY_STREAMS | ANALYTICS_STREAMS
 #: What the tap selects without a catalog: what costs no request of its own, and the
 #: account's lists that were there first.
-DEFAULT_STREAMS = (COPY_STREAMS - {"ticket_comments"}) | {"ticket_metrics"}
+DEFAULT_STREAMS = (COPY_STREAMS - ASKED_FOR_COPY_STREAMS) | {"ticket_metrics"}
 
 
 def catalog_selecting(streams: Iterable[str]) -> dict[str, Any]:

@@ -178,7 +178,17 @@ def full_metric_set(ticket_id):
 
 
 SUPPORT = f"{BASE}/api/v2"
-LIST_KEYS = ("ticket_fields", "ticket_forms", "brands")
+LIST_KEYS = (
+    "ticket_fields",
+    "ticket_forms",
+    "brands",
+    # The lists a copy creating the source's structure needs.
+    "group_memberships",
+    "organization_memberships",
+    "user_fields",
+    "organization_fields",
+    "custom_roles",
+)
 
 
 def mock_support_api(mock, *, users=(), comments=None, **lists):

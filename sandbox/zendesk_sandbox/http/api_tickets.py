@@ -11,7 +11,7 @@ from zendesk_sandbox.account.imports import MAX_BATCH, restricted_keys
 from zendesk_sandbox.account.search import parse_query
 from zendesk_sandbox.errors import ApiError, invalid_value
 from zendesk_sandbox.http.context import Call
-from zendesk_sandbox.http.pagination import positive_int
+from zendesk_sandbox.http.pagination import by_id, paginated, positive_int
 from zendesk_sandbox.http.responses import (
     encoded_json_response,
     json_response,
@@ -21,6 +21,7 @@ from zendesk_sandbox.http.responses import (
 )
 from zendesk_sandbox.http.views import event_json
 
+NOT_FOUND = {"error": "RecordNotFound", "description": "Not found"}
 SEARCH_PAGE = 100
 SEARCH_LIMIT = 1000  # Zendesk's search returns at most 1,000 results per query
 # Zendesk documents a 422 "Insufficient Resource Error" for a page past them (page 11 at
@@ -152,3 +153,19 @@ def _ids(value: str | None) -> list[int]:
         return [int(part) for part in parts]
     except ValueError:
         raise invalid_value("ids must be integers.") from None
+
+
+def handle_ticket_incidents(call: Call) -> Response:
+    """``GET /api/v2/tickets/{id}/incidents``: the incidents whose problem is the ticket,
+    by id (cursor or offset pages); a 404 for a ticket the account does not have."""
+    account = call.account
+    problem = call.values["ticket_id"]
+    with account.lock:
+        if account.ticket_state(problem) in ("missing", "deleted"):
+            raise ApiError(404, NOT_FOUND)
+        incidents = [
+            account.exported_ticket(ticket_id)
+            for ticket_id in account.listed_ticket_ids()
+            if account.ticket_field(ticket_id, "problem_id") == problem
+        ]
+    return paginated(call, "tickets", by_id(incidents))

@@ -97,6 +97,7 @@ ENDPOINTS = {
     "ticket_delete": Endpoint(api_tickets.handle_ticket_delete, "delete", True, "write"),
     "destroy_many": Endpoint(api_tickets.handle_destroy_many, "delete", True, "write"),
     "comments": Endpoint(api_conversations.handle_comments, "comments"),
+    "ticket_incidents": Endpoint(api_tickets.handle_ticket_incidents, "tickets"),
     "ticket_events": Endpoint(
         api_conversations.handle_ticket_events, "ticket_events", True, "read", EXPORTS
     ),
@@ -160,6 +161,11 @@ API_MAP = Map(
         Rule("/api/v2/tickets/<int:ticket_id>", endpoint="ticket_update", methods=["PUT"]),
         Rule("/api/v2/tickets/<int:ticket_id>", endpoint="ticket_delete", methods=["DELETE"]),
         Rule("/api/v2/tickets/<int:ticket_id>/comments", endpoint="comments", methods=["GET"]),
+        Rule(
+            "/api/v2/tickets/<int:ticket_id>/incidents",
+            endpoint="ticket_incidents",
+            methods=["GET"],
+        ),
         Rule("/api/v2/search", endpoint="search", methods=["GET"]),
         Rule("/api/v2/users", endpoint="user_list", methods=["GET"]),
         Rule("/api/v2/users", endpoint="user_create", methods=["POST"]),

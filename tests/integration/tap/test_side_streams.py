@@ -355,3 +355,40 @@ def test_an_archived_tickets_comments_are_read_like_any_others(make_account, tmp
     comments = run.records_of("ticket_comments")
     assert [c["body"] for c in comments] == ["Where is my order?", "Shipped today."]
     assert {c["author_id"] for c in comments} <= {u["id"] for u in run.records_of("users")}
+
+
+def test_what_a_move_needs_comes_before_the_first_ticket(account, everything):
+    """The account's lists a copy with createMissing needs, once, before any ticket; each
+    problem's incidents just before the problem."""
+    first_ticket = next(
+        i
+        for i, m in enumerate(everything.messages)
+        if m.get("stream") == "tickets" and m["type"] == "RECORD"
+    )
+    for stream, path in (
+        ("group_memberships", "/api/v2/group_memberships.json"),
+        ("organization_memberships", "/api/v2/organization_memberships.json"),
+        ("user_fields", "/api/v2/user_fields.json"),
+        ("organization_fields", "/api/v2/organization_fields.json"),
+        ("custom_roles", "/api/v2/custom_roles.json"),
+    ):
+        positions = [
+            i
+            for i, m in enumerate(everything.messages)
+            if m.get("stream") == stream and m["type"] == "RECORD"
+        ]
+        listed = _get(account, path)[stream]
+        assert len(positions) == len(listed), stream
+        assert all(i < first_ticket for i in positions), stream
+    seen_problems = 0
+    position = {}
+    for i, m in enumerate(everything.messages):
+        if m["type"] == "RECORD" and m["stream"] == "tickets":
+            position.setdefault(m["record"]["id"], i)
+    for i, m in enumerate(everything.messages):
+        if m["type"] == "RECORD" and m["stream"] == "ticket_incidents":
+            problem, incident = m["record"]["problem_id"], m["record"]["incident_id"]
+            assert account.exported_ticket(incident)["problem_id"] == problem
+            assert i < position[problem]
+            seen_problems += 1
+    assert seen_problems

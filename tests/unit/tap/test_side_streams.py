@@ -28,6 +28,7 @@ from tests.support.tap_pages import (
 #: Keys of the streams not keyed by ``id``.
 KEYS = {
     "ticket_metrics": ["ticket_id"],
+    "ticket_incidents": ["problem_id", "incident_id"],
     "tags": ["name"],
     "ticket_field_history": ["id", "field_name"],
 }
