@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from target_zendesk_tickets.copying.destination import Destination, DestinationUser
 from target_zendesk_tickets.copying.references import (
+    CUSTOM_STATUSES,
     GROUPS,
     ORGANIZATION_FIELDS,
     ORGANIZATIONS,
@@ -67,6 +68,7 @@ LABELS = {
     USER_FIELDS: "user field",
     ORGANIZATION_FIELDS: "organization field",
     "agents": "agent",
+    CUSTOM_STATUSES: "custom status",
     "options": "field option",
     "group_memberships": "group membership",
     "organization_memberships": "organization membership",
@@ -284,6 +286,28 @@ class StructureCreator:
         if created is not None:
             self.destination.remember(kind, created)
         return created is not None
+
+    # Custom statuses --------------------------------------------------------------------------
+
+    def custom_status(self, record: Mapping[str, Any], label: str) -> int | None:
+        """A custom ticket status of the source's category and (mapped) agent label."""
+        link = object_link(CUSTOM_STATUSES, record)
+        found = self._by_link(CUSTOM_STATUSES, link)
+        if found is not None:
+            return int(found)
+        body: dict[str, Any] = {
+            "status_category": record.get("status_category"),
+            "agent_label": label,
+            "end_user_label": record.get("end_user_label") or label,
+            "description": _described(record.get("description"), link),
+            "active": record.get("active", True) is not False,
+        }
+        path = "/api/v2/custom_statuses.json"
+        created = self._create_whole(CUSTOM_STATUSES, label, path, body, key="custom_status")
+        if created is None:
+            return None
+        self.destination.remember(CUSTOM_STATUSES, created)
+        return int(created["id"])
 
     # Agents -----------------------------------------------------------------------------------
 

@@ -153,6 +153,23 @@ class Destination:
         records[:] = [r for r in records if r.get("id") != record.get("id")]
         records.append(dict(record))
 
+    def custom_status(self, category: str, label: str) -> int | None:
+        """The id of B's custom status of this category and agent label (any case)."""
+        if not label:
+            return None
+        try:
+            statuses = self.records("custom_statuses")
+        except ZendeskHTTPError:
+            return None  # no custom statuses to read: left out
+        for status in statuses:
+            if (
+                status.get("status_category") == category
+                and str(status.get("agent_label")).casefold() == label.casefold()
+                and isinstance(status.get("id"), int)
+            ):
+                return int(status["id"])
+        return None
+
     def has_field_key(self, kind: str, key: str) -> bool:
         """Whether B has a user or organization field with this key."""
         return any(record.get("key") == key for record in self.records(kind))

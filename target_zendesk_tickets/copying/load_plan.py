@@ -320,6 +320,7 @@ SIMPLE_FIELDS = (
     "organization_id",
     "brand_id",
     "ticket_form_id",
+    "custom_status_id",
     "due_at",
 )
 

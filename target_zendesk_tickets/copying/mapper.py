@@ -32,6 +32,7 @@ from target_zendesk_tickets.copying.mapping_report import (
 )
 from target_zendesk_tickets.copying.references import (
     BRANDS,
+    CUSTOM_STATUSES,
     GROUPS,
     OPTION_TYPES,
     ORGANIZATIONS,
@@ -48,7 +49,6 @@ OMIT, DEFAULT, STOP, CREATE = "omit", "default", "stop", "create"
 #: Ids of the source account that have no counterpart to map them to, by what they name.
 UNMAPPABLE_IDS = {
     "problem_id": "problem ticket",
-    "custom_status_id": "custom status",
     "sharing_agreement_ids": "sharing agreement",
 }
 #: Fields of a comment that an import takes.
@@ -170,6 +170,7 @@ class TicketMapper:
         ticket.people_list("email_cc_ids", "CC")
         ticket.followers()
         ticket.custom_fields()
+        ticket.custom_status()
         ticket.comments(comments, requester)
         for name, kind in UNMAPPABLE_IDS.items():
             if ticket.body.pop(name, None) not in (None, []):
@@ -587,6 +588,32 @@ class _Ticket:
         field.options[value] = name  # this ticket's mapping sees it at once
         self.report.count("custom field option", CREATED, f"'{name}' of '{field.title}'")
         return True
+
+    def custom_status(self) -> None:
+        """The destination's custom status of the same category and agent label (``nameMap``
+        first), created with ``createMissing``; else left out (Zendesk then gives the
+        ticket its status's default)."""
+        source_id = self.body.pop("custom_status_id", None)
+        if source_id is None:
+            return
+        record = self.source.record(CUSTOM_STATUSES, source_id)
+        if record is None:
+            self.report.count("custom status", LEFT_OUT, f"{source_id} is not in the input")
+            return
+        category = str(record.get("status_category") or "")
+        label = self.rules.renamed(CUSTOM_STATUSES, str(record.get("agent_label") or "")) or ""
+        mapped = self.destination.custom_status(category, label)
+        outcome = MAPPED
+        if mapped is None and self.creator is not None and label:
+            mapped, outcome = self.creator.custom_status(record, label), CREATED
+        if mapped is None:
+            what = f"'{label}' ({category}) is not in the destination"
+            if self.rules.on_unmapped == STOP:
+                raise self._stop("custom status", what)
+            self.report.count("custom status", LEFT_OUT, what)
+            return
+        self.report.count("custom status", outcome, label if outcome == CREATED else None)
+        self.body["custom_status_id"] = mapped
 
     # Comments -------------------------------------------------------------------------
 

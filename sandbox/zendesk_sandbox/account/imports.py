@@ -26,7 +26,8 @@ from collections.abc import Callable
 
 from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.generated.conversations import plain_bodies
-from zendesk_sandbox.generated.tickets import BRAND_IDS, CUSTOM_STATUS_IDS, ENCODED_ALPHABET
+from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
+from zendesk_sandbox.generated.tickets import BRAND_IDS, ENCODED_ALPHABET
 from zendesk_sandbox.timefmt import iso, parse_iso
 
 MAX_BATCH = 100

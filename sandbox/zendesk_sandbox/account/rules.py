@@ -147,6 +147,7 @@ def check_import(
             problems.add("submitter", "Submitter: is invalid")
         values["submitter_id"] = submitter
     plan.comments = comments
+    _custom_status(raw, directory, problems)
     cleaned = clean_custom_fields(raw.get("custom_fields", raw.get("fields")), directory.structure)
     for entry in cleaned.errors:
         problems.add("base", **entry)
@@ -197,6 +198,24 @@ def check_update(
     return (None if problems else values), comment, problems
 
 
+def _custom_status(values: dict, directory: Directory, problems: Problems) -> None:
+    """A ``custom_status_id`` must be one of the account's, of the ticket's status category
+    (a closed ticket's is solved's) [GUESS: Zendesk's message]."""
+    status_id = values.get("custom_status_id")
+    if status_id is None:
+        return
+    category = directory.status_category(status_id)
+    if category is None:
+        problems.add("custom_status_id", "Custom status: is invalid")
+        return
+    status = values.get("status")
+    if status is not None and category != ("solved" if status == "closed" else status):
+        problems.add(
+            "custom_status_id",
+            f"Custom status: belongs to {category}, not to the ticket's status {status}",
+        )
+
+
 def _strict_update(ticket: dict, values: dict, directory: Directory, problems: Problems) -> None:
     """The realistic account's checks of an update's references and custom fields."""
     requester = directory.user(values.get("requester_id", ticket.get("requester_id")))
@@ -208,6 +227,8 @@ def _strict_update(ticket: dict, values: dict, directory: Directory, problems: P
         elif "organization_id" not in values:
             values["organization_id"] = requester.organization_id
     _references(values, directory, problems, values, requester=requester, current=ticket)
+    if "custom_status_id" in values:
+        _custom_status({"status": ticket.get("status"), **values}, directory, problems)
     if "submitter_id" in values and directory.user(values["submitter_id"]) is None:
         problems.add("submitter", "Submitter: is invalid")
     raw_fields = values.pop("custom_fields", values.pop("fields", None))

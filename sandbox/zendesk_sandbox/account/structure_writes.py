@@ -40,6 +40,7 @@ from zendesk_sandbox.generated.record_fields import (
     record_field_from_state,
     record_field_state,
 )
+from zendesk_sandbox.generated.statuses import CustomStatus
 from zendesk_sandbox.generated.structure import (
     FieldOption,
     Group,
@@ -47,6 +48,12 @@ from zendesk_sandbox.generated.structure import (
     TicketField,
     TicketForm,
 )
+from zendesk_sandbox.generated.universe import object_id
+
+#: The categories a custom status belongs to (closed has none of its own).
+STATUS_CATEGORIES = ("new", "open", "pending", "hold", "solved")
+#: Slots of created custom statuses' ids (apart from the generated ones').
+CREATED_STATUS_FROM = 500
 
 
 class StructureWrites:
@@ -76,6 +83,7 @@ class StructureWrites:
             "ticket_form": self._make_ticket_form,
             "user_field": self._make_user_field,
             "organization_field": self._make_organization_field,
+            "custom_status": self._make_custom_status,
         }
 
     def create(self, kind: str, spec: object) -> dict:
@@ -87,6 +95,43 @@ class StructureWrites:
         record, state = self._makers[kind](spec, problems, self._clock())
         self._journal.record({"t": "created", "kind": kind, "record": state})
         return record
+
+    # -- custom statuses ------------------------------------------------------------------
+
+    def _make_custom_status(self, spec: dict, problems: Problems, now: float) -> tuple[dict, dict]:
+        """A custom ticket status: in one of the five categories, with an agent label that
+        no other status of the category has [GUESS: unique per category]."""
+        category, label = spec.get("status_category"), spec.get("agent_label")
+        if category not in STATUS_CATEGORIES:
+            problems.add("status_category", f"Status category: {category} is not valid")
+        if not isinstance(label, str) or not label.strip():
+            problems.add("agent_label", "Agent label: cannot be blank", "BlankValue")
+        elif any(
+            s.category == category and s.agent_label.casefold() == label.strip().casefold()
+            for s in self.directory.custom_statuses()
+        ):
+            problems.add(
+                "agent_label", f"Agent label: {label} has already been taken", "DuplicateValue"
+            )
+        _refuse(problems)
+        taken = {s.id for s in self.directory.custom_statuses()}
+        number = len(self.directory.created_statuses)
+        status_id = object_id("custom_status", self.account, CREATED_STATUS_FROM + number)
+        while status_id in taken:
+            number += 1
+            status_id = object_id("custom_status", self.account, CREATED_STATUS_FROM + number)
+        end_user = spec.get("end_user_label")
+        status = CustomStatus(
+            status_id,
+            str(category),
+            label.strip() if isinstance(label, str) else "",
+            end_user if isinstance(end_user, str) and end_user.strip() else str(label),
+            spec.get("active", True) is not False,
+            False,
+            int(now),
+        )
+        self.directory.created_statuses.append(status)
+        return status.to_json(self._base), status.__dict__.copy()
 
     # -- groups, organizations, forms ----------------------------------------------------
 
@@ -375,6 +420,8 @@ class StructureWrites:
             structure.add_organization(Organization(**state))
         elif kind == "ticket_form":
             structure.add_form(TicketForm(**state))
+        elif kind == "custom_status":
+            self.directory.created_statuses.append(CustomStatus(**state))
         elif kind in ("group_membership", "organization_membership"):
             self.directory.created_memberships.append(Membership(**state))
         elif kind == "ticket_field":

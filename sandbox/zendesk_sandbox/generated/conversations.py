@@ -31,7 +31,7 @@ import re
 from html.parser import HTMLParser
 
 from zendesk_sandbox.generated.status_path import add_changes
-from zendesk_sandbox.generated.tickets import CUSTOM_STATUS_IDS
+from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
 from zendesk_sandbox.generated.universe import object_id
 
 MAX_GENERATED = 30

@@ -25,6 +25,7 @@ from zendesk_sandbox.generated.people import (
 )
 from zendesk_sandbox.generated.record_fields import RecordField, clean_record_values
 from zendesk_sandbox.generated.roles import CustomRole, account_roles
+from zendesk_sandbox.generated.statuses import CustomStatus, custom_statuses
 from zendesk_sandbox.generated.structure import Structure
 from zendesk_sandbox.generated.universe import ACCOUNT_STRIDE, object_id
 
@@ -60,6 +61,26 @@ class Directory:
     user_fields: dict[int, RecordField] = field(default_factory=dict)
     organization_fields: dict[int, RecordField] = field(default_factory=dict)
     created_memberships: list[Membership] = field(default_factory=list)
+    #: Custom ticket statuses created through the API (the generated ones are fixed).
+    created_statuses: list[CustomStatus] = field(default_factory=list)
+    #: A new account (``empty``) has the default status of each category only.
+    defaults_only_statuses: bool = False
+
+    def custom_statuses(self) -> list[CustomStatus]:
+        """Every custom status of the account: the generated ones, then those created."""
+        generated = [
+            status
+            for status in custom_statuses()
+            if status.default or not self.defaults_only_statuses
+        ]
+        return generated + list(self.created_statuses)
+
+    def status_category(self, status_id: object) -> str | None:
+        """The category of the account's custom status with this id (None: it has none)."""
+        for status in self.custom_statuses():
+            if status.id == status_id:
+                return status.category
+        return None
 
     @classmethod
     def for_config(cls, config: SandboxConfig) -> Directory:
@@ -76,7 +97,7 @@ class Directory:
                 admin_email=config.credentials.admin_email,
             )
             seats = NEW_ACCOUNT_SEATS if config.agent_seats is None else config.agent_seats
-            return cls(config.account, people, structure, roles, seats)
+            return cls(config.account, people, structure, roles, seats, defaults_only_statuses=True)
         structure = Structure.generate(
             account=config.account,
             universe=config.universe,

@@ -14,65 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from zendesk_sandbox.generated.statuses import CustomStatus, custom_statuses
 from zendesk_sandbox.generated.structure import SETUP_END, SETUP_START
-from zendesk_sandbox.generated.tickets import CUSTOM_STATUS_IDS
 from zendesk_sandbox.timefmt import iso
 
-STATUS_LABELS = {
-    "new": ("New", "Open"),
-    "open": ("Open", "Open"),
-    "pending": ("Pending", "Awaiting your reply"),
-    "hold": ("On-hold", "Open"),
-    "solved": ("Solved", "Solved"),
-}
-#: (id, category, agent label, end-user label, active) of the custom statuses admins added.
-ADDED_STATUSES = (
-    (360_000_100_011, "pending", "Waiting on vendor", "Awaiting your reply", True),
-    (360_000_100_012, "open", "Escalated to engineering", "Open", False),
-)
-
-
-@dataclass(frozen=True)
-class CustomStatus:
-    id: int
-    category: str
-    agent_label: str
-    end_user_label: str
-    active: bool
-    default: bool
-    created_at: int
-
-    def to_json(self, base_url: str) -> dict:
-        return {
-            "url": f"{base_url}/api/v2/custom_statuses/{self.id}.json",
-            "id": self.id,
-            "status_category": self.category,
-            "agent_label": self.agent_label,
-            "raw_agent_label": self.agent_label,
-            "end_user_label": self.end_user_label,
-            "raw_end_user_label": self.end_user_label,
-            "description": f"{self.agent_label} tickets",
-            "raw_description": f"{self.agent_label} tickets",
-            "end_user_description": "",
-            "raw_end_user_description": "",
-            "active": self.active,
-            "default": self.default,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.created_at),
-        }
-
-
-def custom_statuses() -> list[CustomStatus]:
-    """Every custom status of the account, defaults first, by id."""
-    found = [
-        CustomStatus(CUSTOM_STATUS_IDS[name], name, *STATUS_LABELS[name], True, True, SETUP_START)
-        for name in STATUS_LABELS
-    ]
-    found += [
-        CustomStatus(status_id, category, agent, end_user, active, False, SETUP_END)
-        for status_id, category, agent, end_user, active in ADDED_STATUSES
-    ]
-    return sorted(found, key=lambda status: status.id)
+__all__ = ["SLA_POLICIES", "CustomStatus", "SlaPolicy", "custom_statuses", "policy_for"]
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zendesk_sandbox.generated.references import assign_references
+from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
 from zendesk_sandbox.timefmt import iso
 
 if TYPE_CHECKING:
@@ -53,14 +54,6 @@ BRAND_IDS = (360_000_987_654, 360_000_987_655)
 TICKET_FORM_IDS = (360_000_654_321, 360_000_654_322, 360_000_654_323)
 SHARING_AGREEMENT_ID = 360_000_111_222
 TRIGGER_ID = 360_000_555_001
-CUSTOM_STATUS_IDS = {
-    "new": 360_000_100_001,
-    "open": 360_000_100_002,
-    "pending": 360_000_100_003,
-    "hold": 360_000_100_004,
-    "solved": 360_000_100_005,
-    "closed": 360_000_100_005,  # closed has no custom status of its own; it keeps solved's
-}
 
 # (field id, kind). The kinds cover every JSON type a custom field value can take.
 CUSTOM_FIELDS = (

@@ -13,7 +13,7 @@ import math
 from werkzeug.wrappers import Response
 
 from zendesk_sandbox.errors import ApiError, invalid_value
-from zendesk_sandbox.generated.service_levels import SLA_POLICIES, custom_statuses
+from zendesk_sandbox.generated.service_levels import SLA_POLICIES
 from zendesk_sandbox.generated.universe import id_kind
 from zendesk_sandbox.http.api_export import start_position
 from zendesk_sandbox.http.audit_views import audit_json
@@ -154,7 +154,9 @@ def handle_tags(call: Call) -> Response:
 def handle_custom_statuses(call: Call) -> Response:
     """``GET /api/v2/custom_statuses``: every custom status in one answer."""
     base = call.account.base_url
-    return json_response({"custom_statuses": [s.to_json(base) for s in custom_statuses()]})
+    with call.account.lock:
+        statuses = call.account.directory.custom_statuses()
+    return json_response({"custom_statuses": [s.to_json(base) for s in statuses]})
 
 
 def handle_sla_policies(call: Call) -> Response:

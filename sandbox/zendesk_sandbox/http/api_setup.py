@@ -84,6 +84,15 @@ def _table(call: Call, owner: str) -> dict:
 ROUTES: list[tuple[str, str, str, Handler, bool, str, str]] = [
     ("group_create", "/api/v2/groups", "POST", create_handler("group"), True, "write", "structure"),
     (
+        "custom_status_create",
+        "/api/v2/custom_statuses",
+        "POST",
+        create_handler("custom_status"),
+        True,
+        "write",
+        "structure",
+    ),
+    (
         "organization_create",
         "/api/v2/organizations",
         "POST",
