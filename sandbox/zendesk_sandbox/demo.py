@@ -105,8 +105,9 @@ def change_some_tickets(source: Sandbox) -> int:
     return len(changed) + 5 + len(deleted) + len(added)
 
 
-#: The tap's streams a copy needs: the tickets, what they refer to, their comments (its
-#: analytics streams are for a warehouse; the target leaves them out).
+#: The tap's streams a move needs: the tickets, what they refer to, their comments, and
+#: what creating the source's structure and keeping problem links takes (its analytics
+#: streams are for a warehouse; the target leaves them out).
 COPY_STREAMS = frozenset(
     {
         "tickets",
@@ -117,6 +118,13 @@ COPY_STREAMS = frozenset(
         "ticket_forms",
         "ticket_fields",
         "ticket_comments",
+        "custom_statuses",
+        "group_memberships",
+        "organization_memberships",
+        "user_fields",
+        "organization_fields",
+        "custom_roles",
+        "ticket_incidents",
     }
 )
 

@@ -23,6 +23,8 @@ COPY_STREAMS = frozenset(
         "organization_fields",
         "custom_roles",
         "ticket_incidents",
+        # Tickets' custom statuses, matched by category and label.
+        "custom_statuses",
     }
 )
 #: The copy streams selected only when asked for.
@@ -35,6 +37,7 @@ ASKED_FOR_COPY_STREAMS = frozenset(
         "organization_fields",
         "custom_roles",
         "ticket_incidents",
+        "custom_statuses",
     }
 )
 #: The streams for a warehouse's analytics.

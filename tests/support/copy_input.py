@@ -21,6 +21,7 @@ LISTS = {
     "brands": "/api/v2/brands.json",
     "ticket_forms": "/api/v2/ticket_forms.json",
     "ticket_fields": "/api/v2/ticket_fields.json",
+    "custom_statuses": "/api/v2/custom_statuses.json",
 }
 #: What creating the source's structure needs too (createMissing, createAgents).
 STRUCTURE_LISTS = {

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.generated.conversations import plain_bodies
-from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
+from zendesk_sandbox.generated.statuses import default_status_ids
 from zendesk_sandbox.generated.tickets import BRAND_IDS, ENCODED_ALPHABET
 from zendesk_sandbox.timefmt import iso, parse_iso
 
@@ -124,7 +124,9 @@ def ticket_errors(raw: object) -> list[str]:
     return errors
 
 
-def imported_ticket(raw: dict, ticket_id: int, now: float, base_url: str) -> tuple[dict, dict]:
+def imported_ticket(
+    raw: dict, ticket_id: int, now: float, base_url: str, account: int
+) -> tuple[dict, dict]:
     """The stored ticket for a valid ``raw`` import, and its import-only facts.
 
     The second value holds what the export does not show: ``solved_at``.
@@ -154,7 +156,7 @@ def imported_ticket(raw: dict, ticket_id: int, now: float, base_url: str) -> tup
         "description": description,
         "priority": None,
         "status": status,
-        "custom_status_id": raw.get("custom_status_id") or CUSTOM_STATUS_IDS[status],
+        "custom_status_id": raw.get("custom_status_id") or default_status_ids(account)[status],
         "recipient": None,
         "requester_id": requester_id,
         "submitter_id": raw.get("submitter_id") or first_comment.get("author_id") or requester_id,

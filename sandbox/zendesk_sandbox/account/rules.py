@@ -185,6 +185,7 @@ def check_update(
     comment_spec = values.pop("comment", None)
     for key in ("safe_update", "updated_stamp", "id", "metadata", "via_id"):
         values.pop(key, None)
+    _keep_status_in_step(ticket, values, directory)
     if strict:
         _strict_update(ticket, values, directory, problems)
     elif "fields" in values and "custom_fields" not in values:
@@ -209,11 +210,37 @@ def _custom_status(values: dict, directory: Directory, problems: Problems) -> No
         problems.add("custom_status_id", "Custom status: is invalid")
         return
     status = values.get("status")
-    if status is not None and category != ("solved" if status == "closed" else status):
+    if status is not None and category != _category(status):
         problems.add(
             "custom_status_id",
             f"Custom status: belongs to {category}, not to the ticket's status {status}",
         )
+
+
+def _keep_status_in_step(ticket: dict, values: dict, directory: Directory) -> None:
+    """A status and its custom status change together [INF: Zendesk's custom ticket
+    statuses]: a new status alone takes its category's default custom status (unless the
+    ticket's is already of that category); a custom status alone moves the ticket to its
+    category."""
+    status, custom = values.get("status"), values.get("custom_status_id")
+    current = ticket.get("status")
+    if custom is not None and status is None:
+        category = directory.status_category(custom)
+        if category is not None and category != _category(current):
+            values["status"] = category
+    elif (
+        status is not None
+        and "custom_status_id" not in values
+        and directory.status_category(ticket.get("custom_status_id")) != _category(status)
+    ):
+        default = directory.default_status_id(_category(status))
+        if default is not None:
+            values["custom_status_id"] = default
+
+
+def _category(status: object) -> object:
+    """The custom status category of a ticket status (closed keeps solved's)."""
+    return "solved" if status == "closed" else status
 
 
 def _strict_update(ticket: dict, values: dict, directory: Directory, problems: Problems) -> None:

@@ -40,7 +40,7 @@ from zendesk_sandbox.generated.record_fields import (
     record_field_from_state,
     record_field_state,
 )
-from zendesk_sandbox.generated.statuses import CustomStatus
+from zendesk_sandbox.generated.statuses import CREATED_STATUS_FROM, CustomStatus
 from zendesk_sandbox.generated.structure import (
     FieldOption,
     Group,
@@ -52,8 +52,6 @@ from zendesk_sandbox.generated.universe import object_id
 
 #: The categories a custom status belongs to (closed has none of its own).
 STATUS_CATEGORIES = ("new", "open", "pending", "hold", "solved")
-#: Slots of created custom statuses' ids (apart from the generated ones').
-CREATED_STATUS_FROM = 500
 
 
 class StructureWrites:

@@ -177,7 +177,9 @@ class TicketWrites:
         assert isinstance(raw, dict)
         tickets = self._tickets
         ticket_id = tickets.max_id + 1
-        ticket, facts = imported_ticket(raw, ticket_id, now, tickets.base_url)
+        ticket, facts = imported_ticket(
+            raw, ticket_id, now, tickets.base_url, self.directory.account
+        )
         if self.strict:
             if plan.new_requester is not None:
                 user, _ = self.directory.find_or_create_end_user(plan.new_requester, now)

@@ -31,7 +31,7 @@ import re
 from html.parser import HTMLParser
 
 from zendesk_sandbox.generated.status_path import add_changes
-from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
+from zendesk_sandbox.generated.statuses import default_status_ids
 from zendesk_sandbox.generated.universe import object_id
 
 MAX_GENERATED = 30
@@ -145,7 +145,7 @@ def generated_audits(
         audits,
         ticket,
         is_agent=lambda author: author not in customers,
-        custom_status_of=CUSTOM_STATUS_IDS.get,
+        custom_status_of=default_status_ids(account).get,
     )
     return audits
 

@@ -61,7 +61,7 @@ class Directory:
     user_fields: dict[int, RecordField] = field(default_factory=dict)
     organization_fields: dict[int, RecordField] = field(default_factory=dict)
     created_memberships: list[Membership] = field(default_factory=list)
-    #: Custom ticket statuses created through the API (the generated ones are fixed).
+    #: Custom ticket statuses created through the API (statuses.py generates the others).
     created_statuses: list[CustomStatus] = field(default_factory=list)
     #: A new account (``empty``) has the default status of each category only.
     defaults_only_statuses: bool = False
@@ -70,10 +70,17 @@ class Directory:
         """Every custom status of the account: the generated ones, then those created."""
         generated = [
             status
-            for status in custom_statuses()
+            for status in custom_statuses(self.account)
             if status.default or not self.defaults_only_statuses
         ]
         return generated + list(self.created_statuses)
+
+    def default_status_id(self, category: object) -> int | None:
+        """The id of the default custom status of ``category`` (None: no such category)."""
+        for status in self.custom_statuses():
+            if status.default and status.category == category:
+                return status.id
+        return None
 
     def status_category(self, status_id: object) -> str | None:
         """The category of the account's custom status with this id (None: it has none)."""

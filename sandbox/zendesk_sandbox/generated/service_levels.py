@@ -1,9 +1,5 @@
-"""The account's custom ticket statuses and SLA policies: fixed, set up before the history.
-
-Custom statuses: one default per status category, with the ids generated tickets carry in
-``custom_status_id`` (``tickets.CUSTOM_STATUS_IDS``; ``closed`` keeps solved's, as on
-Zendesk), and two more an admin added (one of them deactivated), which no generated ticket
-uses. The ids are the same in every account (the sandbox does not model them per account).
+"""The account's SLA policies: fixed, set up before the history (custom statuses are
+statuses.py's).
 
 SLA policies: by priority, a first-reply and a requester-wait target. Every generated ticket
 with a priority falls under one (``policy_for``); the metric events apply it and record its
@@ -14,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zendesk_sandbox.generated.statuses import CustomStatus, custom_statuses
 from zendesk_sandbox.generated.structure import SETUP_END, SETUP_START
 from zendesk_sandbox.timefmt import iso
 
-__all__ = ["SLA_POLICIES", "CustomStatus", "SlaPolicy", "custom_statuses", "policy_for"]
+__all__ = ["SLA_POLICIES", "SlaPolicy", "policy_for"]
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,9 @@
-"""The account's custom ticket statuses: one default per status category, with the ids
+"""The account's custom ticket statuses: one default per status category, whose ids
 generated tickets carry in ``custom_status_id`` (``closed`` keeps solved's, as on Zendesk),
-and two more an admin added (one of them deactivated), which no generated ticket uses. The
-generated ids are the same in every account (the sandbox does not model them per account:
-a client that passed them through unmapped would pass here, so the target maps statuses by
-category and label, and its tests use accounts whose ids differ); a new account (``empty``)
-has the defaults only, and statuses created through the API have ids of their account.
+and two more an admin added (one of them deactivated), which no generated ticket uses. Each
+account numbers its own, as Zendesk does, so a client that passed a source's ids through
+unmapped is refused; a new account (``empty``) has the defaults only, and statuses created
+through the API get the next numbers of their account.
 """
 
 from __future__ import annotations
@@ -12,16 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from zendesk_sandbox.generated.structure import SETUP_END, SETUP_START
+from zendesk_sandbox.generated.universe import object_id
 from zendesk_sandbox.timefmt import iso
 
-CUSTOM_STATUS_IDS = {
-    "new": 360_000_100_001,
-    "open": 360_000_100_002,
-    "pending": 360_000_100_003,
-    "hold": 360_000_100_004,
-    "solved": 360_000_100_005,
-    "closed": 360_000_100_005,  # closed has no custom status of its own; it keeps solved's
-}
+#: The default statuses' numbers in their account, by category.
+DEFAULT_NUMBERS = {"new": 0, "open": 1, "pending": 2, "hold": 3, "solved": 4}
+#: Statuses created through the API are numbered from here.
+CREATED_STATUS_FROM = 500
 STATUS_LABELS = {
     "new": ("New", "Open"),
     "open": ("Open", "Open"),
@@ -29,11 +25,21 @@ STATUS_LABELS = {
     "hold": ("On-hold", "Open"),
     "solved": ("Solved", "Solved"),
 }
-#: (id, category, agent label, end-user label, active) of the custom statuses admins added.
+#: (number, category, agent label, end-user label, active) of the statuses admins added.
 ADDED_STATUSES = (
-    (360_000_100_011, "pending", "Waiting on vendor", "Awaiting your reply", True),
-    (360_000_100_012, "open", "Escalated to engineering", "Open", False),
+    (5, "pending", "Waiting on vendor", "Awaiting your reply", True),
+    (6, "open", "Escalated to engineering", "Open", False),
 )
+
+
+def default_status_ids(account: int) -> dict[str, int]:
+    """The id of each category's default status in ``account`` (``closed``: solved's, as
+    closed has no custom status of its own)."""
+    ids = {
+        name: object_id("custom_status", account, number)
+        for name, number in DEFAULT_NUMBERS.items()
+    }
+    return {**ids, "closed": ids["solved"]}
 
 
 @dataclass(frozen=True)
@@ -66,14 +72,23 @@ class CustomStatus:
         }
 
 
-def custom_statuses() -> list[CustomStatus]:
-    """Every custom status of the account, defaults first, by id."""
+def custom_statuses(account: int) -> list[CustomStatus]:
+    """Every generated custom status of ``account``, defaults first, by id."""
+    ids = default_status_ids(account)
     found = [
-        CustomStatus(CUSTOM_STATUS_IDS[name], name, *STATUS_LABELS[name], True, True, SETUP_START)
+        CustomStatus(ids[name], name, *STATUS_LABELS[name], True, True, SETUP_START)
         for name in STATUS_LABELS
     ]
     found += [
-        CustomStatus(status_id, category, agent, end_user, active, False, SETUP_END)
-        for status_id, category, agent, end_user, active in ADDED_STATUSES
+        CustomStatus(
+            object_id("custom_status", account, number),
+            category,
+            agent,
+            end_user,
+            active,
+            False,
+            SETUP_END,
+        )
+        for number, category, agent, end_user, active in ADDED_STATUSES
     ]
     return sorted(found, key=lambda status: status.id)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from zendesk_sandbox.generated.references import assign_references
-from zendesk_sandbox.generated.statuses import CUSTOM_STATUS_IDS
+from zendesk_sandbox.generated.statuses import default_status_ids
 from zendesk_sandbox.timefmt import iso
 
 if TYPE_CHECKING:
@@ -216,6 +216,7 @@ class TicketFactory:
     def __init__(self, seed: int, directory: Directory | None = None) -> None:
         self.seed = seed
         self.directory = directory if directory is not None and directory.people.users else None
+        self._status_ids = default_status_ids(directory.account if directory is not None else 0)
 
     def kind_of(self, ticket_id: int) -> str | None:
         """The type ticket ``ticket_id`` is generated with (its first draw, replayed)."""
@@ -284,7 +285,7 @@ class TicketFactory:
             "description": description,
             "priority": _weighted(r(), (("urgent", 5), ("high", 15), ("normal", 50), ("low", 15))),
             "status": "deleted" if deleted else status,
-            "custom_status_id": CUSTOM_STATUS_IDS[status],
+            "custom_status_id": self._status_ids[status],
             "recipient": SUPPORT_ADDRESS if channel == "email" else None,
             "requester_id": requester_id,
             "submitter_id": requester_id if r() < 0.8 else agent_ids[1],

@@ -42,7 +42,7 @@ KINDS = (
 # Kinds of slots: the people's roles have slots of their own.
 SLOT_KINDS = (*KINDS, "end_user", "agent", "admin")
 # Kinds with ids but no slots, added after SLOT_KINDS was fixed (their order seeds people).
-UNSLOTTED_KINDS = ("ticket_metric", "metric_event")
+UNSLOTTED_KINDS = ("ticket_metric", "metric_event", "custom_status")
 # 21_000_000_000_000 and up: 14 digits, shaped like the ids of recent Zendesk accounts.
 KIND_BASE = {
     kind: (21 + position) * 1_000_000_000_000

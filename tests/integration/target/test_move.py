@@ -6,11 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import requests
 
 from target_zendesk_tickets.copying.links import source_link
 from tests.integration.target.harness import run_target, target_config
 from tests.support.copy_input import copy_input
-from zendesk_sandbox import Sandbox, pair_configs
+from zendesk_sandbox import Credentials, Sandbox, pair_configs
 
 TICKETS = 120
 
@@ -92,7 +93,6 @@ def test_a_move_into_an_empty_account_keeps_every_reference(move, tmp_path):
             for word in (
                 "brand",
                 "sharing agreement",
-                "custom status",
                 "problem ticket",
                 "suspended",
                 "lookup",
@@ -216,3 +216,57 @@ def test_a_merge_uses_the_name_map_and_creates_the_rest(tmp_path):
             if names(source, "groups").get(ticket.get("group_id")) == renamed:
                 copy = destination.exported_ticket(copies[source_link(ticket)]["id"])
                 assert copy["group_id"] == ours[target_name]
+
+
+def status_labels(account) -> dict[int, tuple[str, str]]:
+    return {s.id: (s.category, s.agent_label) for s in account.directory.custom_statuses()}
+
+
+def test_a_custom_status_the_destination_lacks_is_created_and_every_status_kept(tmp_path):
+    source_config, destination_config = pair_configs(
+        tickets=TICKETS, overlap=0.8, job_delay=0.05, rate_limits={}, search_delay=0.0
+    )
+    # The change below is exported at once (no one-minute window to wait out).
+    source_config = dataclasses.replace(source_config, exclusion_window=0)
+    destination_config = dataclasses.replace(destination_config, empty=True, agent_seats=200)
+    with Sandbox(source_config) as source, Sandbox(destination_config) as destination:
+        check_statuses_are_kept(source, destination, tmp_path)
+
+
+def check_statuses_are_kept(source, destination, tmp_path):
+    waiting = next(
+        s for s in source.directory.custom_statuses() if s.agent_label == "Waiting on vendor"
+    )
+    ticket_id = next(
+        i
+        for i in source.visible_ticket_ids(exclude_deleted=True)
+        if source.exported_ticket(i)["status"] in ("new", "open", "pending", "hold")
+    )
+    with requests.Session() as session:
+        session.auth = Credentials().admin_basic
+        answer = session.put(
+            f"{source.base_url}/api/v2/tickets/{ticket_id}.json",
+            json={"ticket": {"status": "pending", "custom_status_id": waiting.id}},
+            timeout=30,
+        )
+    assert answer.status_code == 200, answer.text
+    result = run_target(
+        target_config(tmp_path, destination, **settings()), copy_input(source, structure=True)
+    )
+    assert result.returncode == 0, result.stderr
+    theirs, ours = status_labels(source), status_labels(destination)
+    assert waiting.id not in ours, "each account numbers its own statuses"
+    copies = {t["external_id"]: t["id"] for t in destination.imported_tickets()}
+    live = source.visible_ticket_ids(exclude_deleted=True)
+    assert ticket_id in live and len(copies) == len(live)
+    for source_id in live:
+        ticket = source.exported_ticket(source_id)
+        copy = destination.exported_ticket(copies[source_link(ticket)])
+        assert ours[copy["custom_status_id"]] == theirs[ticket["custom_status_id"]], source_id
+    assert ours[
+        destination.exported_ticket(copies[source_link(source.exported_ticket(ticket_id))])[
+            "custom_status_id"
+        ]
+    ] == ("pending", "Waiting on vendor")
+    summary = result.stderr[result.stderr.index("Mapping summary") :]
+    assert "created in the destination: 1 custom status(s) (Waiting on vendor)" in summary
