@@ -8,22 +8,30 @@ at most that many tickets ahead of the ticket being written: a run stopped (SIGT
 for no more than that many requests, and memory holds no more than that many conversations.
 
 With one request in flight, each ticket is read when its turn comes, on the caller's thread.
+A ticket's attachments, when they are fetched (``file_downloads.py``), are fetched by the
+thread that read its comments, right after them.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from tap_zendesk_tickets.api_reads import SupportReader, TicketComments
+
+#: Fetches the files of a ticket's comments into its ``TicketComments``.
+FetchFiles = Callable[[int, TicketComments], None]
 
 
 class CommentReads:
     """The comments of the tickets :meth:`plan` names, taken one by one with :meth:`take`."""
 
-    def __init__(self, reader: SupportReader, in_flight: int) -> None:
+    def __init__(
+        self, reader: SupportReader, in_flight: int, fetch_files: FetchFiles | None = None
+    ) -> None:
         self._reader = reader
+        self._fetch_files = fetch_files
         self._in_flight = max(1, in_flight)
         self._executor: ThreadPoolExecutor | None = None
         self._planned: deque[int] = deque()
@@ -43,7 +51,7 @@ class CommentReads:
             self._fill()
             return future.result()
         # Not planned (or planned in another order): read it now.
-        return self._reader.comments(ticket_id)
+        return self._read(ticket_id)
 
     def close(self) -> None:
         """Stop reading ahead; reads already on their way are waited for."""
@@ -61,9 +69,13 @@ class CommentReads:
             )
         while self._planned and len(self._reading) < self._in_flight:
             ticket_id = self._planned.popleft()
-            self._reading.append(
-                (ticket_id, self._executor.submit(self._reader.comments, ticket_id))
-            )
+            self._reading.append((ticket_id, self._executor.submit(self._read, ticket_id)))
+
+    def _read(self, ticket_id: int) -> TicketComments | None:
+        found = self._reader.comments(ticket_id)
+        if found is not None and self._fetch_files is not None:
+            self._fetch_files(ticket_id, found)
+        return found
 
     def _cancel(self) -> None:
         for _, future in self._reading:

@@ -15,6 +15,8 @@ For each ticket, just before it (:meth:`Related.before_ticket`), when ``ticket_c
 is selected: its comments (``GET /api/v2/tickets/{id}/comments``, ``include=users``; read
 a few tickets ahead, ``comment_reads.py``), preceded by their authors not sent yet
 (``users/show_many`` for any the answer lacks). Deleted tickets are not asked about.
+Each comment that has attachments says in ``attachment_files`` where their bytes wait in the
+file spool, when files are fetched (``file_downloads.py``).
 
 Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
 deleted for good, a field removed) is left out: a warning for each page that finds some
@@ -27,8 +29,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tap_zendesk_tickets.api_reads import SupportReader
+from tap_zendesk_tickets.api_reads import SupportReader, TicketComments
 from tap_zendesk_tickets.comment_reads import CommentReads
+from tap_zendesk_tickets.file_downloads import FILES_FIELD, AttachmentDownloads
 from tap_zendesk_tickets.references import (
     BRANDS,
     COMMENTS,
@@ -60,12 +63,19 @@ class Related:
     """Emits, through the selected side streams, what each ticket refers to."""
 
     def __init__(
-        self, streams: Mapping[str, FedStream], reader: SupportReader, *, in_flight: int = 1
+        self,
+        streams: Mapping[str, FedStream],
+        reader: SupportReader,
+        *,
+        in_flight: int = 1,
+        downloads: AttachmentDownloads | None = None,
     ) -> None:
-        """``in_flight``: how many tickets' comments may be read at once."""
+        """``in_flight``: how many tickets' comments may be read at once; ``downloads``
+        fetches their attachments (None: files are not fetched)."""
         self._streams = {name: stream for name, stream in streams.items() if stream.selected}
         self._reader = reader
-        self._comments = CommentReads(reader, in_flight)
+        self._downloads = downloads
+        self._comments = CommentReads(reader, in_flight, downloads.fetch if downloads else None)
         self._sent = SentRecords()
         self._page = 0
         #: The page each list was last read for, whether it was read again, and its ids.
@@ -134,7 +144,10 @@ class Related:
             }
             users = list(found.users) + self._users_missing(authors, found.users)
             self._streams[USERS].emit(self._sent.fresh(USERS, users))
-        comments_stream.emit({**comment, "ticket_id": ticket_id} for comment in found.comments)
+        comments_stream.emit(
+            {**comment, "ticket_id": ticket_id, **_files_of(comment, found)}
+            for comment in found.comments
+        )
 
     def close(self) -> None:
         """End of the run: record counts, and what the Support API reads cost."""
@@ -149,6 +162,9 @@ class Related:
             )
         if self.deleted_tickets:
             logger.info("Comments not asked for: %d deleted tickets", self.deleted_tickets)
+        files = self._downloads.summary() if self._downloads else None
+        if files:
+            logger.info("%s", files[0].upper() + files[1:])
         for kind, ids in sorted(self.missing.items()):
             logger.warning(
                 "%d %s referred to in this run are not in Zendesk's answers; they have no "
@@ -226,3 +242,9 @@ class Related:
             examples,
             kind,
         )
+
+
+def _files_of(comment: Mapping[str, Any], found: TicketComments) -> dict[str, Any]:
+    """``{"attachment_files": [...]}`` for a comment whose files were fetched, else nothing."""
+    files = found.files.get(comment.get("id"))  # type: ignore[arg-type]
+    return {FILES_FIELD: files} if files is not None else {}

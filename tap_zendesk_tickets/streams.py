@@ -29,7 +29,10 @@ from tap_zendesk_tickets.bookmarks import (
     resume_point,
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
+from tap_zendesk_tickets.file_downloads import AttachmentDownloads
+from tap_zendesk_tickets.file_spool import FileSpool, host_directory
 from tap_zendesk_tickets.pacing import AccountBudget
+from tap_zendesk_tickets.references import COMMENTS
 from tap_zendesk_tickets.related import Related
 from tap_zendesk_tickets.schemas import load_schema
 from tap_zendesk_tickets.sdk_hooks import FedStream, OwnBookmarkStream, write_checkpoint
@@ -80,10 +83,12 @@ class TicketsStream(OwnBookmarkStream):
         self._log_start(resume, settings)
         account = AccountBudget()  # every request of the run counts against it
         in_flight = settings.comment_requests_in_flight
+        streams = {s.name: s for s in self.child_streams if isinstance(s, FedStream)}
         related = Related(
-            {s.name: s for s in self.child_streams if isinstance(s, FedStream)},
+            streams,
             SupportReader(settings, self._timing, account=account, in_flight=in_flight),
             in_flight=in_flight,
+            downloads=self._downloads(settings, streams),
         )
         export = TicketExport(settings, self._timing, includes=related.includes, account=account)
         try:
@@ -127,6 +132,16 @@ class TicketsStream(OwnBookmarkStream):
                 if not follow:
                     return
                 first_pass = False
+
+    def _downloads(
+        self, settings: TapSettings, streams: dict[str, FedStream]
+    ) -> AttachmentDownloads | None:
+        """What fetches the comments' files, when comments are sent and files are on."""
+        comments = streams.get(COMMENTS)
+        if not settings.files or comments is None or not comments.selected:
+            return None
+        spool = FileSpool(host_directory(settings.file_spool, settings.connection.base_url))
+        return AttachmentDownloads(settings, spool, self._timing)
 
     def generate_child_contexts(
         self, record: types.Record, context: types.Context | None

@@ -10,6 +10,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 
 from tap_zendesk_tickets.export import Timing
+from tap_zendesk_tickets.file_spool import SpoolError
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.settings import CONFIG_SCHEMA, TapSettings, read_tap_settings
 from tap_zendesk_tickets.side_streams import SIDE_STREAMS
@@ -78,7 +79,7 @@ class TapZendeskTickets(Tap):
         """Run the tap; a Zendesk failure ends in one clear line and exit code 1."""
         try:
             super().invoke(*args, **kwargs)
-        except ZendeskError as exc:
+        except (ZendeskError, SpoolError) as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
 
