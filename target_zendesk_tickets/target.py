@@ -183,6 +183,8 @@ class TargetZendeskTickets(TargetHooks):
         )
         for line in parts.mapping_report.lines():
             self.logger.info("  %s", line)
+        for line in parts.files.lines():
+            self.logger.info("%s", line)
 
     def close(self) -> None:
         if "parts" in self.__dict__:

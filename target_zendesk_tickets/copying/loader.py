@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.files.attacher import FileAttacher
 from target_zendesk_tickets.copying.load_plan import LoadPlanner, Planned
 from target_zendesk_tickets.copying.mapper import LeftOut, TicketMapper
 from target_zendesk_tickets.copying.references import USERS, SourceReferences
@@ -63,8 +64,10 @@ class TicketLoader:
         planner: LoadPlanner,
         pipeline: Pipeline,
         input_line: Callable[[], int],
+        files: FileAttacher | None = None,
     ) -> None:
         self.settings = settings
+        self.files = files  # each comment's files, attached when it is sent
         self.references = references
         self.mapper = mapper
         self.destination = destination
@@ -105,10 +108,14 @@ class TicketLoader:
         """Map, plan and send a buffer of tickets, in input order."""
         for part in self._parts(tickets):
             for batch in self._batches(stream, self._prepare(part)):
+                if self.files is not None:
+                    self.files.claim(batch)
                 if self.settings.dry_run:
                     self.dry_run_tickets[batch.kind] += batch.size  # planned, never sent
                 else:
                     self.pipeline.submit(batch)
+            if self.files is not None:
+                self.files.part_planned()
 
     # Preparing ----------------------------------------------------------------------------
 
@@ -140,6 +147,8 @@ class TicketLoader:
                 entry.body = self.mapper.map(
                     entry.body, comments[id(entry)], entry.ticket.ref.describe(), entry.left_out
                 )
+                if self.files is not None:
+                    self.files.read(entry.body, comments[id(entry)], entry.ticket.ref)
         for entry in entries:
             if entry.ticket.link and entry.ticket.own_external_id:
                 self._keep_source_external_id(entry.body, entry.ticket.own_external_id)

@@ -261,6 +261,7 @@ class AccountFiles:
     # -- the whole store -------------------------------------------------------------------
 
     def stats(self) -> dict:
+        self._expire(self._clock())
         return {
             "uploads_waiting": len(self._uploads),
             "files": len(self._by_content_token),
