@@ -20,12 +20,13 @@ Downloads are read a few tickets ahead, on the comment reads' threads. Zendesk a
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 
@@ -36,6 +37,7 @@ from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskAuthError, ZendeskHTTPError, error_from_response
 from zendesk_api.http import transport_error, user_agent
+from zendesk_api.redaction import register_secret
 from zendesk_api.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -68,6 +70,22 @@ def origin(url: str) -> tuple[str, str]:
     """Scheme and host (with port): credentials go to the account's own origin only."""
     parts = urlsplit(url)
     return parts.scheme.lower(), parts.netloc.lower()
+
+
+#: Query parameters of signed URLs that hold their secret (S3, Google Cloud, Azure, ...).
+SECRET_PARAMETER = re.compile(r"sig|token|credential|key|security|policy", re.IGNORECASE)
+
+
+def hide_signature(url: str) -> None:
+    """Keep a signed URL's secret out of every log line (urllib3 logs request lines at
+    DEBUG): its whole query, and each secret-looking value of it."""
+    query = urlsplit(url).query
+    if not query:
+        return
+    register_secret(query)
+    for name, value in parse_qsl(query):
+        if SECRET_PARAMETER.search(name):
+            register_secret(value)
 
 
 class _WithoutCredentials(requests.auth.AuthBase):
@@ -241,6 +259,7 @@ class AttachmentDownloads:
             location = response.headers.get("Location", "")
             response.close()
             url = urljoin(url, location)
+            hide_signature(url)
         return response, url
 
     def _refused(self, response: requests.Response, *, own: bool) -> str:
