@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -46,6 +46,21 @@ def host_directory(root: Path, base_url: str) -> Path:
     ``127.0.0.1_8123``)."""
     host = urlsplit(base_url).netloc.lower() or "zendesk"
     return root / re.sub(r"[^a-z0-9.-]", "_", host)
+
+
+class SpoolFile:
+    """A file being written into the spool: a disk that fails says so as a SpoolError (any
+    other error, such as a download cut short, passes as it is)."""
+
+    def __init__(self, out: IO[bytes], error: Callable[[OSError], SpoolError]) -> None:
+        self._out = out
+        self._error = error
+
+    def write(self, chunk: bytes) -> None:
+        try:
+            self._out.write(chunk)
+        except OSError as exc:
+            raise self._error(exc) from None
 
 
 class FileSpool:
@@ -73,26 +88,33 @@ class FileSpool:
         return path
 
     @contextlib.contextmanager
-    def writing(self, attachment_id: int) -> Iterator[IO[bytes]]:
+    def writing(self, attachment_id: int) -> Iterator[SpoolFile]:
         """A file to write the download into; it becomes the spooled file only when the
-        block ends without error."""
+        block ends without error (a failed download leaves nothing behind)."""
         self._prepare()
         final = self.path(attachment_id)
         part = final.with_name(f"{final.name}.{os.getpid()}{PART}")
         try:
-            with part.open("wb") as out:
-                yield out
-            part.replace(final)
+            out = part.open("wb")
         except OSError as exc:
-            part.unlink(missing_ok=True)
-            raise SpoolError(
-                f"Could not write attachment {attachment_id} into the file spool "
-                f"{self.directory}: {exc.strerror or exc}. Free some space or set fileSpool "
-                "to another directory (the same for tap and target), then run again"
-            ) from None
+            raise self._error(attachment_id, exc) from None
+        try:
+            with out:
+                yield SpoolFile(out, lambda exc: self._error(attachment_id, exc))
+            try:
+                part.replace(final)
+            except OSError as exc:
+                raise self._error(attachment_id, exc) from None
         except BaseException:
             part.unlink(missing_ok=True)
             raise
+
+    def _error(self, attachment_id: int, exc: OSError) -> SpoolError:
+        return SpoolError(
+            f"Could not write attachment {attachment_id} into the file spool "
+            f"{self.directory}: {exc.strerror or exc}. Free some space or set fileSpool to "
+            "another directory (the same for tap and target), then run again"
+        )
 
     def _prepare(self) -> None:
         """Make the directory, and sweep what earlier runs left (once a run)."""
