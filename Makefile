@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_copy.py --bulk-user-import
 	$(BIN)/python benchmarks/bench_copy_memory.py --quick
 	$(BIN)/python benchmarks/bench_comments.py --quick
+	$(BIN)/python benchmarks/bench_files.py
 
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py

@@ -93,9 +93,8 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
     )
     # Files are uploaded through the writing client (its waits keep polling the jobs) and
     # checked against the destination's clock, read from its answers.
-    files = FileAttacher(
-        settings.files, Uploader(sender, budget, server_clock), dry_run=copy.dry_run
-    )
+    uploader = Uploader(sender, budget, server_clock)
+    files = FileAttacher(settings.files, uploader, dry_run=copy.dry_run)
     planner = LoadPlanner(
         method=copy.load_method,
         index=index,
@@ -130,7 +129,7 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         closed_is_failure=copy.closed_copies == FAIL,
     )
     forward["pipeline"] = pipeline
-    pipeline.on_close += [sender.session.close, poller.session.close]
+    pipeline.on_close += [sender.session.close, poller.session.close, uploader.close]
     references = SourceReferences()
     destination = Destination(sender, dry_run=copy.dry_run, budget=budget)
     report = MappingReport()

@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 
-from zendesk_sandbox.config import KNOWN_BUCKETS, SandboxConfig, default_rate_limits
+from zendesk_sandbox.config import KNOWN_BUCKETS, FileRules, SandboxConfig, default_rate_limits
 from zendesk_sandbox.http.server import Sandbox
 
 
@@ -124,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow users/create_or_update_many (Zendesk's support enables it on request)",
     )
+    parser.add_argument(
+        "--private-attachments",
+        action="store_true",
+        help="files answer 302 to signed URLs on another port (Zendesk's secure downloads)",
+    )
+    parser.add_argument(
+        "--max-upload-size",
+        type=int,
+        default=FileRules.max_upload_size,
+        help="the largest file an upload takes, in bytes (50 MB)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -157,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         refresh_token_lifetime=args.refresh_token_lifetime,
         comment_count_outside_export=not args.no_comment_count_outside_export,
         bulk_user_import=args.bulk_user_import,
+        files=FileRules(
+            private_attachments=args.private_attachments, max_upload_size=args.max_upload_size
+        ),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -35,6 +35,8 @@ DESTINATION_PEOPLE = True
 #: The accounts' export leaves out this much of the most recent activity: Zendesk's minute.
 #: The target finds what hides there without waiting (destinationExportLag left at 61 s).
 EXCLUSION_WINDOW = 60.0
+#: Files not copied named in the summary (the target's log names every one).
+FILES_SHOWN = 5
 
 
 def plugin_config(base_url: str, **settings: object) -> dict:
@@ -83,7 +85,8 @@ class StateReader(threading.Thread):
 
 
 def change_some_tickets(source: Sandbox) -> int:
-    """Simulate a day of activity: edit 25 tickets, reply on 5, delete 5, add 20."""
+    """Simulate a day of activity: edit 25 tickets, reply on 5 (one reply with a file),
+    delete 5, add 20."""
     ids = [
         ticket_id
         for ticket_id in source.visible_ticket_ids(exclude_deleted=True)
@@ -92,11 +95,21 @@ def change_some_tickets(source: Sandbox) -> int:
     changed = source.update_tickets(ids[::37][:25], {"priority": "urgent"})
     with requests.Session() as session:
         session.auth = Credentials().admin_basic
-        for ticket_id in ids[10:15]:
+        for number, ticket_id in enumerate(ids[10:15]):
             requester = source.exported_ticket(ticket_id)["requester_id"]
+            comment = {"body": "Any news?", "author_id": requester}
+            if number == 0:  # a reply with a file: the copy's new comment brings it
+                upload = session.post(
+                    f"{source.base_url}/api/v2/uploads.json",
+                    params={"filename": "error-message.txt"},
+                    data=b"Error 500 when I sign in, every time since Monday.\n",
+                    headers={"Content-Type": "text/plain"},
+                    timeout=30,
+                )
+                comment["uploads"] = [upload.json()["upload"]["token"]]
             session.put(
                 f"{source.base_url}/api/v2/tickets/{ticket_id}.json",
-                json={"ticket": {"comment": {"body": "Any news?", "author_id": requester}}},
+                json={"ticket": {"comment": comment}},
                 timeout=30,
             )
     deleted = source.delete_tickets(ids[50:55])
@@ -192,12 +205,23 @@ def target_summary(log: Path) -> list[str]:
         if text.startswith("Copies ("):
             how, _, what = text.partition("): ")
             wanted += [f"{how}):", *(f"  {part}" for part in what.split("; "))]
+        elif text.startswith("Files:"):
+            # What the files did, and a few of those not copied (all are in the log).
+            wanted.append(text)
+            shown = [
+                "  " + follow.split("| ", 3)[-1].strip()
+                for follow in lines[number + 1 :]
+                if "|   not copied:" in follow
+            ]
+            wanted += shown[:FILES_SHOWN]
+            if len(shown) > FILES_SHOWN:
+                wanted.append(f"  ... {len(shown) - FILES_SHOWN} more in {log}")
         elif text.startswith("Mapping summary"):
             wanted.append(text)
             wanted += [
                 "  " + follow.split("| ", 3)[-1].strip()
                 for follow in lines[number + 1 :]
-                if "|   " in follow
+                if "|   " in follow and "|   not copied:" not in follow
             ]
     return wanted
 

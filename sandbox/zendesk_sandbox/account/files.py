@@ -25,6 +25,7 @@ import re
 import secrets
 import string
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,6 +147,7 @@ class AccountFiles:
         self._by_content_token: dict[str, dict] = {}
         self._numbers = 0
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        self._making = threading.Lock()  # uploads ask for the directory outside the account's
         self.dead_tokens = 0
         self.uploaded_bytes = 0
 
@@ -157,9 +159,10 @@ class AccountFiles:
             return Path(rules.upload_dir)
         if self._config.state_dir is not None:
             return Path(self._config.state_dir) / "uploads"
-        if self._temporary is None:
-            self._temporary = tempfile.TemporaryDirectory(prefix="zendesk-sandbox-uploads-")
-        return Path(self._temporary.name)
+        with self._making:
+            if self._temporary is None:
+                self._temporary = tempfile.TemporaryDirectory(prefix="zendesk-sandbox-uploads-")
+            return Path(self._temporary.name)
 
     # -- uploads ---------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from target_zendesk_tickets.copying.files.inline import rewrite
 from target_zendesk_tickets.copying.files.report import FilesReport
 from target_zendesk_tickets.copying.files.settings import STOP, FileSettings
 from target_zendesk_tickets.copying.files.spool import Spool
-from target_zendesk_tickets.copying.files.uploads import Refused, Uploader
+from target_zendesk_tickets.copying.files.uploads import FileToUpload, Refused, Uploader
 from target_zendesk_tickets.errors import TargetError
 from target_zendesk_tickets.importing.batches import Batch, TicketRef
 from target_zendesk_tickets.importing.jobs import JobOutcome
@@ -126,8 +126,7 @@ class FileAttacher:
         live = [(comment, found) for comment, found in claims if id(comment) in sent]
         if attempt > 1:
             self._check_tokens([found for _, found in live])
-        for comment, found in live:
-            self._attach(comment, found)
+        self._attach_all(live)
 
     def _check_tokens(self, founds: list[CommentFiles]) -> None:
         """After a wait (a retry): ask the destination about the token that expires first,
@@ -141,31 +140,47 @@ class FileAttacher:
             first.upload = None
 
     def _attach(self, comment: dict[str, Any], found: CommentFiles) -> None:
-        tokens = []
-        for file in found.files:
-            if file.reason is not None:
-                continue
-            if file.upload is not None and not self.uploader.fresh(file.upload):
-                logger.info(
-                    "The upload token of %s of %s expires within the margin: uploading it again",
-                    file.describe(),
-                    found.where(),
-                )
-                file.upload = None
-            if file.upload is None:
-                assert file.path is not None
-                made = self.uploader.upload(
-                    file.path,
+        self._attach_all([(comment, found)])
+
+    def _attach_all(self, claims: list[tuple[dict[str, Any], CommentFiles]]) -> None:
+        """Upload what the comments' files need (all at once), then name the tokens."""
+        wanted: list[tuple[CommentFiles, SourceFile]] = []
+        for _, found in claims:
+            for file in found.files:
+                if file.reason is not None:
+                    continue
+                if file.upload is not None and not self.uploader.fresh(file.upload):
+                    logger.info(
+                        "The upload token of %s of %s expires within the margin: uploading it "
+                        "again",
+                        file.describe(),
+                        found.where(),
+                    )
+                    file.upload = None
+                if file.upload is None:
+                    wanted.append((found, file))
+        made = self.uploader.upload_many(
+            [
+                FileToUpload(
+                    file.path,  # type: ignore[arg-type]  # set when there is no reason
                     file.file_name,
                     file.content_type,
                     f"{file.describe()} of {found.where()}",
                 )
-                if isinstance(made, Refused):
-                    file.reason = made.reason
-                    self._stop_if_not_copied(found)
-                    continue
-                file.upload = made
-            tokens.append(file.upload.token)
+                for found, file in wanted
+            ]
+        )
+        for (found, file), outcome in zip(wanted, made, strict=True):
+            if isinstance(outcome, Refused):
+                file.reason = outcome.reason
+                self._stop_if_not_copied(found)
+            else:
+                file.upload = outcome
+        for comment, found in claims:
+            self._name_uploads(comment, found)
+
+    def _name_uploads(self, comment: dict[str, Any], found: CommentFiles) -> None:
+        tokens = [f.upload.token for f in found.files if f.upload is not None and f.reason is None]
         if tokens:
             comment["uploads"] = tokens
         else:

@@ -18,6 +18,7 @@ from target_zendesk_tickets.copying.files.spool import OutsideSpoolError, Spool
 from target_zendesk_tickets.copying.files.uploads import (
     MARGIN,
     FileCopyError,
+    FileToUpload,
     Refused,
     Upload,
     Uploader,
@@ -60,7 +61,9 @@ def uploader(clock):
     client = ZendeskClient(settings.connection, "target-zendesk-tickets", policy=policy)
     server_clock = ServerClock()
     client.response_hooks.append(server_clock.observe)
-    yield Uploader(client, RetryBudget(retries=3), server_clock)
+    made = Uploader(client, RetryBudget(retries=3), server_clock)
+    yield made
+    made.close()
     client.session.close()
 
 
@@ -77,7 +80,7 @@ def file(tmp_path) -> Path:
 
 def test_an_upload_streams_the_file_with_its_type_and_keeps_the_token_secret(uploader, file, mock):
     mock.post(UPLOADS, status_code=201, json=upload_answer(1))
-    made = uploader.upload(file, "chart.png", "image/png", "chart.png of ticket 1")
+    made = uploader.upload(FileToUpload(file, "chart.png", "image/png", "chart.png of ticket 1"))
     sent = mock.request_history[0]
     assert sent.qs == {"filename": ["chart.png"]} and "token" not in sent.qs  # a token per file
     assert sent.headers["Content-Type"] == "image/png"
@@ -105,14 +108,16 @@ def test_a_file_the_destination_refuses_comes_back_with_its_error(
     uploader, file, mock, status, body, said
 ):
     mock.post(UPLOADS, status_code=status, json=body)
-    made = uploader.upload(file, "tool.exe", "application/octet-stream", "tool.exe of ticket 1")
+    made = uploader.upload(
+        FileToUpload(file, "tool.exe", "application/octet-stream", "tool.exe of ticket 1")
+    )
     assert isinstance(made, Refused)
     assert f"HTTP {status} on POST /api/v2/uploads.json" in made.reason and said in made.reason
 
 
 def test_an_upload_whose_answer_was_lost_is_simply_sent_again(uploader, file, mock):
     mock.post(UPLOADS, [{"status_code": 500}, {"status_code": 201, "json": upload_answer(2)}])
-    made = uploader.upload(file, "chart.png", "image/png", "chart.png of ticket 1")
+    made = uploader.upload(FileToUpload(file, "chart.png", "image/png", "chart.png of ticket 1"))
     assert isinstance(made, Upload) and mock.call_count == 2
 
 
@@ -122,7 +127,19 @@ def test_an_upload_zendesk_refuses_for_good_stops_with_what_to_check(uploader, f
         FileCopyError,
         match=r"upload of chart.png of ticket 1 failed: HTTP 403.*may not upload files",
     ):
-        uploader.upload(file, "chart.png", "image/png", "chart.png of ticket 1")
+        uploader.upload(FileToUpload(file, "chart.png", "image/png", "chart.png of ticket 1"))
+
+
+def test_several_files_are_uploaded_at_once_and_come_back_in_order(uploader, file, mock):
+    def answer(request, context):
+        context.status_code = 201
+        return upload_answer(int(request.qs["filename"][0].split(".")[0][1:]))
+
+    mock.post(UPLOADS, json=answer)
+    files = [FileToUpload(file, f"f{n}.png", "image/png", f"f{n}") for n in range(6)]
+    made = uploader.upload_many(files)
+    assert [m.attachment_id for m in made] == [900 + n for n in range(6)]
+    assert uploader.requests == 6
 
 
 def test_a_token_is_used_only_with_the_margin_left_on_the_destinations_clock(uploader, mock):
