@@ -41,7 +41,6 @@ class FilesReport:
         for where, file, reason in self.not_copied[:LISTED]:
             lines.append(f"  not copied: {where}: {file}: {reason}")
         if len(self.not_copied) > LISTED:
-            lines.append(
-                f"  ... and {len(self.not_copied) - LISTED} more (each logged as it happened)"
-            )
+            more = len(self.not_copied) - LISTED
+            lines.append(f"  not copied: ... and {more} more (each logged as it happened)")
         return lines
