@@ -38,7 +38,9 @@ def copy_settings(**settings):
     return {"load_method": "upsert", "destinationExportLag": "1.5s", **settings}
 
 
-def copy(source, destination, tmp_path, name="copy", *, state=None, tap=None, target=None):
+def copy(
+    source, destination, tmp_path, name="copy", *, state=None, tap=None, target=None, env=None
+):
     """tap | target through a real pipe; the run's outputs."""
     catalog = write_json(tmp_path / f"catalog-{name}.json", catalog_selecting(ALL_STREAMS))
     tap_args = ["--catalog", str(catalog)]
@@ -51,6 +53,7 @@ def copy(source, destination, tmp_path, name="copy", *, state=None, tap=None, ta
         ),
         tap_args=tap_args,
         timeout=180,
+        env=env,
     )
 
 
@@ -99,6 +102,22 @@ def test_private_files_and_inline_images_are_copied_once_and_the_spool_emptied(p
     output = run.tap_stderr + run.target_stdout + run.target_stderr
     assert_no_secret(output, source, destination, extra=tuple(upload_tokens(destination)))
     assert "signature=" not in output
+
+
+def test_no_upload_token_nor_signature_in_any_output_at_debug(make_pair, tmp_path):
+    source, destination = make_pair(tickets=40, exclusion_window=1.0)
+    source.set_file_rules(private_attachments=True)
+    debug = clean_env(TAP_ZENDESK_TICKETS_LOGLEVEL="DEBUG", TARGET_ZENDESK_TICKETS_LOGLEVEL="DEBUG")
+    run = copy(source, destination, tmp_path, env=debug)
+    assert run.target_returncode == 0, run.target_stderr
+    output = run.tap_stderr + run.target_stdout + run.target_stderr
+    assert "| DEBUG" in run.tap_stderr and "| DEBUG" in run.target_stderr
+    assert "/files/" in output  # the signed URLs' requests are logged ...
+    assert "signature=<redacted>" in output  # ... without their secret
+    assert re.search(r"signature=(?!<redacted>)", output) is None
+    tokens = upload_tokens(destination)
+    assert tokens
+    assert_no_secret(output, source, destination, extra=tuple(tokens))
 
 
 def test_files_the_destination_refuses_leave_their_comment_without_them(make_pair, tmp_path):
