@@ -37,7 +37,7 @@ from tap_zendesk_tickets.settings import TapSettings
 from zendesk_api.advice import read_advice
 from zendesk_api.errors import ZendeskAuthError, ZendeskHTTPError, error_from_response
 from zendesk_api.http import transport_error, user_agent
-from zendesk_api.redaction import register_secret
+from zendesk_api.redaction import forget_secret, register_secret
 from zendesk_api.retry import RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -76,16 +76,15 @@ def origin(url: str) -> tuple[str, str]:
 SECRET_PARAMETER = re.compile(r"sig|token|credential|key|security|policy", re.IGNORECASE)
 
 
-def hide_signature(url: str) -> None:
+def hide_signature(url: str) -> list[str]:
     """Keep a signed URL's secret out of every log line (urllib3 logs request lines at
-    DEBUG): its whole query, and each secret-looking value of it."""
+    DEBUG): its whole query, and each secret-looking value of it; what was hidden."""
     query = urlsplit(url).query
-    if not query:
-        return
-    register_secret(query)
-    for name, value in parse_qsl(query):
-        if SECRET_PARAMETER.search(name):
-            register_secret(value)
+    hidden = [query] if query else []
+    hidden += [value for name, value in parse_qsl(query) if SECRET_PARAMETER.search(name)]
+    for secret in hidden:
+        register_secret(secret)
+    return hidden
 
 
 class _WithoutCredentials(requests.auth.AuthBase):
@@ -235,12 +234,15 @@ class AttachmentDownloads:
         with self._lock:
             self.counts["downloaded"] += 1
             self.bytes += written
+        for secret in getattr(self._local, "hidden", []):
+            forget_secret(secret)  # the URL is spent: no line can show it any more
         return self.spool.path(attachment_id)
 
     def _follow(self, url: str) -> tuple[requests.Response, str]:
         """The answer at the end of ``url``'s redirects, and its address. A 401 from the
         account's host to a renewable credential (OAuth client) is asked again once."""
         renewed = False
+        hidden: list[str] = []
         for _ in range(MAX_REDIRECTS + 2):
             response = self._get(url)
             own = origin(url) == self._own
@@ -259,7 +261,8 @@ class AttachmentDownloads:
             location = response.headers.get("Location", "")
             response.close()
             url = urljoin(url, location)
-            hide_signature(url)
+            hidden += hide_signature(url)
+        self._local.hidden = hidden  # forgotten once the file is fetched (see _attempt)
         return response, url
 
     def _refused(self, response: requests.Response, *, own: bool) -> str:

@@ -39,6 +39,7 @@ from target_zendesk_tickets.copying.files.uploads import FileToUpload, Refused, 
 from target_zendesk_tickets.errors import TargetError
 from target_zendesk_tickets.importing.batches import Batch, TicketRef
 from target_zendesk_tickets.importing.jobs import JobOutcome
+from zendesk_api.redaction import forget_secret
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +236,8 @@ class FileAttacher:
     def _done(self, found: CommentFiles, *, attached: bool) -> None:
         found.state = DONE
         for file in found.files:
+            if file.upload is not None:
+                forget_secret(file.upload.token)  # taken by its comment: spent
             if attached and file.upload is not None and file.reason is None:
                 self.report.copied_file(file.size, inline=file.inline)
             else:
