@@ -91,19 +91,19 @@ def read_comment_files(
             urls=tuple(dict.fromkeys(urls)),
         )
         place = places.get(found.attachment_id)
-        if not enabled:
-            found.reason = TURNED_OFF
-        elif place is None:
+        if place is None:
             found.reason = NOT_FETCHED
         elif not place.get("path"):
             found.reason = str(place.get("reason") or "the tap gives no reason")
         else:
             path = spool.resolve(str(place["path"]), f"{ticket.describe()}, comment {position}")
             if path.is_file():
-                found.path = path
+                found.path = path  # removed once its comment needs it no more, copied or not
                 found.size = path.stat().st_size
             else:
                 found.reason = NOT_IN_SPOOL
+        if not enabled:
+            found.reason = TURNED_OFF
         files.append(found)
     html = comment.get("html_body")
     return CommentFiles(ticket, position, files, html if isinstance(html, str) else None)

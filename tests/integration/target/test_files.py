@@ -295,14 +295,17 @@ def test_a_second_run_brings_the_files_of_new_comments_and_nothing_twice(pair, t
     assert spooled(tmp_path / "spool") == []
 
 
-def test_with_files_off_comments_come_without_them_and_point_nowhere_else(pair, tmp_path):
+@pytest.mark.parametrize(
+    ("plugin", "reason"),
+    [("tap", "the tap did not download it"), ("target", "files is false in the target's settings")],
+)
+def test_with_files_off_comments_come_without_them_and_point_nowhere_else(
+    pair, tmp_path, plugin, reason
+):
     source, destination = pair
-    run = copy(source, destination, tmp_path, tap={"files": False})
+    run = copy(source, destination, tmp_path, **{plugin: {"files": False}})
     assert run.target_returncode == 0, run.target_stderr
-    assert (
-        "Files: 0 copied" in run.target_stderr
-        and "the tap did not download it" in run.target_stderr
-    )
+    assert "Files: 0 copied" in run.target_stderr and reason in run.target_stderr
     for copy_id in copy_ids(source, destination).values():
         for comment in destination.comments(copy_id, inline_images=True):
             assert comment["attachments"] == []
