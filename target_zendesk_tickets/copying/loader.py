@@ -149,6 +149,9 @@ class TicketLoader:
                 )
                 if self.files is not None:
                     self.files.read(entry.body, comments[id(entry)], entry.ticket.ref)
+        elif self.files is not None:  # comments are not copied: nor are their files
+            for entry in entries:
+                self.files.discard(self.references.take_comments(entry.ticket.ref.source_id))
         for entry in entries:
             if entry.ticket.link and entry.ticket.own_external_id:
                 self._keep_source_external_id(entry.body, entry.ticket.own_external_id)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from target_zendesk_tickets.copying.files.comment_files import (
+    FILES_FIELD,
     FILES_KEY,
     CommentFiles,
     SourceFile,
@@ -82,6 +84,17 @@ class FileAttacher:
             if found is not None and isinstance(entry, dict):
                 entry[FILES_KEY] = found
                 self._read.append(found)
+
+    def discard(self, comments: list[dict[str, Any]]) -> None:
+        """Comments that are not copied at all (references are not mapped): their files
+        are not needed; those in the spool are removed."""
+        if self.dry_run:
+            return
+        for comment in comments:
+            for place in comment.get(FILES_FIELD) or []:
+                path = place.get("path") if isinstance(place, Mapping) else None
+                if isinstance(path, str) and self.spool.holds(path):
+                    self.spool.remove(Path(path).resolve())
 
     # 2. Sent -----------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ class Spool:
             )
         return resolved
 
+    def holds(self, path: str) -> bool:
+        """Whether ``path`` lies inside the spool."""
+        return Path(path).resolve().is_relative_to(self._resolved)
+
     def remove(self, path: Path) -> None:
         """Remove a file whose comment needs it no more (gone already is fine)."""
         with contextlib.suppress(FileNotFoundError):

@@ -313,6 +313,18 @@ def test_with_files_off_comments_come_without_them_and_point_nowhere_else(
     assert spooled(tmp_path / "spool") == []
 
 
+def test_without_mapping_comments_and_their_files_are_not_copied_nor_left(make_sandbox, tmp_path):
+    # Accounts without people: the tap sends no users, so the target maps nothing (auto) and
+    # copies no comment; the files the tap fetched for them are removed all the same.
+    source = make_sandbox(tickets=100, rate_limits={}, exclusion_window=1.0)
+    destination = make_sandbox(tickets=0, job_delay=0.05, rate_limits={})
+    run = copy(source, destination, tmp_path, target={"load_method": "append-only"})
+    assert run.target_returncode == 0, run.target_stderr
+    assert "Attachment files: " in run.tap_stderr and " 0 downloaded" not in run.tap_stderr
+    assert len(destination.imported_tickets()) > 0
+    assert spooled(tmp_path / "spool") == []
+
+
 def test_a_file_outside_the_spool_stops_the_run(pair, tmp_path):
     source, destination = pair
     lines = tap_output(source, tmp_path, "outside")
