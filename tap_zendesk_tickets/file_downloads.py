@@ -161,22 +161,14 @@ class AttachmentDownloads:
         reason = not_downloadable(attachment) if isinstance(attachment_id, int) else "no id"
         if reason is None:
             assert isinstance(attachment_id, int)
-            path = self.spool.found(attachment_id, size)
-            if path is not None:
+            spooled = self.spool.found(attachment_id, size)
+            if spooled is not None:
                 self._count("found in the spool")
-                return {
-                    "attachment_id": attachment_id,
-                    "path": str(path),
-                    "size": path.stat().st_size,
-                }
-            outcome = self._download(ticket_id, attachment_id, attachment)
-            if isinstance(outcome, Path):
-                return {
-                    "attachment_id": attachment_id,
-                    "path": str(outcome),
-                    "size": outcome.stat().st_size,
-                }
-            reason = outcome
+            fetched = spooled or self._download(ticket_id, attachment_id, attachment)
+            if not isinstance(fetched, str):
+                path, there = fetched
+                return {"attachment_id": attachment_id, "path": str(path), "size": there}
+            reason = fetched
         self._count("not downloaded")
         logger.debug(
             "Attachment %s (%s) of ticket %s is not downloaded: %s",
@@ -191,7 +183,7 @@ class AttachmentDownloads:
 
     def _download(
         self, ticket_id: int, attachment_id: int, attachment: Mapping[str, Any]
-    ) -> Path | str:
+    ) -> tuple[Path, int] | str:
         what = f"the download of attachment {attachment_id} of ticket {ticket_id}"
         refused: ZendeskHTTPError | None = None
         for _ in range(SIGNED_URL_TRIES):
@@ -213,7 +205,7 @@ class AttachmentDownloads:
         assert refused is not None
         return _refusal(refused)
 
-    def _attempt(self, attachment_id: int, url: str) -> Path | str:
+    def _attempt(self, attachment_id: int, url: str) -> tuple[Path, int] | str:
         """One try: follow ``url`` (and its redirects) and stream the file into the spool;
         a reason when Zendesk refuses it for good."""
         self._gate.wait()
@@ -236,7 +228,7 @@ class AttachmentDownloads:
             self.bytes += written
         for secret in getattr(self._local, "hidden", []):
             forget_secret(secret)  # the URL is spent: no line can show it any more
-        return self.spool.path(attachment_id)
+        return self.spool.path(attachment_id), written
 
     def _follow(self, url: str) -> tuple[requests.Response, str]:
         """The answer at the end of ``url``'s redirects, and its address. A 401 from the

@@ -73,8 +73,9 @@ class FileSpool:
     def path(self, attachment_id: int) -> Path:
         return self.directory / str(attachment_id)
 
-    def found(self, attachment_id: int, size: int | None) -> Path | None:
-        """The file, when a run fetched it already (complete: the size Zendesk gives)."""
+    def found(self, attachment_id: int, size: int | None) -> tuple[Path, int] | None:
+        """The file and its size, when a run fetched it already (complete: the size Zendesk
+        gives)."""
         self._prepare()
         path = self.path(attachment_id)
         try:
@@ -85,7 +86,7 @@ class FileSpool:
             return None
         with contextlib.suppress(OSError):
             os.utime(path)  # in use again: not swept as stale
-        return path
+        return path, there
 
     @contextlib.contextmanager
     def writing(self, attachment_id: int) -> Iterator[SpoolFile]:
