@@ -235,7 +235,7 @@ def sandboxes(stack: ExitStack, *extra: str, destinations: int = 1) -> list[Sand
 
 def bytes_benchmark(quick: bool) -> None:
     sizes = [16 * 2**20] * (12 if quick else 30)
-    rounds = 2 if quick else 3
+    rounds = 2 if quick else 5
     best = {"minimal": math.inf, "files": math.inf, "plain": math.inf}
     with ExitStack() as stack, tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
