@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_copy_memory.py --quick
 	$(BIN)/python benchmarks/bench_comments.py --quick
 	$(BIN)/python benchmarks/bench_analytics.py
+	$(BIN)/python benchmarks/bench_files.py
 
 readme: $(STAMP)
 	$(BIN)/python scripts/readme_settings.py

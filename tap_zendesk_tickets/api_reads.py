@@ -52,10 +52,13 @@ class NotOnThisAccountError(ZendeskError):
 
 @dataclass(frozen=True)
 class TicketComments:
-    """Every comment of one ticket, oldest first, and the users the answers side-loaded."""
+    """Every comment of one ticket, oldest first, and the users the answers side-loaded;
+    ``files``: where each comment's attachments are, when they were downloaded
+    (``file_downloads.py``, comment id -> its ``attachment_files``)."""
 
     comments: list[dict[str, Any]]
     users: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class SupportReader:
@@ -109,14 +112,15 @@ class SupportReader:
         return client
 
     def comments(self, ticket_id: int) -> TicketComments | None:
-        """Every comment of the ticket, oldest first, with their authors (``include=users``),
-        page by page; None when Zendesk no longer has the ticket (deleted since it was
-        exported)."""
+        """Every comment of the ticket, oldest first, with their authors (``include=users``)
+        and inline images among its attachments, page by page; None when Zendesk no longer
+        has the ticket (deleted since it was exported)."""
         path = f"/api/v2/tickets/{ticket_id}/comments.json"
         comments: list[dict[str, Any]] = []
         users: dict[Any, dict[str, Any]] = {}
         try:
-            query = {"include": "users", "sort": "created_at"}  # oldest first
+            # Oldest first; inline images are among the attachments only when asked for.
+            query = {"include": "users", "sort": "created_at", "include_inline_images": "true"}
             for document in self._pages(path, "comments", query):
                 comments.extend(_items(document, "comments", path))
                 for user in _items(document, "users", path, required=False):

@@ -10,17 +10,21 @@ the export itself), its comments and its side conversations (one request each).
   ticket costs at most one request in flight at a time (``ticket_reads.py``). An account
   without side conversations (no Collaboration add-on) answers the first such request with
   a 404 ``InvalidEndpoint`` (or a 403); they are not asked for again in the run.
+  When files are fetched (``file_downloads.py``), a ticket's attachments are downloaded on
+  that thread too, right after its comments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tap_zendesk_tickets.api_reads import NotOnThisAccountError, SupportReader, TicketComments
 
 METRIC_SET = "metric_set"
+#: Fetches the files of a ticket's comments into ``TicketComments.files``.
+FetchFiles = Callable[[int, TicketComments], None]
 DELETED = "deleted"
 
 
@@ -47,9 +51,17 @@ class TicketParts:
 class PartsReader:
     """Reads the parts of one ticket the selected streams need (thread-safe)."""
 
-    def __init__(self, reader: SupportReader, *, comments: bool, side_conversations: bool) -> None:
+    def __init__(
+        self,
+        reader: SupportReader,
+        *,
+        comments: bool,
+        side_conversations: bool,
+        fetch_files: FetchFiles | None = None,
+    ) -> None:
         self._reader = reader
         self._comments = comments
+        self._fetch_files = fetch_files
         self._side_conversations = side_conversations
         #: Set when the account turned out to have no side conversations.
         self.unavailable: NotOnThisAccountError | None = None
@@ -60,6 +72,8 @@ class PartsReader:
             comments = self._reader.comments(ticket_id)
             if comments is None:
                 return TicketParts(gone=True)
+            if self._fetch_files is not None:
+                self._fetch_files(ticket_id, comments)
         sides = None
         if self._side_conversations and self.unavailable is None:
             try:

@@ -19,6 +19,9 @@ side-load, taken out of the ticket); when ``ticket_comments`` is selected, its c
 sent yet (``users/show_many`` for any the answer lacks); when ``side_conversations`` is, its
 side conversations. Those requests are read a few tickets ahead (``ticket_reads.py``);
 deleted tickets are not asked about.
+Each comment that has attachments says in ``attachment_files`` where their bytes wait in the
+file spool, when files are fetched (``file_downloads.py``; fetched by the thread that read
+the comments, right after them).
 
 Only selected streams are read or emitted. A reference that Zendesk cannot give (a user
 deleted for good, a field removed) is left out: a warning for each page that finds some
@@ -31,7 +34,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tap_zendesk_tickets.api_reads import SupportReader
+from tap_zendesk_tickets.api_reads import SupportReader, TicketComments
+from tap_zendesk_tickets.file_downloads import FILES_FIELD, AttachmentDownloads
 from tap_zendesk_tickets.per_ticket import PartsReader, TicketParts, take_metric_set, with_ticket_id
 from tap_zendesk_tickets.references import (
     BRANDS,
@@ -88,15 +92,23 @@ class Related:
     """Emits, through the selected side streams, what each ticket refers to."""
 
     def __init__(
-        self, streams: Mapping[str, FedStream], reader: SupportReader, *, in_flight: int = 1
+        self,
+        streams: Mapping[str, FedStream],
+        reader: SupportReader,
+        *,
+        in_flight: int = 1,
+        downloads: AttachmentDownloads | None = None,
     ) -> None:
-        """``in_flight``: how many tickets' comments may be read at once."""
+        """``in_flight``: how many tickets' comments may be read at once; ``downloads``
+        fetches their attachments (None: files are not fetched)."""
         self._streams = {name: stream for name, stream in streams.items() if stream.selected}
         self._reader = reader
+        self._downloads = downloads
         self._parts = PartsReader(
             reader,
             comments=COMMENTS in self._streams,
             side_conversations=SIDE_CONVERSATIONS in self._streams,
+            fetch_files=downloads.fetch if downloads else None,
         )
         self._reads = TicketReads(self._parts.read, in_flight)
         self._told_unavailable = False
@@ -235,7 +247,10 @@ class Related:
             }
             users = list(found.users) + self._users_missing(authors, found.users)
             self._streams[USERS].emit(self._sent.fresh(USERS, users))
-        comments_stream.emit(with_ticket_id(found.comments, ticket_id))
+        comments_stream.emit(
+            {**comment, "ticket_id": ticket_id, **_files_of(comment, found)}
+            for comment in found.comments
+        )
 
     def _tell_if_unavailable(self) -> None:
         """One INFO line when the account turns out to have no side conversations."""
@@ -262,6 +277,9 @@ class Related:
             )
         if self.deleted_tickets:
             logger.info("Comments not asked for: %d deleted tickets", self.deleted_tickets)
+        files = self._downloads.summary() if self._downloads else None
+        if files:
+            logger.info("%s", files[0].upper() + files[1:])
         for kind, ids in sorted(self.missing.items()):
             logger.warning(
                 "%d %s referred to in this run are not in Zendesk's answers; they have no "
@@ -339,3 +357,9 @@ class Related:
             examples,
             kind,
         )
+
+
+def _files_of(comment: Mapping[str, Any], found: TicketComments) -> dict[str, Any]:
+    """``{"attachment_files": [...]}`` for a comment whose files were fetched, else nothing."""
+    files = found.files.get(comment.get("id"))  # type: ignore[arg-type]
+    return {FILES_FIELD: files} if files is not None else {}

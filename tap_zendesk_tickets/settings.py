@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from singer_sdk import typing as th
 
 from tap_zendesk_tickets.bookmarks import parse_start_time
+from tap_zendesk_tickets.file_spool import DEFAULT_ROOT
 from zendesk_api.retry import RetryBudget
 from zendesk_api.settings import (
     COMMON_PROPERTIES,
@@ -95,6 +97,31 @@ CONFIG_SCHEMA = th.PropertiesList(
         ),
     ),
     th.Property(
+        "files",
+        th.BooleanType,
+        default=True,
+        title="Files",
+        description=(
+            "With the `ticket_comments` stream selected: download each comment's "
+            "attachments (inline images too) into `fileSpool`, and say in the comment "
+            "record's `attachment_files` where each one is, so that "
+            "target-zendesk-tickets, on the same machine, copies them. `false`: comments "
+            "keep their attachment metadata only; choose this when no target removes the "
+            "files (a warehouse)."
+        ),
+    ),
+    th.Property(
+        "fileSpool",
+        th.StringType,
+        title="File spool",
+        description=(
+            "The directory downloaded files wait in, under a folder named after the "
+            "account's host; the target's `fileSpool` must be the same. Default: "
+            "`zendesk-tickets-files` in the system's temporary directory (`$TMPDIR`, "
+            "`/tmp`)."
+        ),
+    ),
+    th.Property(
         "maxErrorRetries",
         th.IntegerType(minimum=0),
         default=6,
@@ -127,6 +154,9 @@ class TapSettings:
     exclude_deleted: bool
     follow: bool
     comment_requests_in_flight: int
+    #: Whether attachments are downloaded, and the spool's root directory.
+    files: bool
+    file_spool: Path
     #: What one export request may spend on retries (the shared policy does the waiting).
     retry: RetryBudget
 
@@ -149,6 +179,8 @@ def read_tap_settings(config: Mapping[str, Any]) -> TapSettings:
         exclude_deleted=bool(config.get("excludeDeleted", False)),
         follow=bool(config.get("follow", False)),
         comment_requests_in_flight=int(config.get("commentRequestsInFlight") or 4),
+        files=bool(config.get("files", True)),
+        file_spool=Path(config.get("fileSpool") or DEFAULT_ROOT).expanduser(),
         retry=RetryBudget(
             error_retries=int(config.get("maxErrorRetries", 6)),
             wait_limit=max_wait,

@@ -30,7 +30,10 @@ from tap_zendesk_tickets.bookmarks import (
 )
 from tap_zendesk_tickets.export import EXPORT_PATH, TicketExport, Timing
 from tap_zendesk_tickets.export_feeds import ExportFeeds
+from tap_zendesk_tickets.file_downloads import AttachmentDownloads
+from tap_zendesk_tickets.file_spool import FileSpool, host_directory
 from tap_zendesk_tickets.pacing import RunLimits, run_limits
+from tap_zendesk_tickets.references import COMMENTS
 from tap_zendesk_tickets.related import Related
 from tap_zendesk_tickets.schemas import load_schema
 from tap_zendesk_tickets.sdk_hooks import FedStream, OwnBookmarkStream, write_checkpoint
@@ -94,10 +97,12 @@ class TicketsStream(OwnBookmarkStream):
             self._limits() if self._limits else run_limits(settings, timing.clock, timing.sleep)
         )
         in_flight = settings.comment_requests_in_flight
+        streams = {s.name: s for s in self.child_streams if isinstance(s, FedStream)}
         related = Related(
-            {s.name: s for s in self.child_streams if isinstance(s, FedStream)},
+            streams,
             SupportReader(settings, self._timing, account=limits.account, in_flight=in_flight),
             in_flight=in_flight,
+            downloads=self._downloads(settings, streams),
         )
         export = TicketExport(
             settings, self._timing, includes=related.includes, pacer=limits.exports
@@ -152,6 +157,16 @@ class TicketsStream(OwnBookmarkStream):
                 if not follow:
                     return
                 first_pass = False
+
+    def _downloads(
+        self, settings: TapSettings, streams: dict[str, FedStream]
+    ) -> AttachmentDownloads | None:
+        """What fetches the comments' files, when comments are sent and files are on."""
+        comments = streams.get(COMMENTS)
+        if not settings.files or comments is None or not comments.selected:
+            return None
+        spool = FileSpool(host_directory(settings.file_spool, settings.connection.base_url))
+        return AttachmentDownloads(settings, spool, self._timing)
 
     def generate_child_contexts(
         self, record: types.Record, context: types.Context | None

@@ -12,6 +12,7 @@ from singer_sdk.helpers.capabilities import PluginCapabilities, TapCapabilities
 from tap_zendesk_tickets.analytics_streams import ANALYTICS_STREAMS
 from tap_zendesk_tickets.export import Timing
 from tap_zendesk_tickets.export_feeds import ExportFeeds
+from tap_zendesk_tickets.file_spool import SpoolError
 from tap_zendesk_tickets.output import FastSingerWriter
 from tap_zendesk_tickets.pacing import RunLimits, run_limits
 from tap_zendesk_tickets.run_parts import RunParts
@@ -107,7 +108,7 @@ class TapZendeskTickets(Tap):
         """Run the tap; a Zendesk failure ends in one clear line and exit code 1."""
         try:
             super().invoke(*args, **kwargs)
-        except ZendeskError as exc:
+        except (ZendeskError, SpoolError) as exc:
             cls.logger.error("%s", exc)
             sys.exit(1)
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from target_zendesk_tickets.copying.copies import CopyIndex
 from target_zendesk_tickets.copying.creation import StructureCreator
 from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.files.attacher import FileAttacher
+from target_zendesk_tickets.copying.files.uploads import Uploader
 from target_zendesk_tickets.copying.load_plan import FAIL, UPSERT, LoadPlanner
 from target_zendesk_tickets.copying.loader import LoaderSettings, TicketLoader
 from target_zendesk_tickets.copying.mapper import STOP, TicketMapper
@@ -25,9 +27,11 @@ from target_zendesk_tickets.copying.problem_links import ProblemLinks
 from target_zendesk_tickets.copying.recent_changes import RecentChanges
 from target_zendesk_tickets.copying.references import SourceReferences
 from target_zendesk_tickets.copying.settings import AUTO, ON
+from target_zendesk_tickets.importing.batches import Batch
 from target_zendesk_tickets.importing.comment_counts import CommentCounter
 from target_zendesk_tickets.importing.importer import Importer
 from target_zendesk_tickets.importing.job_list import JobLookup
+from target_zendesk_tickets.importing.jobs import JobOutcome
 from target_zendesk_tickets.importing.pipeline import ImportPipeline
 from target_zendesk_tickets.importing.recovery import LostAnswerCheck, settle_period
 from target_zendesk_tickets.importing.schedule import JobSlots, PollSchedule
@@ -49,6 +53,7 @@ class Parts:
     mapper: TicketMapper
     destination: Destination
     mapping_report: MappingReport
+    files: FileAttacher
 
 
 def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Parts:
@@ -92,6 +97,10 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         job_timeout=settings.job_timeout,
         budget=budget,
     )
+    # Files are uploaded through the writing client (its waits keep polling the jobs) and
+    # checked against the destination's clock, read from its answers.
+    uploader = Uploader(sender, budget, server_clock)
+    files = FileAttacher(settings.files, uploader, dry_run=copy.dry_run)
     planner = LoadPlanner(
         method=copy.load_method,
         index=index,
@@ -102,7 +111,13 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         dry_run=copy.dry_run,
         budget=budget,
         settle_time=settle_period(connection, settings.job_timeout),
+        files=files,
     )
+
+    def done(batch: Batch, result: JobOutcome) -> None:
+        planner.batch_done(batch, result)
+        files.batch_done(batch, result)  # its comments are in: their files leave the spool
+
     pipeline = ImportPipeline(
         Importer(
             sender,
@@ -120,12 +135,12 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         schedule=PollSchedule(interval=settings.job_poll_interval, clock=poller.policy.clock),
         policy=poller.policy,
         job_timeout=settings.job_timeout,
-        on_done=planner.batch_done,
+        on_done=done,
         closed_is_failure=copy.closed_copies == FAIL,
         busy_jobs=lookup.unfinished,
     )
     forward["pipeline"] = pipeline
-    pipeline.on_close += [sender.session.close, poller.session.close]
+    pipeline.on_close += [sender.session.close, poller.session.close, uploader.close]
     references = SourceReferences()
     destination = Destination(sender, dry_run=copy.dry_run, budget=budget)
     report = MappingReport()
@@ -161,5 +176,6 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
         pipeline=pipeline,
         problems=problems,
         input_line=input_line,
+        files=files,
     )
-    return Parts(pipeline, loader, planner, index, mapper, destination, report)
+    return Parts(pipeline, loader, planner, index, mapper, destination, report, files)

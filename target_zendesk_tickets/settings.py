@@ -8,11 +8,16 @@ before anything else runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from singer_sdk import typing as th
 
+from target_zendesk_tickets.copying.files.settings import (
+    FILE_PROPERTIES,
+    FileSettings,
+    read_file_settings,
+)
 from target_zendesk_tickets.copying.settings import (
     COPY_PROPERTIES,
     CopySettings,
@@ -113,6 +118,7 @@ CONFIG_SCHEMA = th.PropertiesList(
         ),
     ),
     *COPY_PROPERTIES,
+    *FILE_PROPERTIES,
     *COMMON_PROPERTIES,
 )
 
@@ -127,6 +133,7 @@ class TargetSettings:
     job_poll_interval: float
     job_timeout: float
     copy: CopySettings
+    files: FileSettings = field(default_factory=FileSettings)
 
 
 def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
@@ -153,6 +160,7 @@ def read_target_settings(config: Mapping[str, Any]) -> TargetSettings:
         job_poll_interval=poll_interval,
         job_timeout=job_timeout,
         copy=cast(CopySettings, copy),  # set: raise_if_invalid passed
+        files=read_file_settings(config),
     )
 
 

@@ -193,6 +193,8 @@ class TargetZendeskTickets(TargetHooks):
         creation = parts.mapper.creator.lines() if parts.mapper.creator else []
         for line in [*parts.mapping_report.lines(), *creation]:
             self.logger.info("  %s", line)
+        for line in parts.files.lines():
+            self.logger.info("%s", line)
 
     def close(self) -> None:
         if "parts" in self.__dict__:

@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from importlib import metadata
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 import requests
@@ -160,8 +160,39 @@ class ZendeskClient:
             response = self._send_once(method, url, params, body)
         return response
 
+    def send_file(
+        self,
+        path: str,
+        *,
+        params: dict[str, Any],
+        open_file: Callable[[], IO[bytes]],
+        content_type: str,
+    ) -> requests.Response:
+        """One POST of a file's raw bytes, streamed from ``open_file()`` (opened anew for each
+        send, so that a request sent again after a renewed token starts from the first
+        byte). Like :meth:`send`, it returns any HTTP answer."""
+        url = self.connection.url(path)
+        headers = {"Content-Type": content_type}
+
+        def once() -> requests.Response:
+            with open_file() as data:
+                return self._send_once("POST", url, params, None, data=data, headers=headers)
+
+        response = once()
+        if response.status_code == 401 and self.connection.auth.renew_after_401(response.request):
+            response.close()
+            response = once()
+        return response
+
     def _send_once(
-        self, method: str, url: str, params: dict[str, Any] | None, body: Any
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None,
+        body: Any,
+        *,
+        data: IO[bytes] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> requests.Response:
         try:
             response = self.session.request(
@@ -169,6 +200,8 @@ class ZendeskClient:
                 url,
                 params=params,
                 json=body,
+                data=data,
+                headers=headers,
                 auth=self.connection.auth,
                 timeout=self.connection.timeout,
             )

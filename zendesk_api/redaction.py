@@ -27,6 +27,14 @@ def register_secret(value: str | None) -> None:
         _install_record_factory()
 
 
+def forget_secret(value: str | None) -> None:
+    """Stop masking a short-lived secret that can no longer show up (an upload token once
+    attached, a signed URL once fetched), so the list each log record is checked against
+    stays as short as what is in flight. Credentials are never forgotten."""
+    with _lock:
+        _secrets.discard(value or "")
+
+
 def redact(text: str) -> str:
     """Replace every registered secret in ``text``."""
     for secret in _secrets:

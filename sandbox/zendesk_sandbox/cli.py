@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 
-from zendesk_sandbox.config import KNOWN_BUCKETS, SandboxConfig, default_rate_limits
+from zendesk_sandbox.config import KNOWN_BUCKETS, FileRules, SandboxConfig, default_rate_limits
 from zendesk_sandbox.http.server import Sandbox
 
 
@@ -179,6 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="agents and admins the account may have (5 with --empty; else its own plus 10)",
     )
+    parser.add_argument(
+        "--private-attachments",
+        action="store_true",
+        help="files answer 302 to signed URLs on another port (Zendesk's secure downloads)",
+    )
+    parser.add_argument(
+        "--max-upload-size",
+        type=int,
+        default=FileRules.max_upload_size,
+        help="the largest file an upload takes, in bytes (50 MB)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log each request to stderr")
     return parser
 
@@ -222,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         empty=args.empty,
         agent_seats=args.agent_seats,
         collaboration=not args.no_collaboration,
+        files=FileRules(
+            private_attachments=args.private_attachments, max_upload_size=args.max_upload_size
+        ),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -13,6 +13,7 @@ USER_EXPORT_BUCKET = "incremental-exports-cursor"
 UPDATE_BUCKET = "ticket-updates"
 TICKET_UPDATE_BUCKET = "ticket-updates-per-ticket"
 USER_UPSERT_BUCKET = "users-create-or-update"
+ATTACHMENT_DOWNLOAD_BUCKET = "attachment-downloads"
 KNOWN_BUCKETS = (
     EXPORT_BUCKET,
     ACCOUNT_BUCKET,
@@ -20,6 +21,7 @@ KNOWN_BUCKETS = (
     UPDATE_BUCKET,
     TICKET_UPDATE_BUCKET,
     USER_UPSERT_BUCKET,
+    ATTACHMENT_DOWNLOAD_BUCKET,
 )
 
 
@@ -28,7 +30,7 @@ def default_rate_limits() -> dict[str, tuple[int, float]]:
 
     700 requests a minute per account, 10 a minute for the incremental exports, 20 for the
     user cursor export, 100 ticket updates a minute, 30 updates of one ticket per 10 minutes,
-    one ``users/create_or_update`` a second.
+    one ``users/create_or_update`` a second, 2,500 attachment downloads a minute.
     """
     return {
         EXPORT_BUCKET: (10, 60.0),
@@ -37,6 +39,7 @@ def default_rate_limits() -> dict[str, tuple[int, float]]:
         UPDATE_BUCKET: (100, 60.0),
         TICKET_UPDATE_BUCKET: (30, 600.0),
         USER_UPSERT_BUCKET: (1, 1.0),
+        ATTACHMENT_DOWNLOAD_BUCKET: (2500, 60.0),
     }
 
 
@@ -73,6 +76,28 @@ class Credentials:
     def agent_basic(self) -> tuple[str, str]:
         """``(username, password)`` of the agent's API token."""
         return (f"{self.agent_email}/token", self.agent_token)
+
+
+@dataclass(frozen=True)
+class FileRules:
+    """How the account keeps and serves files (docs/sandbox.md, "Files").
+
+    ``private_attachments``: Zendesk's secure downloads: ``content_url`` needs the account's
+    credentials and answers 302 to a signed URL on another host (a second loopback port),
+    which refuses a request carrying ``Authorization`` and expires after
+    ``signed_url_lifetime`` seconds of the sandbox clock. Upload tokens live
+    ``upload_token_lifetime`` seconds (Zendesk: 60 minutes); a file over
+    ``max_upload_size`` bytes, or whose extension is not in ``allowed_file_types`` (None:
+    every type), is refused. ``upload_dir`` keeps uploaded bytes (default: the state
+    directory's ``uploads/``, else a temporary directory removed when the sandbox stops).
+    """
+
+    private_attachments: bool = False
+    signed_url_lifetime: float = 60.0
+    upload_token_lifetime: float = 3600.0
+    max_upload_size: int = 50 * 1024 * 1024
+    allowed_file_types: tuple[str, ...] | None = None
+    upload_dir: str | Path | None = None
 
 
 @dataclass
@@ -148,6 +173,9 @@ class SandboxConfig:
     # A new account as Zendesk creates it, to copy into (generated/new_account.py).
     empty: bool = False
     agent_seats: int | None = None  # None: the default of the account's kind
+
+    # Attachment files: downloads, uploads, private attachments (see FileRules).
+    files: FileRules = field(default_factory=FileRules)
 
     def __post_init__(self) -> None:
         if self.tickets == -1:

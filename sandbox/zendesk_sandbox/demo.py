@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -24,7 +25,7 @@ from typing import IO
 
 import requests
 
-from zendesk_sandbox import Credentials, Sandbox, pair_configs
+from zendesk_sandbox import Credentials, Sandbox, SandboxConfig, pair_configs
 from zendesk_sandbox.account.store import StateMismatchError
 
 BIN = Path(sys.executable).parent
@@ -35,6 +36,8 @@ DESTINATION_PEOPLE = True
 #: The accounts' export leaves out this much of the most recent activity: Zendesk's minute.
 #: The target finds what hides there without waiting (destinationExportLag left at 61 s).
 EXCLUSION_WINDOW = 60.0
+#: Files not copied named in the summary (the target's log names every one).
+FILES_SHOWN = 5
 
 
 def plugin_config(base_url: str, **settings: object) -> dict:
@@ -83,7 +86,8 @@ class StateReader(threading.Thread):
 
 
 def change_some_tickets(source: Sandbox) -> int:
-    """Simulate a day of activity: edit 25 tickets, reply on 5, delete 5, add 20."""
+    """Simulate a day of activity: edit 25 tickets, reply on 5 (one reply with a file),
+    delete 5, add 20."""
     ids = [
         ticket_id
         for ticket_id in source.visible_ticket_ids(exclude_deleted=True)
@@ -92,11 +96,21 @@ def change_some_tickets(source: Sandbox) -> int:
     changed = source.update_tickets(ids[::37][:25], {"priority": "urgent"})
     with requests.Session() as session:
         session.auth = Credentials().admin_basic
-        for ticket_id in ids[10:15]:
+        for number, ticket_id in enumerate(ids[10:15]):
             requester = source.exported_ticket(ticket_id)["requester_id"]
+            comment = {"body": "Any news?", "author_id": requester}
+            if number == 0:  # a reply with a file: the copy's new comment brings it
+                upload = session.post(
+                    f"{source.base_url}/api/v2/uploads.json",
+                    params={"filename": "error-message.txt"},
+                    data=b"Error 500 when I sign in, every time since Monday.\n",
+                    headers={"Content-Type": "text/plain"},
+                    timeout=30,
+                )
+                comment["uploads"] = [upload.json()["upload"]["token"]]
             session.put(
                 f"{source.base_url}/api/v2/tickets/{ticket_id}.json",
-                json={"ticket": {"comment": {"body": "Any news?", "author_id": requester}}},
+                json={"ticket": {"comment": comment}},
                 timeout=30,
             )
     deleted = source.delete_tickets(ids[50:55])
@@ -223,14 +237,50 @@ def target_summary(log: Path) -> list[str]:
         if text.startswith("Copies ("):
             how, _, what = text.partition("): ")
             wanted += [f"{how}):", *(f"  {part}" for part in what.split("; "))]
+        elif text.startswith("Files:"):
+            # What the files did, and a few of those not copied (all are in the log).
+            wanted.append(text)
+            shown = [
+                "  " + follow.split("| ", 3)[-1].strip()
+                for follow in lines[number + 1 :]
+                if "|   not copied:" in follow
+            ]
+            wanted += [line for line in shown if " ... and " not in line][:FILES_SHOWN]
+            found = re.search(r"(\d+) not copied", text)
+            more = (int(found.group(1)) if found else len(shown)) - FILES_SHOWN
+            if more > 0:
+                wanted.append(f"  ... and {more} more, each in {log}")
         elif text.startswith("Mapping summary"):
             wanted.append(text)
             wanted += [
                 "  " + follow.split("| ", 3)[-1].strip()
                 for follow in lines[number + 1 :]
-                if "|   " in follow
+                if "|   " in follow and "|   not copied:" not in follow
             ]
     return wanted
+
+
+def demo_configs(tickets: int) -> tuple[SandboxConfig, SandboxConfig]:
+    """The demo's source and destination: a realistic account and a new one to move it to."""
+    source_config, destination_config = pair_configs(
+        tickets=tickets, state_dir=WORKDIR, overlap=0.8
+    )
+    source_config.rate_limits = {"incremental-exports": (10, 10.0)}
+    # The copies link to their source by its address (zendesk:<host>:<id>): the source keeps
+    # its port from run to run, as a Zendesk account keeps its subdomain.
+    source_config.port = source_port(WORKDIR / "source-port")
+    destination_config.job_delay = 0.3
+    # Files cost one upload each on the destination: give it the High Volume add-on's budget
+    # (2,500 requests a minute), so that the demo does not sit out Enterprise's minutes.
+    destination_config.rate_limits = {**destination_config.rate_limits, "account": (2500, 60.0)}
+    destination_config.people = DESTINATION_PEOPLE
+    # A move into a new account: it has only what Zendesk creates with an account, and the
+    # target creates the rest (createMissing, createAgents), with seats for every agent.
+    destination_config.empty = True
+    destination_config.agent_seats = 200
+    for config in (source_config, destination_config):
+        config.exclusion_window = EXCLUSION_WINDOW
+    return source_config, destination_config
 
 
 def main() -> int:
@@ -246,21 +296,7 @@ def main() -> int:
         for account in ("source", "destination"):
             shutil.rmtree(WORKDIR / account, ignore_errors=True)
 
-    source_config, destination_config = pair_configs(
-        tickets=args.tickets, state_dir=WORKDIR, overlap=0.8
-    )
-    source_config.rate_limits = {"incremental-exports": (10, 10.0)}
-    # The copies link to their source by its address (zendesk:<host>:<id>): the source keeps
-    # its port from run to run, as a Zendesk account keeps its subdomain.
-    source_config.port = source_port(WORKDIR / "source-port")
-    destination_config.job_delay = 0.3
-    destination_config.people = DESTINATION_PEOPLE
-    # A move into a new account: it has only what Zendesk creates with an account, and the
-    # target creates the rest (createMissing, createAgents), with seats for every agent.
-    destination_config.empty = True
-    destination_config.agent_seats = 200
-    for config in (source_config, destination_config):
-        config.exclusion_window = EXCLUSION_WINDOW
+    source_config, destination_config = demo_configs(args.tickets)
     try:
         source, destination = Sandbox(source_config), Sandbox(destination_config)
     except StateMismatchError as error:

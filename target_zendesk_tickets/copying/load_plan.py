@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from target_zendesk_tickets.copying.copies import ARCHIVE_AGE, Copy, CopyIndex
+from target_zendesk_tickets.copying.files.attacher import FileAttacher
+from target_zendesk_tickets.copying.files.comment_files import FILES_KEY
 from target_zendesk_tickets.copying.mapper import CLEARABLE, LeftOut
 from target_zendesk_tickets.errors import TargetError
 from target_zendesk_tickets.importing.batches import IMPORT, UPDATE, Batch, TicketRef
@@ -81,8 +83,10 @@ class LoadPlanner:
         dry_run: bool,
         budget: RetryBudget,
         settle_time: float = 0.0,
+        files: FileAttacher | None = None,
     ) -> None:
         self.budget = budget  # maxRetries for every call
+        self.files = files  # attaches a comment's files to the update that adds it
         self.settle_time = settle_time  # after a lost answer, before looking
         self.method = method
         self.index = index
@@ -214,13 +218,21 @@ class LoadPlanner:
                     self._closed(ref)
                     return
                 raise
+            if self.files is not None:
+                self.files.put_done(comment)
             copy.comment_count = before + 1
         self._count("updated", ref)
 
     def _put(self, copy: Copy, ticket: dict[str, Any], before: int, ref: TicketRef) -> None:
         path = f"/api/v2/tickets/{copy.id}.json"
 
+        attempts = 0
+
         def send() -> Any:
+            nonlocal attempts
+            attempts += 1
+            if self.files is not None and isinstance(ticket.get("comment"), dict):
+                self.files.before_put(ticket["comment"], attempts)  # its files, just in time
             return self.client.fetch("PUT", path, body={"ticket": ticket})
 
         def look(error: ZendeskError) -> Looked[Any]:
@@ -407,6 +419,8 @@ def _update_comment(comment: Mapping[str, Any]) -> dict[str, Any]:
         entry["body"] = f"{note}\n\n{comment.get('value') or ''}"
     if "author_id" in comment:
         entry["author_id"] = comment["author_id"]
+    if FILES_KEY in comment:
+        entry[FILES_KEY] = comment[FILES_KEY]  # its files go with it (files/attacher.py)
     return entry
 
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from target_zendesk_tickets.copying.copies import Copy
 from target_zendesk_tickets.copying.destination import Destination
+from target_zendesk_tickets.copying.files.attacher import FileAttacher
 from target_zendesk_tickets.copying.load_plan import LINK_STREAM, LoadPlanner, Planned
 from target_zendesk_tickets.copying.mapper import LeftOut, TicketMapper
 from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED, WAITING
@@ -67,8 +68,10 @@ class TicketLoader:
         pipeline: Pipeline,
         problems: ProblemLinks,
         input_line: Callable[[], int],
+        files: FileAttacher | None = None,
     ) -> None:
         self.settings = settings
+        self.files = files  # each comment's files, attached when it is sent
         self.references = references
         self.mapper = mapper
         self.destination = destination
@@ -115,7 +118,11 @@ class TicketLoader:
         self.planner.prepare([t.key for t in tickets if t.key] + [p for p in problems if p])
         for part in self._parts(tickets):
             for batch in self._batches(stream, self._prepare(part)):
+                if self.files is not None:
+                    self.files.claim(batch)
                 self._send(batch)
+            if self.files is not None:
+                self.files.part_planned()
 
     def before_state(self) -> None:
         """Before a STATE is passed on (and at the end): incidents that waited for their
@@ -195,6 +202,11 @@ class TicketLoader:
                 entry.body = self.mapper.map(
                     entry.body, comments[id(entry)], entry.ticket.ref.describe(), entry.left_out
                 )
+                if self.files is not None:
+                    self.files.read(entry.body, comments[id(entry)], entry.ticket.ref)
+        elif self.files is not None:  # comments are not copied: nor are their files
+            for entry in entries:
+                self.files.discard(self.references.take_comments(entry.ticket.ref.source_id))
         for entry, problem in zip(entries, problems, strict=True):
             if entry.ticket.link and entry.ticket.own_external_id:
                 self._keep_source_external_id(entry.body, entry.ticket.own_external_id)

@@ -630,9 +630,6 @@ class _Ticket:
             author = self.person(comment.get("author_id"), "comment author")
             if author is not None:
                 entry["author_id"] = author
-            attachments = comment.get("attachments") or []
-            if attachments:
-                self.report.note("attachments (file contents)", len(attachments))
             imported.append(entry)
         self.body["comments"] = imported
         self.body.pop("description", None)  # the first comment is the description

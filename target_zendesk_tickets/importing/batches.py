@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,11 @@ class Batch:
     #: An import call for it got no clear answer, and it is not yet known whether that
     #: call created a job (set and cleared by the importer).
     in_doubt: bool = field(default=False, repr=False)
+    #: Called before every attempt to send the batch, with the attempt's number (1, 2, ...):
+    #: the copy engine attaches the comments' files there, just in time (a failure it
+    #: raises is not the import call's).
+    before_send: Callable[[int], None] | None = field(default=None, repr=False)
+    attempts: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         if len(self.tickets) != len(self.refs):

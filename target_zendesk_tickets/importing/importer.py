@@ -73,6 +73,9 @@ class Importer:
 
     def _send(self, batch: Batch) -> str:
         """One import call. Its errors are classified here, so that only they are."""
+        batch.attempts += 1
+        if batch.before_send is not None:
+            batch.before_send(batch.attempts)
         body = {"tickets": batch.tickets}
         try:
             if batch.kind == UPDATE:

@@ -148,6 +148,7 @@ def test_default_limits_cover_every_endpoint_bucket(make_account) -> None:
         "ticket-updates": (100, 60.0),
         "ticket-updates-per-ticket": (30, 600.0),
         "users-create-or-update": (1, 1.0),
+        "attachment-downloads": (2500, 60.0),
     }
 
 

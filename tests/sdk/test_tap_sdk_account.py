@@ -5,6 +5,8 @@ The SDK builds its test classes at collection time, so the account is started wh
 module is imported (and stopped at the end of the module's tests).
 """
 
+import tempfile
+
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
@@ -17,13 +19,20 @@ from zendesk_sandbox import Sandbox, SandboxConfig
 pytestmark = pytest.mark.filterwarnings("ignore:No records were available to test:UserWarning")
 
 ACCOUNT = Sandbox(SandboxConfig(tickets=150, rate_limits={}, job_delay=0.05)).start()
-CONFIG = {"zendesk": api_token_settings(ACCOUNT.base_url), "pollingPeriod": "0s"}
+# The comments' files are downloaded too; no target removes them: a spool of the module's own.
+SPOOL = tempfile.TemporaryDirectory(prefix="sdk-spool-")
+CONFIG = {
+    "zendesk": api_token_settings(ACCOUNT.base_url),
+    "pollingPeriod": "0s",
+    "fileSpool": SPOOL.name,
+}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _stop_the_account_afterwards():
     yield
     ACCOUNT.stop()
+    SPOOL.cleanup()
 
 
 def _everything_selected():

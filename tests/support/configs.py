@@ -25,6 +25,9 @@ def tap_config(tmp_path: Path, base_url: str, *, name: str = "tap.json", **overr
         "retryBackoff": "5ms",
         "defaultRetryAfter": "20ms",
         "requestTimeout": "10s",
+        # Downloaded attachments wait here, inside the test's own directory, and the
+        # target's config points at the same place (harness.target_config).
+        "fileSpool": str(tmp_path / "spool"),
     }
     config.update(overrides)
     return write_json(tmp_path / name, config)

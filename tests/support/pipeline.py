@@ -27,9 +27,10 @@ def run_pipeline(
     timeout: float = 120,
     tap_args: Sequence[str] = (),
     target: str = TARGET,
+    env: dict[str, str] | None = None,
 ) -> PipelineRun:
     """Run the tap (with ``tap_args`` after its config) into ``target`` until both exit."""
-    env = clean_env()
+    env = env or clean_env()
     errors = tap_config.with_name(f"{tap_config.stem}-stderr.txt")
     with errors.open("w") as tap_stderr:
         tap = subprocess.Popen(

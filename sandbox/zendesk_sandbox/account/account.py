@@ -10,6 +10,7 @@ It owns the lock, the clock and the parts, each given what it needs when it is m
   and forms made through the API;
 - ``reads`` (reads.py): comments, ticket events, search, users, side-loads;
 - ``analytics`` (analytics.py): metric sets and events, ratings, tags, side conversations;
+- ``files`` (files.py): uploads and the bytes behind every file;
 - ``journal`` (journal.py): the state directory, written on every change, replayed on start.
 
 The realistic account's people and structure are ``directory`` (generated/directory.py).
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from zendesk_sandbox.account.analytics import AccountAnalytics
+from zendesk_sandbox.account.files import AccountFiles, Received
 from zendesk_sandbox.account.job_queue import JobQueue
 from zendesk_sandbox.account.journal import Journal
 from zendesk_sandbox.account.locking import settled
@@ -37,8 +39,9 @@ from zendesk_sandbox.account.structure_writes import StructureWrites
 from zendesk_sandbox.account.tickets import Tickets
 from zendesk_sandbox.account.writes import TicketWrites
 from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.generated.conversations import PER_TICKET
 from zendesk_sandbox.generated.directory import Directory
-from zendesk_sandbox.generated.universe import MAX_ACCOUNTS
+from zendesk_sandbox.generated.universe import MAX_ACCOUNTS, id_kind
 
 T = TypeVar("T")
 
@@ -69,6 +72,7 @@ class Account:
             base_url=base_url,
         )
         self.job_queue = JobQueue(config, journal=self.journal, clock=clock, base_url=base_url)
+        self.files = AccountFiles(config, journal=self.journal, clock=clock)
         self.writes = TicketWrites(
             config,
             self.directory,
@@ -76,6 +80,7 @@ class Account:
             jobs=self.job_queue,
             journal=self.journal,
             clock=clock,
+            files=self.files,
         )
         self.structure_writes = StructureWrites(
             self.directory, tickets=self.tickets, journal=self.journal, clock=clock
@@ -342,6 +347,53 @@ class Account:
         conversations, audits (see ``AccountAnalytics``)."""
         return read(self.analytics)
 
+    # -- files (files.py) ----------------------------------------------------------------
+
+    @settled
+    def add_upload(
+        self, file_name: str, content_type: str, received: Received, token: str | None
+    ) -> tuple[dict, dict]:
+        """Keep an uploaded file: the upload (``token``, ``expires_at``, its files) and the file."""
+        upload, attachment = self.files.add(file_name, content_type, received, token)
+        return {
+            "token": upload.token,
+            "expires_at": upload.expires_at,
+            "attachments": copy.deepcopy(upload.attachments),
+        }, attachment
+
+    @settled
+    def attachment(self, attachment_id: int) -> dict | None:
+        """A file of the account by id (uploaded, or of a generated comment), or None."""
+        return self.files.show(attachment_id) or self._generated_attachment(attachment_id)
+
+    @settled
+    def file_by_content_token(self, token: str) -> dict | None:
+        """The file whose ``content_url`` carries ``token``, with ``path`` for an uploaded one."""
+        found = self.files.by_content_token(token)
+        if found is not None:
+            return {**found, "path": str(self.files.path_of(found))}
+        if token.startswith("sandbox") and token[7:].isdigit():
+            return self._generated_attachment(int(token[7:]))
+        return None
+
+    def _generated_attachment(self, attachment_id: int) -> dict | None:
+        kind = id_kind(attachment_id)
+        if kind is None or kind[0] != "attachment" or kind[1] != self.config.account:
+            return None
+        ticket_id = kind[2] // 4 // PER_TICKET
+        if not self.tickets.exists(ticket_id):
+            return None
+        for comment, _ in self.reads.comments(ticket_id):
+            for attachment in comment["attachments"]:
+                if attachment["id"] == attachment_id and "content_token" not in attachment:
+                    return attachment
+        return None
+
+    @settled
+    def files_stats(self) -> dict:
+        """Uploads waiting, files kept, bytes uploaded, dead tokens an import or update named."""
+        return self.files.stats()
+
     # -- the whole account ---------------------------------------------------------------
 
     @settled
@@ -370,6 +422,7 @@ class Account:
     def close_store(self) -> None:
         with self.lock:
             self.journal.close()
+            self.files.close()
 
     def _replay(self) -> None:
         """Apply every record of the state directory, in the order they were written."""
@@ -392,5 +445,7 @@ class Account:
                     self.job_queue.restore_results(record["id"], record["results"])
                 elif kind == "import_request":
                     self.writes.restore_import_request(record["request"])
+                elif kind == "file":
+                    self.files.restore(record["attachment"])
                 elif kind == "clock":
                     self._clock_offset = record["offset"]

@@ -430,6 +430,7 @@ def _comments(
                 "created_at": None if created is None else int(max(0.0, created)),
                 "position": position,
                 "attachments": [],
+                "uploads": comment.get("uploads"),  # tokens: the files it takes (files.py)
                 **bodies,
             }
         )

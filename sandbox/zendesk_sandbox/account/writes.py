@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+from zendesk_sandbox.account.files import AccountFiles
 from zendesk_sandbox.account.imports import (
     ADMIN_USER_ID,
     apply_conversation,
@@ -62,10 +63,12 @@ class TicketWrites:
         jobs: JobQueue,
         journal: Journal,
         clock: Callable[[], float],
+        files: AccountFiles,
     ) -> None:
         self.config = config
         self.directory = directory
         self.strict = config.people  # the realistic account checks what the idealised takes
+        self._files = files
         self._tickets = tickets
         self._jobs = jobs
         self._journal = journal
@@ -195,6 +198,8 @@ class TicketWrites:
         if self.strict and "submitter_id" not in plan.values:
             first = plan.comments[0]["author_id"] if plan.comments else None
             ticket["submitter_id"] = first or requester
+        for comment in plan.comments:
+            self._take_files(comment, now)
         audits = import_audits(ticket, plan.comments, tickets.conversations.new_id)
         apply_conversation(ticket, audits)
         tickets.put(ticket, audits, at=now)
@@ -211,6 +216,14 @@ class TicketWrites:
             }
         )
         return ticket, problems
+
+    def _take_files(self, comment: dict, now: float) -> None:
+        """The files of the comment's upload tokens (``uploads``), and its inline images."""
+        tokens = comment.pop("uploads", None)
+        if tokens:
+            comment["attachments"], comment["html_body"] = self._files.attach(
+                tokens, comment["html_body"], now
+            )
 
     # -- updates -------------------------------------------------------------------------
 
@@ -232,6 +245,8 @@ class TicketWrites:
         )
         if values is None:
             raise record_invalid(problems)
+        if comment is not None:
+            self._take_files(comment, now)
         new, audit = updated_ticket(
             ticket,
             values,

@@ -10,7 +10,9 @@ ticket itself, so a 50,000-ticket account costs nothing until someone reads comm
   description by the submitter; later ones come from the requester, the CCs (other end
   users) and the agents on the ticket (assignee, followers); agents write private notes
   now and then; a ticket whose first comment is private (``is_public: false``) has only
-  private comments by agents. Some comments are HTML, some carry attachment metadata;
+  private comments by agents. Some comments are HTML, some carry attachments, and a few
+  show an image inline (``html_body`` refers to it; ``attachments.py`` says what each
+  file is);
 - ``status_path.add_changes`` writes the field changes the ticket went through (status,
   group, assignee) into those audits.
 
@@ -30,6 +32,7 @@ import random
 import re
 from html.parser import HTMLParser
 
+from zendesk_sandbox.generated import attachments as files
 from zendesk_sandbox.generated.status_path import add_changes
 from zendesk_sandbox.generated.statuses import default_status_ids
 from zendesk_sandbox.generated.universe import object_id
@@ -57,6 +60,10 @@ AGENT_LINES = (
     "Closing this for now; just reply to reopen it.",
     "Internal: customer is on the legacy plan, check with finance.",
 )
+#: Stands for an inline image's ``content_url`` in a stored ``html_body`` (the address
+#: depends on where the sandbox is served: ``http/views.py`` fills it in).
+INLINE_MARK = "{{sandbox-inline:%d}}"
+INLINE_INDEX = 3  # attachment numbers of a comment are 4n .. 4n+3; an inline image is 4n+3
 STEPS = ("Sign out and back in", "Clear the browser cache", "Update the app", "Restart the device")
 ATTACHMENTS = (
     ("screenshot.png", "image/png", True),
@@ -91,6 +98,7 @@ def generated_audits(
     ticket_id = ticket["id"]
     times = plan(seed, ticket_id, created, updated)
     rng = _stream(seed, ticket_id, 2)
+    inline_images = _stream(seed, ticket_id, 3)  # a stream of its own: the others stay as they were
     r = rng.random
     requester, submitter = ticket["requester_id"], ticket["submitter_id"]
     agents = [a for a in [ticket["assignee_id"], *ticket["follower_ids"]] if a is not None]
@@ -128,6 +136,8 @@ def generated_audits(
             "attachments": _attachments(rng, account, number) if r() < 0.12 else [],
             **(_rich_bodies(text, rng) if rich else plain_bodies(text)),
         }
+        if files.has_inline_image(inline_images):
+            _show_inline_image(comment, object_id("attachment", account, number * 4 + INLINE_INDEX))
         audits.append(
             {
                 "id": generated_audit_id(account, ticket_id, index),
@@ -185,18 +195,42 @@ def _attachments(rng: random.Random, account: int, number: int) -> list[dict]:
     result = []
     for index in range(1 + int(rng.random() < 0.3)):
         name, content_type, image = ATTACHMENTS[int(rng.random() * len(ATTACHMENTS))]
-        result.append(
-            {
-                "id": object_id("attachment", account, number * 4 + index),
-                "file_name": name,
-                "content_type": content_type,
-                "size": rng.randint(2_000, 900_000),
-                "width": 1280 if image else None,
-                "height": 720 if image else None,
-                "inline": False,
-            }
-        )
+        rng.randint(2_000, 900_000)  # drawn as before, so that later draws stay the same
+        attachment_id = object_id("attachment", account, number * 4 + index)
+        result.append(_file(attachment_id, name, content_type, image=image, inline=False))
     return result
+
+
+def _file(attachment_id: int, name: str, content_type: str, *, image: bool, inline: bool) -> dict:
+    """A generated attachment as stored: its traits come from its id (``attachments.py``)."""
+    found = files.traits(attachment_id, image=image)
+    return {
+        "id": attachment_id,
+        "file_name": files.REDACTED_NAME if found.redacted else name,
+        "content_type": "text/plain" if found.redacted else content_type,
+        "size": found.size,
+        "width": 1280 if image and not found.redacted else None,
+        "height": 720 if image and not found.redacted else None,
+        "inline": inline,
+        "malware_scan_result": found.malware_scan_result,
+        "malware_access_override": found.malware_access_override,
+        "deleted": found.deleted,
+    }
+
+
+def _show_inline_image(comment: dict, attachment_id: int) -> None:
+    """Put an image inline in the comment: in its ``html_body``, and among its files."""
+    pick = random.Random(attachment_id).randrange(len(files.INLINE_IMAGES))
+    name, content_type = files.INLINE_IMAGES[pick]
+    image = _file(attachment_id, name, content_type, image=True, inline=True)
+    comment["attachments"] = [*comment["attachments"], image]
+    tag = (
+        f'<p dir="auto"><img src="{INLINE_MARK % attachment_id}" alt="{name}" '
+        'width="1280" height="720"></p>'
+    )
+    markup = comment["html_body"]
+    cut = markup.rfind("</div>")
+    comment["html_body"] = markup[:cut] + tag + markup[cut:] if cut >= 0 else markup + tag
 
 
 class _TextOf(HTMLParser):

@@ -23,20 +23,25 @@ def handle_comments(call: Call) -> Response:
 
     Cursor (``page[size]`` up to 100) or offset pagination; ``sort=created_at`` (default)
     or ``-created_at`` (``sort_order=desc`` with offset pagination); ``include=users``
-    side-loads the authors of the page. Deleted and unknown tickets are a 404; archived
-    tickets answer as any other.
+    side-loads the authors of the page; inline images are among a comment's attachments
+    only with ``include_inline_images=true``. Deleted and unknown tickets are a 404;
+    archived tickets answer as any other.
     """
     account, args = call.account, call.request.args
     sort = args.get("sort", "created_at")
     if sort not in ("created_at", "-created_at"):
         raise invalid_value("sort must be created_at or -created_at.")
     descending = sort.startswith("-") or args.get("sort_order") == "desc"
+    inline_images = args.get("include_inline_images", "").lower() in ("true", "1")
     with account.lock:
         if account.ticket_state(call.values["ticket_id"]) in ("missing", "deleted"):
             raise ApiError(404, NOT_FOUND)
         pairs = account.comments(call.values["ticket_id"])
         keyed = [
-            ((comment["created_at"], comment["id"]), comment_json(comment, audit, call.base_url))
+            (
+                (comment["created_at"], comment["id"]),
+                comment_json(comment, audit, call.base_url, inline_images=inline_images),
+            )
             for comment, audit in pairs
         ]
         keyed.sort(key=lambda pair: pair[0], reverse=descending)

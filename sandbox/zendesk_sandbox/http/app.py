@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request, Response
 
 from zendesk_sandbox.config import (
     ACCOUNT_BUCKET,
+    ATTACHMENT_DOWNLOAD_BUCKET,
     EXPORT_BUCKET,
     TICKET_UPDATE_BUCKET,
     UPDATE_BUCKET,
@@ -36,6 +37,7 @@ from zendesk_sandbox.http import (
     api,
     api_analytics,
     api_conversations,
+    api_files,
     api_people,
     api_setup,
     api_structure,
@@ -131,6 +133,16 @@ ENDPOINTS = {
     "organization_search": Endpoint(api_structure.handle_organization_search, "structure"),
     "ticket_field_create": Endpoint(api_structure.handle_field_create, "structure", True, "write"),
     "oauth_tokens": Endpoint(handle_token_request, "oauth", buckets=(), signed_in=False),
+    # Uploads are allowed to end users too [DOC]; a file's bytes need no sign-in unless
+    # private attachments are on (the handler checks then).
+    "upload": Endpoint(api_files.handle_upload, "uploads", False, "write"),
+    "attachment_show": Endpoint(api_files.handle_attachment_show, "uploads"),
+    "attachment_content": Endpoint(
+        api_files.handle_content,
+        "downloads",
+        buckets=(ATTACHMENT_DOWNLOAD_BUCKET,),
+        signed_in=False,
+    ),
 }
 for _kind in api_structure.KINDS:
     ENDPOINTS[f"{_kind}_list"], ENDPOINTS[f"{_kind}_show"] = _structure(_kind)
@@ -221,6 +233,11 @@ API_MAP = Map(
             for name, path, method, *_ in api_setup.ROUTES
         ],
         *[Rule(path, endpoint=name, methods=["GET"]) for name, path, *_ in api_analytics.ROUTES],
+        Rule("/api/v2/uploads", endpoint="upload", methods=["POST"]),
+        Rule(
+            "/api/v2/attachments/<int:attachment_id>", endpoint="attachment_show", methods=["GET"]
+        ),
+        Rule("/attachments/token/<token>/", endpoint="attachment_content", methods=["GET"]),
     ]
 )
 
@@ -283,7 +300,13 @@ class SandboxApp:
         endpoint = ENDPOINTS[name]
         entry["route"] = endpoint.route
         call = Call(
-            request, sandbox.account, sandbox.base_url, request.path, dict(values), sandbox.oauth
+            request,
+            sandbox.account,
+            sandbox.base_url,
+            request.path,
+            dict(values),
+            sandbox.oauth,
+            file_host=sandbox.file_host,
         )
         try:
             caller = None

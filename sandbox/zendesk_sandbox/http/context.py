@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from werkzeug.wrappers import Request
 
@@ -11,6 +12,12 @@ from zendesk_sandbox.account import Account
 from zendesk_sandbox.errors import invalid_value
 from zendesk_sandbox.http.auth import Caller
 from zendesk_sandbox.http.oauth import OAuthServer
+
+
+class UrlSigner(Protocol):
+    """Hands out signed URLs for private attachments (``file_host.FileHost``)."""
+
+    def signed_url(self, attachment: dict) -> str: ...
 
 
 @dataclass
@@ -24,6 +31,7 @@ class Call:
     values: dict = field(default_factory=dict)  # values taken from the URL path
     oauth: OAuthServer | None = None  # the account's OAuth clients and tokens
     caller: Caller | None = None  # set once the request is authenticated
+    file_host: UrlSigner | None = None  # signs the URLs of private attachments
 
     @property
     def user_id(self) -> int:

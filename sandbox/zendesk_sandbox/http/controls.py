@@ -8,12 +8,15 @@ handed one; ``Sandbox`` (server.py) is one that also serves it over HTTP.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 
 from zendesk_sandbox.account import Account
 from zendesk_sandbox.config import SandboxConfig
+from zendesk_sandbox.generated import attachments as generated
 from zendesk_sandbox.generated.directory import Directory
 from zendesk_sandbox.http.faults import Fault, FaultQueue
+from zendesk_sandbox.http.file_host import FileHost
 from zendesk_sandbox.http.oauth import OAuthServer
 from zendesk_sandbox.http.ratelimit import RateLimiter
 from zendesk_sandbox.http.requestlog import RequestLog
@@ -34,6 +37,9 @@ class SandboxControls:
         self.faults = FaultQueue()
         self.requests = RequestLog()
         self.stopping = threading.Event()  # wakes "slow" faults when the server stops
+        self.file_host = FileHost(
+            self.account, config
+        )  # private attachments' signed URLs, served elsewhere
         self._base_url: str | None = None  # set by Sandbox.start()
         if config.foreign_jobs:
             self.start_foreign_jobs(config.foreign_jobs, config.foreign_job_time)
@@ -59,10 +65,11 @@ class SandboxControls:
         """Create ``count`` tickets now; returns their ids."""
         return self.account.add_tickets(count)
 
-    def comments(self, ticket_id: int) -> list[dict]:
-        """A ticket's comments as ``GET /api/v2/tickets/{id}/comments`` shows them."""
+    def comments(self, ticket_id: int, *, inline_images: bool = False) -> list[dict]:
+        """A ticket's comments as ``GET /api/v2/tickets/{id}/comments`` shows them (with
+        ``include_inline_images=true`` when ``inline_images``)."""
         return [
-            comment_json(comment, audit_id, self.account.base_url)
+            comment_json(comment, audit_id, self.account.base_url, inline_images=inline_images)
             for comment, audit_id in self.account.comments(ticket_id)
         ]
 
@@ -88,6 +95,37 @@ class SandboxControls:
     def now(self) -> float:
         """The sandbox clock (epoch seconds): real time plus every advance_clock()."""
         return self.account.now()
+
+    # -- files ---------------------------------------------------------------------------
+
+    def set_file_rules(self, **changes: object) -> None:
+        """Change the account's file rules (``FileRules``: ``private_attachments``,
+        ``signed_url_lifetime``, ``upload_token_lifetime``, ``max_upload_size``,
+        ``allowed_file_types``) from now on."""
+        rules = dataclasses.replace(self.config.files, **changes)  # type: ignore[arg-type]
+        if rules.allowed_file_types is not None:
+            rules = dataclasses.replace(
+                rules,
+                allowed_file_types=tuple(t.lower().lstrip(".") for t in rules.allowed_file_types),
+            )
+        self.config.files = rules
+
+    def files_stats(self) -> dict:
+        """Uploads waiting, files kept, bytes uploaded, dead upload tokens named by imports
+        and updates, and what the private attachments' host served and refused."""
+        return {**self.account.files_stats(), "file_host": self.file_host.stats()}
+
+    def attachment_digest(self, attachment_id: int) -> tuple[int, str]:
+        """``(size, SHA-256)`` of the bytes behind one of the account's files."""
+        found = self.account.attachment(attachment_id)
+        if found is None:
+            raise KeyError(f"no such attachment: {attachment_id}")
+        if "sha256" in found:
+            return int(found["size"]), str(found["sha256"])
+        digest = hashlib.sha256()
+        for chunk in generated.content(found["id"], int(found["size"])):
+            digest.update(chunk)
+        return int(found["size"]), digest.hexdigest()
 
     # -- faults --------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ ROUTES = (
     "users",
     "structure",
     "oauth",
+    "uploads",
+    "downloads",
     "any",
 )
 KINDS = (

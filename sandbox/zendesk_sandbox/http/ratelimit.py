@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from zendesk_sandbox.config import (
     ACCOUNT_BUCKET,
+    ATTACHMENT_DOWNLOAD_BUCKET,
     EXPORT_BUCKET,
     KNOWN_BUCKETS,
     TICKET_UPDATE_BUCKET,
@@ -43,9 +44,11 @@ LIMIT_BODIES: dict[str, dict | str] = {
     UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
     TICKET_UPDATE_BUCKET: UPDATE_LIMIT_TEXT,
     USER_UPSERT_BUCKET: ACCOUNT_LIMIT_TEXT,  # [GUESS]: the account's plain-text answer
+    ATTACHMENT_DOWNLOAD_BUCKET: ACCOUNT_LIMIT_TEXT,  # [GUESS], as above
 }
 # ``Zendesk-RateLimit-<bucket>: total=..; remaining=..; resets=..`` headers. Zendesk
-# documents none for the update limits, so those buckets send none.
+# documents none for the update limits nor for attachment downloads, so those buckets
+# send none.
 BUCKET_HEADERS = {
     EXPORT_BUCKET: "zendesk-ratelimit-incremental-exports",
     USER_EXPORT_BUCKET: "zendesk-ratelimit-incremental-exports-cursor",

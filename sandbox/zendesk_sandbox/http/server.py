@@ -120,6 +120,7 @@ class Sandbox(SandboxControls):
         if server is None:
             return
         self.stopping.set()
+        self.file_host.stop()
         server.shutdown()
         if thread is not None:
             thread.join()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+from zendesk_sandbox.generated.conversations import INLINE_MARK
 from zendesk_sandbox.generated.universe import child_event_id
 from zendesk_sandbox.http.field_changes import field_changes, tag_difference
 from zendesk_sandbox.timefmt import iso
@@ -14,39 +17,61 @@ def _via(channel: str) -> dict:
     return {"channel": channel, "source": {"from": {}, "to": {}, "rel": None}}
 
 
+def content_token(attachment: dict) -> str:
+    """The token in a file's ``content_url``: an upload's own, else one made from the id."""
+    return str(attachment.get("content_token") or f"sandbox{attachment['id']}")
+
+
+def content_url(attachment: dict, base_url: str) -> str:
+    name = quote(attachment["file_name"])
+    return f"{base_url}/attachments/token/{content_token(attachment)}/?name={name}"
+
+
 def attachment_json(attachment: dict, base_url: str) -> dict:
-    name = attachment["file_name"]
-    token = f"sandbox{attachment['id']}"
-    content_url = f"{base_url}/attachments/token/{token}/?name={name}"
+    url = content_url(attachment, base_url)
     return {
         "url": f"{base_url}/api/v2/attachments/{attachment['id']}.json",
         "id": attachment["id"],
-        "file_name": name,
-        "content_url": content_url,
-        "mapped_content_url": content_url,
+        "file_name": attachment["file_name"],
+        "content_url": url,
+        "mapped_content_url": url,
         "content_type": attachment["content_type"],
         "size": attachment["size"],
         "width": attachment.get("width"),
         "height": attachment.get("height"),
         "inline": attachment.get("inline", False),
-        "deleted": False,
-        "malware_access_override": False,
-        "malware_scan_result": "malware_not_found",
+        "deleted": attachment.get("deleted", False),
+        "malware_access_override": attachment.get("malware_access_override", False),
+        "malware_scan_result": attachment.get("malware_scan_result", "malware_not_found"),
         "thumbnails": [],
     }
 
 
-def comment_json(comment: dict, audit_id: int, base_url: str) -> dict:
-    """One comment as ``GET /api/v2/tickets/{id}/comments`` shows it."""
+def html_with_addresses(comment: dict, base_url: str) -> str:
+    """The comment's ``html_body`` with its inline images' addresses filled in."""
+    markup = comment["html_body"]
+    for attachment in comment["attachments"]:
+        mark = INLINE_MARK % attachment["id"]
+        if mark in markup:
+            markup = markup.replace(mark, content_url(attachment, base_url))
+    return markup
+
+
+def comment_json(
+    comment: dict, audit_id: int, base_url: str, *, inline_images: bool = True
+) -> dict:
+    """One comment as ``GET /api/v2/tickets/{id}/comments`` shows it; inline images are
+    among its attachments only when asked for (``include_inline_images=true``)."""
+    shown = [a for a in comment["attachments"] if inline_images or not a.get("inline")]
     return {
         "id": comment["id"],
         "type": "Comment",
         "author_id": comment["author_id"],
         "body": comment["body"],
-        "html_body": comment["html_body"],
+        "html_body": html_with_addresses(comment, base_url),
         "plain_body": comment["plain_body"],
         "public": comment["public"],
-        "attachments": [attachment_json(a, base_url) for a in comment["attachments"]],
+        "attachments": [attachment_json(a, base_url) for a in shown],
         "audit_id": audit_id,
         "via": _via(comment["channel"]),
         "created_at": iso(comment["created_at"]),
@@ -75,7 +100,7 @@ def event_json(audit: dict, *, with_comments: bool, base_url: str) -> dict:
     if comment and with_comments:
         children.append(
             {
-                **comment_json(comment, audit["id"], base_url),
+                **comment_json(comment, audit["id"], base_url, inline_images=False),
                 "id": comment["id"],
                 "via_reference_id": None,
                 "event_type": "Comment",

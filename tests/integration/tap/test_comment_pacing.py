@@ -23,6 +23,7 @@ def _sync(capsys, account, clock, **settings):
         "pollingPeriod": "0s",
         "retryBackoff": "5ms",
         "pageSize": 40,
+        "files": False,  # downloads have a bucket of their own (test_file_downloads.py)
         **settings,
     }
     tap = TapZendeskTickets(

@@ -3,6 +3,7 @@
 stays the same whatever else is selected."""
 
 import random
+from pathlib import Path
 
 import pytest
 import requests
@@ -102,8 +103,14 @@ def test_comments_are_zendesks_objects_with_their_ticket_id(account, everything)
     assert deleted
     assert set(by_ticket) == {t["id"] for t in everything.tickets} - deleted
     for ticket_id in random.Random(4).sample(sorted(by_ticket), 25):
-        expected = [{**c, "ticket_id": ticket_id} for c in account.comments(ticket_id)]
-        assert by_ticket[ticket_id] == expected  # oldest first, every field
+        # Zendesk's comments with inline images, unchanged; where their files are beside them.
+        expected = [
+            {**c, "ticket_id": ticket_id} for c in account.comments(ticket_id, inline_images=True)
+        ]
+        sent = [
+            {k: v for k, v in c.items() if k != "attachment_files"} for c in by_ticket[ticket_id]
+        ]
+        assert sent == expected  # oldest first, every field
     shape = {
         "id",
         "ticket_id",
@@ -117,6 +124,16 @@ def test_comments_are_zendesks_objects_with_their_ticket_id(account, everything)
     assert all(shape <= set(c) for c in comments)
     assert any(c["attachments"] for c in comments)
     assert any(not c["public"] for c in comments)
+    for comment in comments:  # each file fetched into the spool, or the reason why not
+        files = comment.get("attachment_files")
+        if not comment["attachments"]:
+            assert files is None
+            continue
+        assert [f["attachment_id"] for f in files] == [a["id"] for a in comment["attachments"]]
+        for entry, attachment in zip(files, comment["attachments"], strict=True):
+            assert entry["path"] or entry["reason"], entry
+            if entry["path"]:
+                assert Path(entry["path"]).stat().st_size == attachment["size"]
 
 
 def test_people_are_each_sent_once_as_zendesk_shows_them(account, everything):

@@ -41,6 +41,7 @@ def target_config(
         "retryBackoff": "5ms",
         "jobTimeout": "30s",
         "requestTimeout": "10s",
+        "fileSpool": str(tmp_path / "spool"),  # where the tap's config puts files too
     }
     config.update(overrides)
     return write_json(tmp_path / name, config)

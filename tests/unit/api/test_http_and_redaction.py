@@ -162,3 +162,13 @@ def test_secrets_are_masked_in_every_log_record(caplog):
 def test_short_values_are_not_treated_as_secrets():
     register_secret("ab")
     assert redact("ab cd") == "ab cd"
+
+
+def test_a_spent_secret_can_be_forgotten_credentials_stay():
+    from zendesk_api.redaction import forget_secret, redact, register_secret
+
+    register_secret("spent-upload-token-123")
+    assert "spent-upload-token-123" not in redact("uploads: spent-upload-token-123")
+    forget_secret("spent-upload-token-123")
+    assert redact("uploads: spent-upload-token-123") == "uploads: spent-upload-token-123"
+    forget_secret(None)  # nothing to forget is fine

@@ -257,7 +257,12 @@ def test_comments_follow_their_cursor_pages(capsys, clock):
         messages = sync(capsys, clock, {"tickets", "ticket_comments"})
         asked = [r for r in mock.request_history if "comments" in r.path]
     assert [c["id"] for c in of(messages, "ticket_comments")] == [11, 12]
-    assert asked[0].qs == {"include": ["users"], "sort": ["created_at"], "page[size]": ["100"]}
+    assert asked[0].qs == {
+        "include": ["users"],
+        "sort": ["created_at"],
+        "include_inline_images": ["true"],
+        "page[size]": ["100"],
+    }
     assert "page%5Bafter%5D=C2" in asked[1].url
 
 

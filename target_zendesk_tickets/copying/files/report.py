@@ -1,0 +1,46 @@
+"""What became of the files of the comments a run sent: copied, or not and why."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
+
+#: Files not copied named one by one in the summary (each is logged when it happens too).
+LISTED = 50
+
+
+@dataclass
+class FilesReport:
+    copied: int = 0
+    copied_bytes: int = 0
+    inline: int = 0
+    #: ``(where, file, reason)`` of every file a sent comment could not take.
+    not_copied: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def copied_file(self, size: int, *, inline: bool) -> None:
+        self.copied += 1
+        self.copied_bytes += size
+        self.inline += inline
+
+    def not_copied_file(self, where: str, file: str, reason: str) -> None:
+        self.not_copied.append((where, file, reason))
+        logger.warning("%s: %s is not copied: %s", where, file, reason)
+
+    def lines(self, uploads: int, removed: int) -> list[str]:
+        """The summary's lines, or none when no sent comment had a file."""
+        if not self.copied and not self.not_copied:
+            return []
+        head = (
+            f"Files: {self.copied} copied ({self.copied_bytes / 1e6:.1f} MB, "
+            f"{self.inline} of them inline images; {uploads} upload requests), "
+            f"{len(self.not_copied)} not copied; {removed} removed from the file spool"
+        )
+        lines = [head]
+        for where, file, reason in self.not_copied[:LISTED]:
+            lines.append(f"  not copied: {where}: {file}: {reason}")
+        if len(self.not_copied) > LISTED:
+            more = len(self.not_copied) - LISTED
+            lines.append(f"  not copied: ... and {more} more (each logged as it happened)")
+        return lines
