@@ -209,6 +209,8 @@ class StructureCreator:
             body["regexp_for_validation"] = source_field.get("regexp_for_validation")
         if kind in OPTION_TYPES:
             body["custom_field_options"] = _options(source_field)
+        if kind == "checkbox" and source_field.get("tag"):
+            body["tag"] = source_field["tag"]  # the tag a checked box adds, as in the source
         created = self._create_whole(TICKET_FIELDS, title, "/api/v2/ticket_fields.json", body)
         if created is not None:
             self.destination.remember(TICKET_FIELDS, created)
@@ -281,6 +283,8 @@ class StructureCreator:
             body["regexp_for_validation"] = definition.get("regexp_for_validation")
         if definition.get("custom_field_options"):
             body["custom_field_options"] = _options(definition)
+        if definition.get("type") == "checkbox" and definition.get("tag"):
+            body["tag"] = definition["tag"]
         path = f"/api/v2/{kind}.json"
         created = self._create_whole(kind, key, path, body)
         if created is not None:

@@ -18,7 +18,22 @@ from zendesk_sandbox import Sandbox, SandboxConfig
 # leave the SDK's per-attribute type tests nothing to check: they warn instead of failing.
 pytestmark = pytest.mark.filterwarnings("ignore:No records were available to test:UserWarning")
 
-ACCOUNT = Sandbox(SandboxConfig(tickets=150, rate_limits={}, job_delay=0.05)).start()
+# 200 tickets: among them a live problem with incidents (ticket_incidents has records).
+ACCOUNT = Sandbox(SandboxConfig(tickets=200, rate_limits={}, job_delay=0.05)).start()
+# An admin's user and organization fields (the generated account has none of its own):
+# a text field, a drop-down (its options) and a checkbox (its tag) of each.
+_OPTIONS = [{"name": "Gold", "value": "gold"}, {"name": "Silver", "value": "silver"}]
+for _owner in ("user", "organization"):
+    for _spec in (
+        {"key": f"{_owner}_code", "title": "Code", "type": "text"},
+        {"key": f"{_owner}_plan", "title": "Plan", "type": "dropdown"},
+        {"key": f"{_owner}_vip", "title": "VIP", "type": "checkbox", "tag": f"{_owner}_vip"},
+    ):
+        if _spec["type"] == "dropdown":
+            _spec["custom_field_options"] = [
+                {**o, "value": f"{_owner}_{o['value']}"} for o in _OPTIONS
+            ]
+        ACCOUNT.account.create_structure(f"{_owner}_field", _spec)
 # The comments' files are downloaded too; no target removes them: a spool of the module's own.
 SPOOL = tempfile.TemporaryDirectory(prefix="sdk-spool-")
 CONFIG = {

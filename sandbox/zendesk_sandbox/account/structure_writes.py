@@ -325,6 +325,9 @@ class StructureWrites:
             relationship_target_type=spec.get("relationship_target_type")
             if kind == "lookup"
             else None,
+            tag=spec.get("tag")
+            if kind == "checkbox" and isinstance(spec.get("tag"), str)
+            else None,
         )
         table[item.id] = item
         return item.to_json(self._base), record_field_state(item)

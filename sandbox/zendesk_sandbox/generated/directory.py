@@ -160,7 +160,12 @@ class Directory:
                         kind, membership_id, user, other_id, default=index == 0, base_url=base_url
                     )
                 )
-        return listed + [m.to_json(base_url) for m in made.values()]
+        records = listed + [m.to_json(base_url) for m in made.values()]
+        if kind == "organization":  # Zendesk names the organization too [DOC]
+            names = {o.id: o.name for o in self.structure.organizations}
+            for record in records:
+                record["organization_name"] = names.get(record["organization_id"])
+        return records
 
     def record_fields(self, owner: str) -> dict[str, RecordField]:
         """The user (``owner="user"``) or organization fields, by key."""

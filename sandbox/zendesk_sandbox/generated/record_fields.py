@@ -56,6 +56,7 @@ class RecordField:
     options: list[FieldOption] = field(default_factory=list)
     active: bool = True
     relationship_target_type: str | None = None
+    tag: str | None = None  # a checkbox's tag [DOC]
 
     @property
     def option_values(self) -> set[str]:
@@ -82,6 +83,8 @@ class RecordField:
             data["custom_field_options"] = [option.to_json() for option in self.options]
         if self.type == "lookup":
             data["relationship_target_type"] = self.relationship_target_type
+        if self.type == "checkbox":
+            data["tag"] = self.tag
         return data
 
 

@@ -45,12 +45,14 @@ class CustomRole:
     def takes_seat(self) -> bool:
         return self.role_type != LIGHT_AGENT_ROLE
 
-    def to_json(self) -> dict:
+    def to_json(self, team_member_count: int = 0) -> dict:
+        """The role as Zendesk lists it, with how many agents have it."""
         return {
             "id": self.id,
             "name": self.name,
             "description": self.description,
             "role_type": self.role_type,
+            "team_member_count": team_member_count,
             "created_at": iso(ROLES_CREATED_AT),
             "updated_at": iso(ROLES_CREATED_AT),
             "configuration": {

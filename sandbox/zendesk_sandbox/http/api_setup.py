@@ -9,6 +9,7 @@ of them; a refusal is a 422 ``RecordInvalid`` naming each field.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from werkzeug.wrappers import Response
@@ -71,7 +72,9 @@ def record_field_show(owner: str) -> Handler:
 def handle_custom_roles(call: Call) -> Response:
     """``GET /api/v2/custom_roles``: every role in one answer, as Zendesk's reference shows."""
     with call.account.lock:
-        roles = [role.to_json() for role in call.account.directory.custom_roles]
+        directory = call.account.directory
+        members = Counter(user.custom_role_id for user in directory.people.users)
+        roles = [role.to_json(members[role.id]) for role in directory.custom_roles]
     return json_response({"custom_roles": roles})
 
 

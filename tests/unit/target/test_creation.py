@@ -261,3 +261,16 @@ def test_object_links_name_the_source_account():
         "zendesk:source.zendesk.com:group:3"
     )
     assert object_link("groups", {"id": 3}) is None
+
+
+def test_a_created_checkbox_keeps_the_tag_it_adds(b):
+    ticket_mapper, _ = mapper(create_missing=True)
+    refs = ticket_mapper.source
+    refs.add(
+        "ticket_fields",
+        {"id": 52, "title": "Urgent", "type": "checkbox", "tag": "urgent_box", "url": f"{A}/x"},
+    )
+    body = ticket_mapper.map({**TICKET, "custom_fields": [{"id": 52, "value": True}]}, [], "t 9")
+    [field] = [f for f in b.made("ticket_fields") if f["title"] == "Urgent"]
+    assert field["tag"] == "urgent_box"
+    assert body["custom_fields"] == [{"id": field["id"], "value": True}]
