@@ -352,7 +352,12 @@ class StructureCreator:
         user = document.get("user") if isinstance(document, Mapping) else None
         if not isinstance(user, Mapping) or not isinstance(user.get("id"), int):
             return None
-        agent = DestinationUser(int(user["id"]), person.email, str(user.get("role") or "agent"))
+        agent = DestinationUser(
+            int(user["id"]),
+            person.email,
+            str(user.get("role") or "agent"),
+            memberships_known=existing is None,  # a new user belongs to no organization yet
+        )
         self.destination.remember_user(agent)
         self.created[LABELS["agents"]].append(person.email)
         return agent

@@ -46,6 +46,9 @@ class DestinationUser:
     role: str
     suspended: bool = False
     organization_ids: set[int] = field(default_factory=set)
+    #: Every organization of the user is in ``organization_ids``: the user was made by this
+    #: run, or their memberships were read (a user record names the default one only).
+    memberships_known: bool = False
 
 
 class Destination:
@@ -95,6 +98,17 @@ class Destination:
                 if isinstance(group, int) and isinstance(user, int):
                     self._members.setdefault(group, set()).add(user)
         return agent_id in self._members.get(group_id, set())
+
+    def read_memberships(self, user: DestinationUser) -> None:
+        """Every organization ``user`` belongs to, into ``user.organization_ids`` (once a
+        user: a requester's ticket may be of an organization other than their default)."""
+        if user.memberships_known or user.id < 0:
+            return
+        path = f"/api/v2/users/{user.id}/organization_memberships.json"
+        for membership in self._list(path, "organization_memberships"):
+            if isinstance(membership.get("organization_id"), int):
+                user.organization_ids.add(membership["organization_id"])
+        user.memberships_known = True
 
     def named(self, kind: str, name: str | None) -> int | None:
         """The id of B's group, brand or ticket form with this name (exact, then any case)."""
@@ -378,7 +392,7 @@ class Destination:
             email = email.strip().lower() if isinstance(email, str) else None
             if email is not None and email in organizations:
                 organization = organizations[email]
-                created = DestinationUser(result["id"], email, "end-user")
+                created = DestinationUser(result["id"], email, "end-user", memberships_known=True)
                 if organization is not None:
                     created.organization_ids.add(organization)
                 self._users[email] = created
@@ -443,7 +457,9 @@ class Destination:
             if found is None:
                 raise
             return found
-        return _user(document.get("user") or {})
+        created = _user(document.get("user") or {})
+        created.memberships_known = True  # made now: the organization it was made with
+        return created
 
     def organization(self, name: str | None) -> int | None:
         if not name:

@@ -477,6 +477,11 @@ class _Ticket:
     def check_organization(self, organization: int | None, requester: Any) -> None:
         if organization is None:
             return
+        if (
+            isinstance(requester, DestinationUser)
+            and organization not in requester.organization_ids
+        ):
+            self.destination.read_memberships(requester)  # not their default: a member still?
         organizations = getattr(requester, "organization_ids", None)
         if (
             self.creator is not None

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.account_setup import add_record_fields
 from tests.support.catalogs import ALL_STREAMS, catalog_selecting
 from tests.support.configs import tap_config
 from tests.support.pipeline import run_pipeline
@@ -150,6 +151,7 @@ KEYS = {
     "ticket_metrics": "ticket_id",
     "tags": "name",
     "ticket_field_history": "id, field_name",
+    "ticket_incidents": "problem_id, incident_id",
 }
 README = Path(__file__).parents[2] / "README.md"
 
@@ -162,6 +164,7 @@ def readme_queries():
 
 def test_every_analytics_stream_into_postgres(target_postgres, postgres, make_account, tmp_path):
     account = make_account(tickets=300)
+    add_record_fields(account)
     catalog = catalog_selecting(ALL_STREAMS)
     state, _ = _load(
         target_postgres,

@@ -11,6 +11,7 @@ import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from tap_zendesk_tickets.tap import TapZendeskTickets
+from tests.support.account_setup import add_record_fields
 from tests.support.configs import api_token_settings
 from zendesk_sandbox import Sandbox, SandboxConfig
 
@@ -20,20 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:No records were available to tes
 
 # 200 tickets: among them a live problem with incidents (ticket_incidents has records).
 ACCOUNT = Sandbox(SandboxConfig(tickets=200, rate_limits={}, job_delay=0.05)).start()
-# An admin's user and organization fields (the generated account has none of its own):
-# a text field, a drop-down (its options) and a checkbox (its tag) of each.
-_OPTIONS = [{"name": "Gold", "value": "gold"}, {"name": "Silver", "value": "silver"}]
-for _owner in ("user", "organization"):
-    for _spec in (
-        {"key": f"{_owner}_code", "title": "Code", "type": "text"},
-        {"key": f"{_owner}_plan", "title": "Plan", "type": "dropdown"},
-        {"key": f"{_owner}_vip", "title": "VIP", "type": "checkbox", "tag": f"{_owner}_vip"},
-    ):
-        if _spec["type"] == "dropdown":
-            _spec["custom_field_options"] = [
-                {**o, "value": f"{_owner}_{o['value']}"} for o in _OPTIONS
-            ]
-        ACCOUNT.account.create_structure(f"{_owner}_field", _spec)
+add_record_fields(ACCOUNT)  # the generated account has no user or organization fields
 # The comments' files are downloaded too; no target removes them: a spool of the module's own.
 SPOOL = tempfile.TemporaryDirectory(prefix="sdk-spool-")
 CONFIG = {

@@ -76,6 +76,23 @@ class FakeDestination:
                 json=lambda r, c, kind=kind: {kind: self.lists[kind], "meta": {"has_more": False}},
             )
         mock.get(f"{B}/api/v2/users/search.json", json={"users": []})
+        #: Memberships the destination had before the run: (user id, organization id).
+        self.members: list[tuple[int, int]] = []
+        mock.get(
+            re.compile(f"{B}/api/v2/users/\\d+/organization_memberships.json"),
+            json=lambda r, c: {
+                "organization_memberships": [
+                    {"user_id": user, "organization_id": organization}
+                    for user, organization in self.members
+                    + [
+                        (m["user_id"], m["organization_id"])
+                        for m in self.made("organization_memberships")
+                    ]
+                    if f"/users/{user}/" in r.path
+                ],
+                "meta": {"has_more": False},
+            },
+        )
         mock.get(
             f"{B}/api/v2/organizations/search.json",
             json=lambda r, c: {
@@ -274,3 +291,23 @@ def test_a_created_checkbox_keeps_the_tag_it_adds(b):
     [field] = [f for f in b.made("ticket_fields") if f["title"] == "Urgent"]
     assert field["tag"] == "urgent_box"
     assert body["custom_fields"] == [{"id": field["id"], "value": True}]
+
+
+def test_a_requester_already_in_the_organization_keeps_it_and_nothing_is_created(b):
+    """A user record names its default organization only: the ticket's may be another one
+    the requester belongs to (their memberships are read, once)."""
+    b.mock.get(
+        f"{B}/api/v2/users/search.json",
+        json={
+            "users": [
+                {"id": 600, "email": "jane@example.org", "role": "end-user", "organization_id": 5}
+            ]
+        },
+    )
+    b.organizations.append({"id": 777, "name": "Acme"})
+    b.members += [(600, 5), (600, 777)]
+    for create_missing in (True, False):
+        ticket_mapper, _ = mapper(create_missing=create_missing)
+        body = ticket_mapper.map(TICKET, [], "ticket 7")
+        assert body["organization_id"] == 777
+    assert b.made("organization_memberships") == []
