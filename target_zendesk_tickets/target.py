@@ -60,6 +60,7 @@ class TargetZendeskTickets(TargetHooks):
         if validate_config:
             _ = self.settings  # fail now, with every wrong setting named
         self.ticket_streams: set[str] = set()
+        self._held_state: dict | None = None  # a STATE waiting for held closed incidents
         if isinstance(self.message_reader, LineNumberedReader):
             self.message_reader.owner = self
 
@@ -115,7 +116,7 @@ class TargetZendeskTickets(TargetHooks):
             except ForcedStopError as forced:
                 return forced
             self.log_mapping_summary()
-            unsent = sum(
+            unsent = len(self.loader.held) + sum(
                 self.get_sink(name).current_size
                 for name in self.ticket_streams
                 if self.sink_exists(name)
@@ -135,13 +136,21 @@ class TargetZendeskTickets(TargetHooks):
         if self.settings.copy.dry_run:
             return  # nothing was written, so no STATE may say it was
         self.loader.before_state()  # incidents linked to problems copied before it
+        if self.loader.holding:
+            # Closed incidents wait for their problem: this STATE (or a later one, which
+            # supersedes it) is passed on once they are in.
+            self._held_state = state
+            return
+        self._held_state = None
         self.pipeline.add_state(state)
 
     def process_endofpipe(self) -> None:
         try:
             super().process_endofpipe()  # the partial buffers go out
             if "parts" in self.__dict__:
-                self.loader.before_state()  # the last incidents' links
+                self.loader.before_state(end=True)  # the last incidents and their links
+                if self._held_state is not None:
+                    self.pipeline.add_state(self._held_state)
             self.pipeline.finish()
         except BaseException as exc:
             final = self.stopped_by(exc)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from target_zendesk_tickets.copying.copies import Copy
 from target_zendesk_tickets.copying.destination import Destination
 from target_zendesk_tickets.copying.files.attacher import FileAttacher
+from target_zendesk_tickets.copying.held_incidents import HeldIncident, HeldIncidents
 from target_zendesk_tickets.copying.load_plan import LINK_STREAM, LoadPlanner, Planned
 from target_zendesk_tickets.copying.mapper import LeftOut, TicketMapper
 from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED, WAITING
@@ -81,6 +82,8 @@ class TicketLoader:
         self._input_line = input_line
         self.deleted_skipped = 0
         self.dry_run_tickets: Counter[str] = Counter()  # by kind: import, update
+        #: Closed incidents waiting for their problem's copy (held_incidents.py).
+        self.held = HeldIncidents()
 
     # What the sinks ask -----------------------------------------------------------------
 
@@ -107,15 +110,28 @@ class TicketLoader:
         """A ticket deleted in the source: never imported (Zendesk cannot import one)."""
         self.deleted_skipped += 1
         logger.debug("Skipping the deleted %s", ticket.ref.describe())
+        for held in self.held.drop(ticket.key):  # a held version of it is not copied either
+            if self.files is not None:
+                self.files.discard(held.comments)
         self.planner.deleted(ticket.link, ticket.ref)
 
-    def load(self, stream: str, tickets: list[SourceTicket]) -> None:
+    @property
+    def holding(self) -> bool:
+        """Whether closed incidents are held back: no STATE may pass them."""
+        return len(self.held) > 0
+
+    def load(self, stream: str, tickets: list[SourceTicket], *, hold: bool = True) -> None:
         """Map, plan and send a buffer of tickets, in input order (but for the problems of
-        closed incidents, which go first: a closed copy cannot take its link later)."""
+        closed incidents, which go first: a closed copy cannot take its link later, and
+        closed incidents whose problem comes later, which are held until it has come)."""
         tickets = self._problems_first(tickets)
+        for ticket in tickets:
+            self.held.drop(ticket.key)  # this newer version supersedes a held one
         # The copies this buffer asks about, its problems' included: found in one go.
         problems = [self.problems.problem_key(t.link, t.body or {}) for t in tickets]
         self.planner.prepare([t.key for t in tickets if t.key] + [p for p in problems if p])
+        if hold:
+            tickets = self._hold_closed_incidents(stream, tickets)
         for part in self._parts(tickets):
             for batch in self._batches(stream, self._prepare(part)):
                 if self.files is not None:
@@ -124,9 +140,14 @@ class TicketLoader:
             if self.files is not None:
                 self.files.part_planned()
 
-    def before_state(self) -> None:
+    def before_state(self, *, end: bool = False) -> None:
         """Before a STATE is passed on (and at the end): incidents that waited for their
-        problem's copy are linked to it, so that no STATE is written past a link not made."""
+        problem's copy are linked to it, and closed incidents held for it are sent (at the
+        ``end``, all of them), so that no STATE is written past a link not made."""
+        sent = any(self.problems.was_sent(p) for p in self.held.problems)
+        if not self.settings.dry_run and (sent or (end and self.holding)):
+            self.pipeline.settle()  # the problems' jobs must have finished
+        self._release_held(end=end)
         if self.settings.dry_run or not self.problems.due:
             return
         self.pipeline.settle()  # the problems' jobs must have finished
@@ -152,6 +173,57 @@ class TicketLoader:
             self.dry_run_tickets[batch.kind] += batch.size  # planned, never sent
         else:
             self.pipeline.submit(batch)
+
+    # Closed incidents held for their problem ------------------------------------------------
+
+    def _hold_closed_incidents(
+        self, stream: str, tickets: list[SourceTicket]
+    ) -> list[SourceTicket]:
+        """The buffer without the closed incidents whose problem's copy does not exist yet
+        and is not in the buffer: those are held, with their comments, until it does."""
+        if not self.settings.map_references():
+            return tickets
+        keys = {t.key for t in tickets if t.key}
+        kept = []
+        for ticket in tickets:
+            problem = self._closed_incidents_problem(ticket)
+            if (
+                problem is None
+                or problem in keys
+                or self.held.full
+                or self._problem_copy_exists(problem)
+            ):
+                kept.append(ticket)
+                continue
+            comments = self.references.take_comments(ticket.ref.source_id)
+            self.held.hold(problem, HeldIncident(stream, ticket, comments))
+            logger.debug(
+                "Holding the closed %s until its problem's copy exists", ticket.ref.describe()
+            )
+        return kept
+
+    def _problem_copy_exists(self, problem: str) -> bool:
+        return self.problems.resolve("", problem, wait=False) is not None
+
+    def _release_held(self, *, end: bool) -> None:
+        """Send the held incidents whose problem's copy now exists (at the ``end``, every
+        one: those without the link, counted)."""
+        if not self.holding:
+            return
+        if end:
+            released = list(self.held.take_all())
+        elif self.settings.dry_run:
+            released = list(self.held.take(self.problems.was_sent))
+        else:
+            released = list(self.held.take(self._problem_copy_exists))
+        by_stream: dict[str, list[SourceTicket]] = {}
+        for held in released:
+            self.references.put_back_comments(held.ticket.ref.source_id, held.comments)
+            by_stream.setdefault(held.stream, []).append(held.ticket)
+        for stream, tickets in by_stream.items():
+            logger.info("Sending %d closed incident(s) held for their problem", len(tickets))
+            for start in range(0, len(tickets), self.batch_size):
+                self.load(stream, tickets[start : start + self.batch_size], hold=False)
 
     # Preparing ----------------------------------------------------------------------------
 
@@ -234,6 +306,8 @@ class TicketLoader:
         if copy_id is not None:
             entry.body["problem_id"] = copy_id
             self.mapper.report.count("problem ticket", MAPPED)
+        elif closed and self.settings.dry_run and self.problems.was_sent(problem):
+            self.mapper.report.count("problem ticket", MAPPED)  # would be, once it is in
         elif closed:  # a closed copy cannot be changed: its link cannot come later
             what = f"{entry.ticket.ref.describe()}: closed, and its problem is not copied"
             self.mapper.report.count("problem ticket", LEFT_OUT, what)

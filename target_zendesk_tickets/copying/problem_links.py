@@ -12,7 +12,9 @@ stopped before their problem came.
 
 Those link updates are sent before the next STATE is passed on (the pipeline waits for the
 problem's job first), so a run resumed from any STATE still finds the problem, and its
-incidents, after it: no link is lost across runs, crashes or resumes.
+incidents, after it: no link is lost across runs, crashes or resumes. A closed incident
+cannot be updated, so it is not imported before its problem: it is held
+(``held_incidents.py``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ class ProblemLinks:
         if isinstance(source_id, int):
             self._sent[problem_link] = source_id
             self._problem_links.add(problem_link)
+
+    def was_sent(self, problem_link: str) -> bool:
+        """Whether this run sent the problem (its copy exists once its job has finished)."""
+        return problem_link in self._problem_links
 
     def _copy_id(self, link: str) -> int | None:
         copy = self.index.find(link, closed=False, old=False)

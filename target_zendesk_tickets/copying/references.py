@@ -183,5 +183,10 @@ class SourceReferences:
         comments = self._comments.pop(ticket_id, []) if isinstance(ticket_id, int) else []
         return sorted(comments, key=lambda c: (str(c.get("created_at") or ""), c.get("id") or 0))
 
+    def put_back_comments(self, ticket_id: Any, comments: list[dict[str, Any]]) -> None:
+        """Comments taken for a ticket that was held, back for when it is sent."""
+        if isinstance(ticket_id, int) and comments:
+            self._comments.setdefault(ticket_id, [])[:0] = comments
+
     def name_of(self, kind: str, record_id: Any) -> str | None:
         return self.names[kind].get(record_id) if isinstance(record_id, int) else None

@@ -93,7 +93,6 @@ def test_a_move_into_an_empty_account_keeps_every_reference(move, tmp_path):
             for word in (
                 "brand",
                 "sharing agreement",
-                "problem ticket",
                 "suspended",
                 "lookup",
             )

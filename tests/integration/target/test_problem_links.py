@@ -5,10 +5,18 @@ run resumed from the last STATE."""
 from __future__ import annotations
 
 import json
+import random
+import re
+import subprocess
+import time
+
+import pytest
 
 from target_zendesk_tickets.copying.links import source_link
 from tests.integration.target.harness import run_target, target_config
 from tests.support.copy_input import copy_input
+from tests.support.live import LiveProcess
+from tests.support.processes import TARGET, clean_env
 
 
 def problems_and_incidents(source):
@@ -96,4 +104,97 @@ def test_a_run_resumed_after_the_incidents_links_them_when_the_problem_comes(mak
         incident_lines(pairs) + rest,
     )
     assert again.returncode == 0, again.stderr
+    assert_linked(source, destination, pairs)
+
+
+def closed_incidents(source):
+    """{problem id: [closed incident ids]} of the source's live tickets, and the live ids."""
+    live = source.visible_ticket_ids(exclude_deleted=True)
+    tickets = {i: source.exported_ticket(i) for i in live}
+    found: dict[int, list[int]] = {}
+    for ticket_id, ticket in tickets.items():
+        problem = ticket.get("problem_id")
+        if ticket.get("type") == "incident" and problem in tickets and ticket["status"] == "closed":
+            found.setdefault(problem, []).append(ticket_id)
+    return found, live
+
+
+def states_of(stdout: str) -> list[int]:
+    return [json.loads(line)["through"] for line in stdout.splitlines() if line.strip()]
+
+
+def test_closed_incidents_wait_for_their_problem_and_no_state_passes_them(make_pair, tmp_path):
+    """A closed copy cannot take its link later: a closed incident that comes before its
+    problem is held until the problem's copy exists, and no STATE is passed on meanwhile."""
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    pairs, live = closed_incidents(source)
+    assert pairs, "the sandbox account has no closed incidents of live problems"
+    held = [i for incidents in pairs.values() for i in incidents]
+    rest = [i for i in live if i not in pairs and i not in held]
+    order = held + rest[:40] + sorted(pairs) + rest[40:]  # incidents first, problems later
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    result = run_target(config, copy_input(source, order, state_every=10))
+    assert result.returncode == 0, result.stderr
+    assert_linked(source, destination, pairs)
+    sent = re.findall(r"Sending (\d+) closed incident\(s\) held for their problem", result.stderr)
+    assert sum(map(int, sent)) == len(held)
+    summary = result.stderr[result.stderr.index("Mapping summary") :]
+    problem_line = next(line for line in summary.splitlines() if "problem ticket:" in line)
+    assert "left out" not in problem_line, problem_line
+    # Positions (1-based) of the problems: no STATE before the last of them was passed on.
+    last_problem = max(order.index(p) + 1 for p in pairs)
+    states = states_of(result.stdout)
+    assert states and states[-1] == len(order)
+    assert all(through >= last_problem for through in states), states
+
+
+def test_a_closed_incident_whose_problem_never_comes_goes_in_at_the_end_counted(
+    make_pair, tmp_path
+):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    pairs, live = closed_incidents(source)
+    held = [i for incidents in pairs.values() for i in incidents]
+    others = [i for i in live if i not in pairs and i not in held]
+    order = held + others[:30]  # the problems are not in the input
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    result = run_target(config, copy_input(source, order, state_every=10))
+    assert result.returncode == 0, result.stderr
+    for incident in held:
+        copy = destination.exported_ticket(copy_of(source, destination, incident)["id"])
+        assert copy["status"] == "closed" and copy.get("problem_id") is None
+    assert f"problem ticket: {len(held)} left out" in result.stderr
+    assert "closed, and its problem is not copied" in result.stderr
+    assert states_of(result.stdout) == [len(order)]  # held from the first ticket to the end
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_killed_run_holding_closed_incidents_resumes_without_losing_a_link(
+    make_pair, tmp_path, seed
+):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    pairs, live = closed_incidents(source)
+    held = [i for incidents in pairs.values() for i in incidents]
+    rest = [i for i in live if i not in pairs and i not in held]
+    order = held + rest[:40] + sorted(pairs) + rest[40:120]
+    lines = copy_input(source, order, state_every=10)
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    with LiveProcess([TARGET, "--config", str(config)], clean_env(), subprocess.PIPE) as killed:
+        assert killed.process.stdin is not None
+        killed.process.stdin.write("\n".join(lines) + "\n")
+        killed.process.stdin.close()
+        time.sleep(random.Random(seed).uniform(0.2, 1.5))
+        killed.process.kill()
+        killed.process.wait(timeout=10)
+        killed.finish()
+        states = [m["through"] for m in killed.messages if "through" in m]
+    through = states[-1] if states else 0
+    again = run_target(
+        target_config(
+            tmp_path, destination, name="again.json", load_method="upsert", bufferSize=10
+        ),
+        copy_input(source, order[through:], state_every=10, first_position=through),
+    )
+    assert again.returncode == 0, again.stderr
+    links = [t["external_id"] for t in destination.imported_tickets()]
+    assert sorted(links) == sorted(source_link(source.exported_ticket(i)) for i in order)
     assert_linked(source, destination, pairs)
