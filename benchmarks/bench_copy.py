@@ -3,6 +3,7 @@ Zendesk's rate limits scaled down in time.
 
     python benchmarks/bench_copy.py [--quick] [--window SECONDS]
     python benchmarks/bench_copy.py --idle
+    python benchmarks/bench_copy.py --move [--quick]
 
 Both accounts allow what Zendesk Enterprise allows in a minute (700 requests; 10 export
 requests on the source) per ``--window`` seconds (3 by default). Printed: the requests per
@@ -12,6 +13,10 @@ L a window need at least ceil(n / L) - 1 whole windows. Goal: within 10 %. The f
 (starting two processes, the destination export's lag) weigh more the shorter the window;
 at Zendesk's real one-minute windows (``--window 60``, about two minutes for 2,000 tickets)
 they are a few seconds in minutes.
+
+``--move``: the destination is a new account (``--empty``, seats for every agent) and the
+target creates what it lacks (``createMissing``, ``createAgents``): its requests per ticket
+next to a copy into an account that has the structure.
 
 ``--idle``: the seed's plain job at the defaults a user gets (tap | target, 250 tickets into
 an account that holds no ticket, the export leaving out its last minute as Zendesk's does,
@@ -37,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from zendesk_sandbox import Credentials, Sandbox, SandboxConfig, pair_configs  # noqa: E402
+from zendesk_sandbox.demo import COPY_STREAMS  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ACCOUNT_LIMIT, EXPORT_LIMIT = 700, 10
@@ -54,11 +60,12 @@ def settings(base_url: str, **extra: object) -> dict:
 
 
 def catalog(tap: list[str]) -> dict:
+    """The tap's catalog with the streams a move selects (the demo's: not the analytics)."""
     found = json.loads(subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout)
     for entry in found["streams"]:
         for item in entry["metadata"]:
             if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = True
+                item["metadata"]["selected"] = entry["tap_stream_id"] in COPY_STREAMS
     return found
 
 
@@ -132,6 +139,11 @@ def main() -> None:
         action="store_true",
         help="a destination that allows bulk user imports (Zendesk enables them on request)",
     )
+    parser.add_argument(
+        "--move",
+        action="store_true",
+        help="into a new account, creating what it lacks (createMissing, createAgents)",
+    )
     args = parser.parse_args()
     if args.idle:
         idle_comparison()
@@ -142,6 +154,10 @@ def main() -> None:
         tickets=tickets, overlap=0.8, rate_limits=limits, job_delay=0.3, exclusion_window=1.0
     )
     destination_config.bulk_user_import = args.bulk_user_import
+    move: dict[str, object] = {}
+    if args.move:
+        destination_config.empty, destination_config.agent_seats = True, 200
+        move = {"createMissing": True, "createAgents": True}
     with (
         Sandbox(source_config) as source,
         Sandbox(destination_config) as destination,
@@ -150,7 +166,7 @@ def main() -> None:
         tap_config, target_config = Path(tmp) / "tap.json", Path(tmp) / "target.json"
         tap_config.write_text(json.dumps(settings(source.base_url, pollingPeriod="0s")))
         target_config.write_text(
-            json.dumps(settings(destination.base_url, destinationExportLag="1.5s"))
+            json.dumps(settings(destination.base_url, destinationExportLag="1.5s", **move))
         )
         tap = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
         catalog_path = Path(tmp) / "catalog.json"
@@ -187,6 +203,8 @@ def main() -> None:
             per_ticket = len(log) / copied
             print(f"{name}: {len(log):,} requests, {per_ticket:.2f} per ticket copied")
             print(f"  by kind: {dict(sorted(routes.items()))}")
+            files = routes.get("uploads", 0) + routes.get("downloads", 0)
+            print(f"  without file transfers: {(len(log) - files) / copied:.2f} per ticket")
             print(f"  429 answers: {sum(1 for e in log if e['status'] == 429)}")
         ratio = wall / least if least else float("inf")
         print(f"\n{copied:,} tickets copied with their conversations in {wall:.1f} s")

@@ -242,7 +242,11 @@ class StructureWrites:
         self.directory.people.add(member)
         self._journal.record({"t": "user", "user": user_state(member)})
         self._tickets.forget_encoded()  # side-loaded users show their organization
-        return membership.to_json(self._base), membership.__dict__.copy()
+        shown = membership.to_json(self._base)
+        if kind == "organization":  # as the list shows it, with the organization's name
+            organization = self.structure.organization_by_id.get(membership.other_id)
+            shown["organization_name"] = organization.name if organization else None
+        return shown, membership.__dict__.copy()
 
     # -- fields --------------------------------------------------------------------------
 
