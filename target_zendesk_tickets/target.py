@@ -133,9 +133,9 @@ class TargetZendeskTickets(TargetHooks):
     # ----------------------------------------------------------------------------------
 
     def state_received(self, state: dict) -> None:
+        self.loader.before_state()  # incidents linked to problems copied before it
         if self.settings.copy.dry_run:
             return  # nothing was written, so no STATE may say it was
-        self.loader.before_state()  # incidents linked to problems copied before it
         if self.loader.holding:
             # Closed incidents wait for their problem: this STATE (or a later one, which
             # supersedes it) is passed on once they are in.
@@ -148,8 +148,16 @@ class TargetZendeskTickets(TargetHooks):
         try:
             super().process_endofpipe()  # the partial buffers go out
             if "parts" in self.__dict__:
-                self.loader.before_state(end=True)  # the last incidents and their links
-                if self._held_state is not None:
+                # The end of the input sends the last held incidents (without their link);
+                # a termination signal is not the end: they stay for the next run.
+                self.loader.before_state(end=not self.terminating)
+                if self.loader.holding:
+                    self.logger.warning(
+                        "Stopped with %d closed incident(s) held for their problem ticket, "
+                        "not sent: the next run, from the last STATE, sends them",
+                        len(self.loader.held),
+                    )
+                elif self._held_state is not None:
                     self.pipeline.add_state(self._held_state)
             self.pipeline.finish()
         except BaseException as exc:

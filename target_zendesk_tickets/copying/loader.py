@@ -144,6 +144,8 @@ class TicketLoader:
         """Before a STATE is passed on (and at the end): incidents that waited for their
         problem's copy are linked to it, and closed incidents held for it are sent (at the
         ``end``, all of them), so that no STATE is written past a link not made."""
+        if not end:
+            self.held.states += 1
         sent = any(self.problems.was_sent(p) for p in self.held.problems)
         if not self.settings.dry_run and (sent or (end and self.holding)):
             self.pipeline.settle()  # the problems' jobs must have finished
@@ -213,9 +215,15 @@ class TicketLoader:
         if end:
             released = list(self.held.take_all())
         elif self.settings.dry_run:
-            released = list(self.held.take(self.problems.was_sent))
+            released = list(
+                self.held.take(lambda p: self.problems.was_sent(p) or self.held.waited_too_long(p))
+            )
         else:
-            released = list(self.held.take(self._problem_copy_exists))
+            released = list(
+                self.held.take(
+                    lambda p: self._problem_copy_exists(p) or self.held.waited_too_long(p)
+                )
+            )
         by_stream: dict[str, list[SourceTicket]] = {}
         for held in released:
             self.references.put_back_comments(held.ticket.ref.source_id, held.comments)

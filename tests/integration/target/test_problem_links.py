@@ -198,3 +198,41 @@ def test_a_killed_run_holding_closed_incidents_resumes_without_losing_a_link(
     links = [t["external_id"] for t in destination.imported_tickets()]
     assert sorted(links) == sorted(source_link(source.exported_ticket(i)) for i in order)
     assert_linked(source, destination, pairs)
+
+
+def test_a_termination_signal_keeps_held_incidents_for_the_next_run(make_pair, tmp_path):
+    """SIGTERM is not the end of the input: the held closed incidents are not sent without
+    their link, no STATE passes them, and the next run (from the last STATE) links them."""
+    import signal
+
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    pairs, live = closed_incidents(source)
+    held = [i for incidents in pairs.values() for i in incidents]
+    rest = [i for i in live if i not in pairs and i not in held]
+    first = held + rest[:30]  # the problems come after the signal
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    env = clean_env(TARGET_ZENDESK_TICKETS_LOGLEVEL="DEBUG")
+    with LiveProcess([TARGET, "--config", str(config)], env, subprocess.PIPE) as target:
+        assert target.process.stdin is not None
+        target.process.stdin.write("\n".join(copy_input(source, first, state_every=10)) + "\n")
+        target.process.stdin.flush()  # stdin stays open: the input has not ended
+        deadline = time.monotonic() + 30
+        while target.stderr.count("Holding the closed") < len(held) or not any(
+            r for r in destination.import_requests()
+        ):
+            assert time.monotonic() < deadline, "the target did not read its input"
+            time.sleep(0.05)
+        time.sleep(0.5)  # the last STATE of the input read, and kept back
+        target.process.send_signal(signal.SIGTERM)
+        assert target.finish() == 0
+    assert target.messages == []  # no STATE past the held incidents
+    copied = {t["external_id"] for t in destination.imported_tickets()}
+    assert not copied & {source_link(source.exported_ticket(i)) for i in held}
+    assert "closed incident(s) held for their problem ticket, not sent" in target.stderr
+    order = first + sorted(pairs)
+    again = run_target(
+        target_config(tmp_path, destination, name="again.json", load_method="upsert"),
+        copy_input(source, order, state_every=10),
+    )
+    assert again.returncode == 0, again.stderr
+    assert_linked(source, destination, pairs)
