@@ -81,6 +81,23 @@ def run_target(
     return TargetRun(result.returncode, result.stdout, result.stderr)
 
 
+def killed_after(config: Path, lines: list[str], seconds: float) -> int:
+    """Run the target on ``lines``, SIGKILL it after ``seconds``; the ``through`` of the
+    last STATE it wrote (0: none), where a resumed run starts."""
+    from tests.support.live import LiveProcess
+
+    with LiveProcess([TARGET, "--config", str(config)], clean_env(), subprocess.PIPE) as killed:
+        assert killed.process.stdin is not None
+        killed.process.stdin.write("\n".join(lines) + "\n")
+        killed.process.stdin.close()
+        time.sleep(seconds)
+        killed.process.kill()
+        killed.process.wait(timeout=10)
+        killed.finish()
+        states = [m["through"] for m in killed.messages if "through" in m]
+    return states[-1] if states else 0
+
+
 def exported_tickets(source: Sandbox, count: int) -> list[dict[str, Any]]:
     """``count`` tickets as the export shows them, deleted ones left out."""
     tickets = []

@@ -4,12 +4,13 @@ the structure it lacks (createMissing, createAgents), and every copy reads as it
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 import requests
 
 from target_zendesk_tickets.copying.links import source_link
-from tests.integration.target.harness import run_target, target_config
+from tests.integration.target.harness import killed_after, run_target, target_config
 from tests.support.copy_input import copy_input
 from zendesk_sandbox import Credentials, Sandbox, pair_configs
 
@@ -146,27 +147,11 @@ def structure_counts(destination) -> dict[str, int]:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_killed_move_resumed_creates_nothing_twice(move, tmp_path, seed):
-    import random
-    import subprocess
-    import time
-
-    from tests.support.live import LiveProcess
-    from tests.support.processes import TARGET, clean_env
-
     source, destination = move
     ids = source.visible_ticket_ids(exclude_deleted=True)
     lines = copy_input(source, ids, structure=True, state_every=20)
     config = target_config(tmp_path, destination, **settings(bufferSize=20))
-    with LiveProcess([TARGET, "--config", str(config)], clean_env(), subprocess.PIPE) as killed:
-        assert killed.process.stdin is not None
-        killed.process.stdin.write("\n".join(lines) + "\n")
-        killed.process.stdin.close()
-        time.sleep(random.Random(seed).uniform(0.3, 1.5))
-        killed.process.kill()
-        killed.process.wait(timeout=10)
-        killed.finish()
-        states = [m for m in killed.messages if "through" in m]
-    through = states[-1]["through"] if states else 0
+    through = killed_after(config, lines, random.Random(seed).uniform(0.3, 1.5))
     rest = copy_input(source, ids[through:], structure=True, state_every=20, first_position=through)
     again = run_target(
         target_config(tmp_path, destination, name="again.json", **settings(bufferSize=20)), rest

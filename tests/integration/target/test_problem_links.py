@@ -13,20 +13,22 @@ import time
 import pytest
 
 from target_zendesk_tickets.copying.links import source_link
-from tests.integration.target.harness import run_target, target_config
+from tests.integration.target.harness import killed_after, run_target, target_config
 from tests.support.copy_input import copy_input
 from tests.support.live import LiveProcess
 from tests.support.processes import TARGET, clean_env
 
 
-def problems_and_incidents(source):
-    """{problem id: [open incident ids]} of the source's live tickets."""
+def problems_and_incidents(source, *, closed: bool = False):
+    """{problem id: [incident ids]} of the source's live tickets (the closed incidents with
+    ``closed``, else the others), and the live ids."""
     live = source.visible_ticket_ids(exclude_deleted=True)
     tickets = {i: source.exported_ticket(i) for i in live}
     found: dict[int, list[int]] = {}
     for ticket_id, ticket in tickets.items():
         problem = ticket.get("problem_id")
-        if ticket.get("type") == "incident" and problem in tickets and ticket["status"] != "closed":
+        is_closed = ticket["status"] == "closed"
+        if ticket.get("type") == "incident" and problem in tickets and is_closed == closed:
             found.setdefault(problem, []).append(ticket_id)
     return found, live
 
@@ -108,15 +110,7 @@ def test_a_run_resumed_after_the_incidents_links_them_when_the_problem_comes(mak
 
 
 def closed_incidents(source):
-    """{problem id: [closed incident ids]} of the source's live tickets, and the live ids."""
-    live = source.visible_ticket_ids(exclude_deleted=True)
-    tickets = {i: source.exported_ticket(i) for i in live}
-    found: dict[int, list[int]] = {}
-    for ticket_id, ticket in tickets.items():
-        problem = ticket.get("problem_id")
-        if ticket.get("type") == "incident" and problem in tickets and ticket["status"] == "closed":
-            found.setdefault(problem, []).append(ticket_id)
-    return found, live
+    return problems_and_incidents(source, closed=True)
 
 
 def states_of(stdout: str) -> list[int]:
@@ -178,16 +172,7 @@ def test_a_killed_run_holding_closed_incidents_resumes_without_losing_a_link(
     order = held + rest[:40] + sorted(pairs) + rest[40:120]
     lines = copy_input(source, order, state_every=10)
     config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
-    with LiveProcess([TARGET, "--config", str(config)], clean_env(), subprocess.PIPE) as killed:
-        assert killed.process.stdin is not None
-        killed.process.stdin.write("\n".join(lines) + "\n")
-        killed.process.stdin.close()
-        time.sleep(random.Random(seed).uniform(0.2, 1.5))
-        killed.process.kill()
-        killed.process.wait(timeout=10)
-        killed.finish()
-        states = [m["through"] for m in killed.messages if "through" in m]
-    through = states[-1] if states else 0
+    through = killed_after(config, lines, random.Random(seed).uniform(0.2, 1.5))
     again = run_target(
         target_config(
             tmp_path, destination, name="again.json", load_method="upsert", bufferSize=10
