@@ -8,8 +8,11 @@ Each figure is compared with a baseline measured in the same run:
    (tickets, users, groups, organizations, ticket_metrics, the account's lists) against the
    export with those side-loads;
 2. peak memory for 10,000 vs 100,000 tickets: within 20 %;
-3. with the sandbox allowing 10 export requests per window, the tap's wall time vs the
-   least that limit allows (within 10 %), and no HTTP 429.
+3. with the sandbox allowing 10 export requests per 10 s window, the tap's wall time vs
+   the least that limit allows (within 10 %), and no HTTP 429. The sandbox says when a
+   window resets in whole seconds, rounded up, as Zendesk does: each wait may be up to a
+   second longer than the window's true end, which a 10 s window keeps near Zendesk's
+   proportion (a 60 s window) better than a 3 s one, where rounding alone is a fifth.
 
 ``python benchmarks/bench_tap.py [--quick]``
 """
@@ -158,7 +161,7 @@ def main() -> None:
         else:
             throughput(directory, 50_000)
             memory(directory, 10_000, 100_000)
-            pacing(directory, pages=41, window=3.0)
+            pacing(directory, pages=41, window=10.0)
 
 
 if __name__ == "__main__":
