@@ -114,6 +114,11 @@ class TicketLoader:
             if self.files is not None:
                 self.files.discard(held.comments)
         self.planner.deleted(ticket.link, ticket.ref)
+        if ticket.link:  # incidents waiting for it as their problem: no copy will come
+            for incident in sorted(self.problems.problem_deleted(ticket.link)):
+                self.mapper.report.settle(
+                    "problem ticket", LEFT_OUT, example=_deleted_problem(incident, ticket)
+                )
 
     @property
     def holding(self) -> bool:
@@ -127,6 +132,7 @@ class TicketLoader:
         tickets = self._problems_first(tickets)
         for ticket in tickets:
             self.held.drop(ticket.key)  # this newer version supersedes a held one
+            self.problems.restored(ticket.link)  # deleted earlier in the input, then restored
         # The copies this buffer asks about, its problems' included: found in one go.
         problems = [self.problems.problem_key(t.link, t.body or {}) for t in tickets]
         self.planner.prepare([t.key for t in tickets if t.key] + [p for p in problems if p])
@@ -154,6 +160,7 @@ class TicketLoader:
             return
         self.pipeline.settle()  # the problems' jobs must have finished
         updates = self.problems.updates()
+        self.mapper.report.settle("problem ticket", MAPPED, self.problems.resolved)
         if updates:
             logger.info("Linking %d incident(s) to their problem's copy", len(updates))
         line = self._input_line()
@@ -193,6 +200,7 @@ class TicketLoader:
                 problem is None
                 or problem in keys
                 or self.held.full
+                or self.problems.is_deleted(problem)  # never copied: nothing to wait for
                 or self._problem_copy_exists(problem)
             ):
                 kept.append(ticket)
@@ -207,6 +215,11 @@ class TicketLoader:
     def _problem_copy_exists(self, problem: str) -> bool:
         return self.problems.resolve("", problem, wait=False) is not None
 
+    def _stale(self, problem: str) -> bool:
+        """Whether incidents held for this problem wait no longer: it was deleted in the
+        source, or held them across too many STATEs."""
+        return self.problems.is_deleted(problem) or self.held.waited_too_long(problem)
+
     def _release_held(self, *, end: bool) -> None:
         """Send the held incidents whose problem's copy now exists (at the ``end``, every
         one: those without the link, counted)."""
@@ -215,14 +228,10 @@ class TicketLoader:
         if end:
             released = list(self.held.take_all())
         elif self.settings.dry_run:
-            released = list(
-                self.held.take(lambda p: self.problems.was_sent(p) or self.held.waited_too_long(p))
-            )
+            released = list(self.held.take(lambda p: self.problems.was_sent(p) or self._stale(p)))
         else:
             released = list(
-                self.held.take(
-                    lambda p: self._problem_copy_exists(p) or self.held.waited_too_long(p)
-                )
+                self.held.take(lambda p: self._problem_copy_exists(p) or self._stale(p))
             )
         by_stream: dict[str, list[SourceTicket]] = {}
         for held in released:
@@ -314,6 +323,9 @@ class TicketLoader:
         if copy_id is not None:
             entry.body["problem_id"] = copy_id
             self.mapper.report.count("problem ticket", MAPPED)
+        elif self.problems.is_deleted(problem):
+            what = f"{entry.ticket.ref.describe()}: its problem is deleted in the source"
+            self.mapper.report.count("problem ticket", LEFT_OUT, what)
         elif closed and self.settings.dry_run and self.problems.was_sent(problem):
             self.mapper.report.count("problem ticket", MAPPED)  # would be, once it is in
         elif closed:  # a closed copy cannot be changed: its link cannot come later
@@ -347,3 +359,11 @@ class TicketLoader:
                     copies=[p.copy for _, p in chunk],
                     comment_counts=[p.comment_count for _, p in chunk],
                 )
+
+
+def _deleted_problem(incident_link: str, problem: SourceTicket) -> str:
+    """How the summary names an incident left unlinked because its problem was deleted."""
+    incident = incident_link.rsplit(":", 1)[-1]
+    return (
+        f"ticket {incident}: its problem, ticket {problem.ref.source_id}, is deleted in the source"
+    )

@@ -10,6 +10,9 @@ imported without it, and the problem's own list of incidents (the tap's
 ``ticket_incidents`` stream), which also covers incidents copied by an earlier run that
 stopped before their problem came.
 
+A problem deleted in the source is never copied: incidents that wait for it (or come after
+it) are left out of the link at once, rather than waiting for a copy that cannot come.
+
 Those link updates are sent before the next STATE is passed on (the pipeline waits for the
 problem's job first), so a run resumed from any STATE still finds the problem, and its
 incidents, after it: no link is lost across runs, crashes or resumes. A closed incident
@@ -53,8 +56,10 @@ class ProblemLinks:
         #: link -> copy id of every problem this run imported (few: no look-up for them)
         self._problems: dict[str, int] = {}
         self._problem_links: set[str] = set()  # of every problem sent in this run
-        self.linked = 0
-        self.waiting_count = 0
+        #: links of tickets deleted in the source (never imported: no copy can come)
+        self._deleted: set[str] = set()
+        #: waiting incidents that the last :meth:`updates` linked
+        self.resolved = 0
 
     def problem_key(self, incident_link: str | None, body: Mapping[str, Any]) -> str | None:
         """The link of the problem an incident refers to, or None."""
@@ -67,10 +72,24 @@ class ProblemLinks:
         copy = self.index.find(problem_link, closed=False, old=False)
         if copy is not None:
             return copy.id
-        if wait:
+        if wait and problem_link not in self._deleted:
             self._waiting.setdefault(problem_link, set()).add(incident_link)
-            self.waiting_count += 1
         return None
+
+    def problem_deleted(self, link: str) -> set[str]:
+        """A ticket deleted in the source: the incidents that waited for it (none will be
+        linked to it: a deleted ticket is never imported)."""
+        self._deleted.add(link)
+        return self._waiting.pop(link, set())
+
+    def restored(self, link: str | None) -> None:
+        """A ticket that comes again, not deleted (Zendesk restores deleted tickets)."""
+        if link:
+            self._deleted.discard(link)
+
+    def is_deleted(self, problem_link: str) -> bool:
+        """Whether the problem was deleted in the source (seen so in this run's input)."""
+        return problem_link in self._deleted
 
     def imported(self, link: str, copy_id: int) -> None:
         """A ticket's import completed: its copy's id, kept if a link will need it."""
@@ -105,14 +124,17 @@ class ProblemLinks:
         """The incident copies to point at their problem's copy (call once the problems'
         jobs finished): ``[{"id": incident copy, "problem_id": problem copy}]``."""
         updates = []
+        self.resolved = 0
         for link, source_id in self._sent.items():
             problem_id = self._problems.get(link) or self._copy_id(link)
-            incidents = set(self._waiting.pop(link, set()))
+            waited = self._waiting.pop(link, set())
+            incidents = set(waited)
             incidents |= {
                 key for key in (sibling_link(link, i) for i in self._incidents_of(source_id)) if key
             }
             if problem_id is None:
                 continue  # not in the destination after all (refused): counted there
+            self.resolved += len(waited)
             known = {key: self._imported[key] for key in incidents if key in self._imported}
             found = [
                 self.index.find(key, closed=False, old=False)
@@ -129,5 +151,4 @@ class ProblemLinks:
             updates += [{"id": copy_id, PROBLEM: problem_id} for copy_id in known.values()]
         self._sent.clear()
         self._imported.clear()
-        self.linked += len(updates)
         return updates

@@ -221,3 +221,62 @@ def test_a_termination_signal_keeps_held_incidents_for_the_next_run(make_pair, t
     )
     assert again.returncode == 0, again.stderr
     assert_linked(source, destination, pairs)
+
+
+def problem_line(stderr: str) -> str:
+    summary = stderr[stderr.index("Mapping summary") :]
+    return next(line for line in summary.splitlines() if "problem ticket:" in line)
+
+
+def assert_unlinked(source, destination, incidents):
+    for incident in incidents:
+        copy = destination.exported_ticket(copy_of(source, destination, incident)["id"])
+        assert copy.get("problem_id") is None, incident
+
+
+def test_incidents_of_a_problem_deleted_in_the_source_are_left_out_named(make_pair, tmp_path):
+    """A problem deleted in the source is never copied: its incidents, open or closed, that
+    came before the deletion go in without the link, named in the summary, not left
+    "waiting"; the closed ones are held only until the deletion comes, not to the end."""
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    open_pairs, live = problems_and_incidents(source)
+    closed_pairs, _ = closed_incidents(source)
+    open_problem, closed_problem = sorted(open_pairs)[0], sorted(closed_pairs)[0]
+    open_incidents, closed = open_pairs[open_problem], closed_pairs[closed_problem]
+    incidents = open_incidents + closed
+    source.delete_tickets([open_problem, closed_problem])
+    rest = [i for i in live if i not in incidents and i not in (open_problem, closed_problem)]
+    order = incidents + rest[:20] + [open_problem, closed_problem] + rest[20:60]
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    result = run_target(config, copy_input(source, order, state_every=10))
+    assert result.returncode == 0, result.stderr
+    assert_unlinked(source, destination, incidents)
+    line = problem_line(result.stderr)
+    assert f"{len(incidents)} left out" in line and "is deleted in the source" in line, line
+    assert "waiting" not in line, line
+    deletion = order.index(closed_problem) + 1
+    states = states_of(result.stdout)
+    assert any(through < len(order) for through in states), states  # not held to the end
+    assert all(through >= deletion for through in states), states
+
+
+def test_incidents_after_their_problem_was_deleted_are_not_held(make_pair, tmp_path):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    closed_pairs, live = closed_incidents(source)
+    problem = sorted(closed_pairs)[0]
+    closed = closed_pairs[problem]
+    source.delete_tickets([problem])
+    rest = [i for i in live if i not in closed and i != problem]
+    order = [problem, *rest[:20], *closed, *rest[20:40]]
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    debug = clean_env(TARGET_ZENDESK_TICKETS_LOGLEVEL="DEBUG")
+    result = run_target(config, copy_input(source, order, state_every=10), env=debug)
+    assert result.returncode == 0, result.stderr
+    assert_unlinked(source, destination, closed)
+    assert "Skipping the deleted" in result.stderr  # the DEBUG lines are there
+    assert "Holding the closed" not in result.stderr
+    assert states_of(result.stdout) == [
+        n for n in range(10, len(order) + 1, 10) if n != len(order)
+    ] + [len(order)]
+    line = problem_line(result.stderr)
+    assert f"{len(closed)} left out" in line and "is deleted in the source" in line, line

@@ -10,7 +10,7 @@ from target_zendesk_tickets.copying.mapper import (
     TicketMapper,
     UnmappableError,
 )
-from target_zendesk_tickets.copying.mapping_report import MappingReport
+from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED, WAITING, MappingReport
 from target_zendesk_tickets.copying.references import SourceReferences
 from zendesk_api.http import ZendeskClient
 from zendesk_api.retry import RetryBudget
@@ -284,3 +284,15 @@ def test_a_same_titled_field_of_another_type_is_named_to_clear(b):
     left_out = LeftOut()
     ticket_mapper.map({**TICKET, "custom_fields": [{"id": 52, "value": "x"}]}, [], "t", left_out)
     assert left_out.custom_fields == {152}
+
+
+def test_references_that_waited_are_counted_as_what_they_came_to():
+    report = MappingReport()
+    for _ in range(3):
+        report.count("problem ticket", WAITING, "its problem is not copied yet")
+    report.settle("problem ticket", MAPPED, 2)
+    report.settle("problem ticket", LEFT_OUT, example="ticket 7: its problem is deleted")
+    report.settle("problem ticket", MAPPED, 5)  # nothing waits any more: nothing moves
+    assert report.lines() == [
+        "problem ticket: 2 mapped, 1 left out (e.g. ticket 7: its problem is deleted)"
+    ]
