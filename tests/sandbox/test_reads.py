@@ -252,3 +252,27 @@ def test_count_tickets_counts_what_the_list_shows(make_account, make_api):
     listed = api.get("/api/v2/tickets.json").json()["count"]
     assert count["value"] == listed
     assert count["refreshed_at"].endswith("Z")
+
+
+def test_a_problems_incidents_are_the_tickets_naming_it_and_follow_changes(account, account_api):
+    def listed(problem: int) -> list[int]:
+        response = account_api.get(f"/api/v2/tickets/{problem}/incidents.json")
+        assert response.status_code == 200, response.text
+        return [t["id"] for t in response.json()["tickets"]]
+
+    live = account.visible_ticket_ids(exclude_deleted=True)
+    naming: dict[int, list[int]] = {}
+    for ticket_id in live:
+        problem = account.exported_ticket(ticket_id).get("problem_id")
+        if problem is not None:
+            naming.setdefault(problem, []).append(ticket_id)
+    problems = [p for p in sorted(naming) if p in set(live)]
+    assert len(problems) >= 2, "the account has too few problems with incidents"
+    first, second = problems[:2]
+    assert listed(first) == sorted(naming[first])
+    assert listed(second) == sorted(naming[second])
+    moved, gone = naming[first][0], naming[second][0]
+    account.update_tickets([moved], {"problem_id": second})  # after the index was built
+    account.delete_tickets([gone])
+    assert listed(first) == sorted(naming[first][1:])
+    assert listed(second) == sorted({*naming[second], moved} - {gone})

@@ -167,6 +167,11 @@ class Account:
         return self.tickets.listed_ids(external_id)
 
     @settled
+    def incident_ids(self, problem_id: int) -> list[int]:
+        """Ids of the listed tickets whose ``problem_id`` is ``problem_id``, ascending."""
+        return self.tickets.incident_ids(problem_id)
+
+    @settled
     def ticket_state(self, ticket_id: int) -> str:
         """``missing``, ``deleted``, ``archived`` or ``active``."""
         return self.tickets.state(ticket_id)

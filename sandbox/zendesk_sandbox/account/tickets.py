@@ -63,6 +63,8 @@ class Tickets:
         self._factory = TicketFactory(config.seed, directory)
         self.conversations = Conversations(config.seed, config.account)
         self._events: EventIndex | None = None  # built on the first events export
+        #: problem id -> ids of tickets naming it as problem_id, built on first use
+        self._incidents: dict[int, set[int]] | None = None
         self._stored: dict[int, dict] = {}
         self._stored_by_external_id: dict[str, set[int]] = {}
         self._deleted = set(self._keys.deleted)
@@ -221,6 +223,29 @@ class Tickets:
         hidden = self._deleted | self._archived
         return [ticket_id for ticket_id in candidates if ticket_id not in hidden]
 
+    def incident_ids(self, problem_id: int) -> list[int]:
+        """Ids of the listed tickets (neither deleted nor archived) whose ``problem_id`` is
+        ``problem_id``, ascending. The index is built once (one pass over the account), then
+        kept in step by :meth:`put`, so a problem costs its own incidents, not the account."""
+        if self._incidents is None:
+            self._incidents = {}
+            for ticket_id in range(1, self.max_id + 1):
+                if self.exists(ticket_id):
+                    self._index_incident(ticket_id, self.ticket(ticket_id))
+        return sorted(
+            ticket_id
+            for ticket_id in self._incidents.get(problem_id, ())
+            if ticket_id not in self._deleted
+            and ticket_id not in self._archived
+            # an entry left by a change made in place is checked against the ticket
+            and self.ticket(ticket_id).get("problem_id") == problem_id
+        )
+
+    def _index_incident(self, ticket_id: int, ticket: dict) -> None:
+        problem = ticket.get("problem_id")
+        if self._incidents is not None and isinstance(problem, int):
+            self._incidents.setdefault(problem, set()).add(ticket_id)
+
     # -- conversations and ticket events ---------------------------------------------------
 
     def audits(self, ticket_id: int, ticket: dict | None = None) -> list[dict]:
@@ -299,6 +324,8 @@ class Tickets:
             old_key = (self._keys.generated[ticket_id], ticket_id)
         if old_key is not None:
             del self._order[bisect.bisect_left(self._order, old_key)]
+        if self._incidents is not None:  # the old problem_id's entry is checked when read
+            self._index_incident(ticket_id, ticket)
         self._stored[ticket_id] = ticket
         self.conversations.stored[ticket_id] = audits
         bisect.insort(self._order, (ticket["generated_timestamp"], ticket_id))

@@ -163,9 +163,5 @@ def handle_ticket_incidents(call: Call) -> Response:
     with account.lock:
         if account.ticket_state(problem) in ("missing", "deleted"):
             raise ApiError(404, NOT_FOUND)
-        incidents = [
-            account.exported_ticket(ticket_id)
-            for ticket_id in account.listed_ticket_ids()
-            if account.ticket_field(ticket_id, "problem_id") == problem
-        ]
+        incidents = [account.exported_ticket(i) for i in account.incident_ids(problem)]
     return paginated(call, "tickets", by_id(incidents))
