@@ -114,7 +114,7 @@ class TicketLoader:
             if self.files is not None:
                 self.files.discard(held.comments)
         self.planner.deleted(ticket.link, ticket.ref)
-        if ticket.link:  # incidents waiting for it as their problem: no copy will come
+        if ticket.link and ticket.deleted_problem:  # its incidents: no copy will come
             for incident in sorted(self.problems.problem_deleted(ticket.link)):
                 self.mapper.report.settle(
                     "problem ticket", LEFT_OUT, example=_deleted_problem(incident, ticket)

@@ -56,7 +56,7 @@ class ProblemLinks:
         #: link -> copy id of every problem this run imported (few: no look-up for them)
         self._problems: dict[str, int] = {}
         self._problem_links: set[str] = set()  # of every problem sent in this run
-        #: links of tickets deleted in the source (never imported: no copy can come)
+        #: links of problems deleted in the source (never imported: no copy can come)
         self._deleted: set[str] = set()
         #: waiting incidents that the last :meth:`updates` linked
         self.resolved = 0
@@ -77,7 +77,7 @@ class ProblemLinks:
         return None
 
     def problem_deleted(self, link: str) -> set[str]:
-        """A ticket deleted in the source: the incidents that waited for it (none will be
+        """A problem deleted in the source: the incidents that waited for it (none will be
         linked to it: a deleted ticket is never imported)."""
         self._deleted.add(link)
         return self._waiting.pop(link, set())

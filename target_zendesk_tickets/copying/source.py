@@ -19,6 +19,8 @@ class SourceTicket:
     link: str | None = None
     #: The source ticket's own external_id, kept beside the link (sourceExternalIdField).
     own_external_id: str | None = None
+    #: A deleted ticket that was a problem (its incidents can no longer be linked to it).
+    deleted_problem: bool = False
 
     @property
     def key(self) -> str | None:

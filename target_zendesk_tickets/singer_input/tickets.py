@@ -53,4 +53,5 @@ def read_ticket(
         deleted=deleted,
         link=link,
         own_external_id=own if link else None,
+        deleted_problem=deleted and ticket.get("type") == "problem",
     )

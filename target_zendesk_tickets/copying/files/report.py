@@ -16,7 +16,10 @@ class FilesReport:
     copied: int = 0
     copied_bytes: int = 0
     inline: int = 0
-    #: ``(where, file, reason)`` of every file a sent comment could not take.
+    #: How many files the sent comments could not take.
+    not_copied_count: int = 0
+    #: ``(where, file, reason)`` of the first :data:`LISTED` of them (each is logged when
+    #: it happens: keeping them all would grow with the run).
     not_copied: list[tuple[str, str, str]] = field(default_factory=list)
 
     def copied_file(self, size: int, *, inline: bool) -> None:
@@ -25,22 +28,24 @@ class FilesReport:
         self.inline += inline
 
     def not_copied_file(self, where: str, file: str, reason: str) -> None:
-        self.not_copied.append((where, file, reason))
+        self.not_copied_count += 1
+        if len(self.not_copied) < LISTED:
+            self.not_copied.append((where, file, reason))
         logger.warning("%s: %s is not copied: %s", where, file, reason)
 
     def lines(self, uploads: int, removed: int) -> list[str]:
         """The summary's lines, or none when no sent comment had a file."""
-        if not self.copied and not self.not_copied:
+        if not self.copied and not self.not_copied_count:
             return []
         head = (
             f"Files: {self.copied} copied ({self.copied_bytes / 1e6:.1f} MB, "
             f"{self.inline} of them inline images; {uploads} upload requests), "
-            f"{len(self.not_copied)} not copied; {removed} removed from the file spool"
+            f"{self.not_copied_count} not copied; {removed} removed from the file spool"
         )
         lines = [head]
-        for where, file, reason in self.not_copied[:LISTED]:
+        for where, file, reason in self.not_copied:
             lines.append(f"  not copied: {where}: {file}: {reason}")
-        if len(self.not_copied) > LISTED:
-            more = len(self.not_copied) - LISTED
+        if self.not_copied_count > len(self.not_copied):
+            more = self.not_copied_count - len(self.not_copied)
             lines.append(f"  not copied: ... and {more} more (each logged as it happened)")
         return lines

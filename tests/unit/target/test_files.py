@@ -13,6 +13,7 @@ import pytest
 from target_zendesk_tickets.copying.files.attacher import FileAttacher, FileNotCopiedError
 from target_zendesk_tickets.copying.files.comment_files import FILES_KEY
 from target_zendesk_tickets.copying.files.inline import STRAY_NOTE, rewrite
+from target_zendesk_tickets.copying.files.report import LISTED, FilesReport
 from target_zendesk_tickets.copying.files.settings import FileSettings
 from target_zendesk_tickets.copying.files.spool import OutsideSpoolError, Spool
 from target_zendesk_tickets.copying.files.uploads import (
@@ -321,3 +322,15 @@ def test_a_file_that_cannot_be_copied_is_named_or_stops_the_run(uploader, tmp_pa
         match=r"Cannot copy chart.png \(attachment 1\) of ticket 7.*onFileNotCopied is 'stop'",
     ):
         stopping.claim(batch_of(body))
+
+
+def test_the_files_report_counts_every_file_not_copied_and_keeps_only_the_first():
+    report = FilesReport()
+    total = LISTED * 3 + 7
+    for number in range(total):
+        report.not_copied_file(f"ticket {number}, comment 1", "a.png", "deleted in the source")
+    lines = report.lines(uploads=0, removed=0)
+    assert f"{total} not copied" in lines[0]
+    assert len(report.not_copied) == LISTED  # memory does not grow with the run
+    assert lines[1] == "  not copied: ticket 0, comment 1: a.png: deleted in the source"
+    assert lines[-1] == f"  not copied: ... and {total - LISTED} more (each logged as it happened)"
