@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from target_zendesk_tickets.copying.files.comment_files import (
+    BY_SETTING,
     FILES_FIELD,
     FILES_KEY,
     CommentFiles,
@@ -255,7 +256,8 @@ class FileAttacher:
                 self.report.copied_file(file.size, inline=file.inline)
             else:
                 reason = file.reason or CLOSED_COPY
-                self.report.not_copied_file(found.where(), file.describe(), reason)
+                chosen = reason in BY_SETTING
+                self.report.not_copied_file(found.where(), file.describe(), reason, chosen=chosen)
         self._remove(found)
 
     def _remove(self, found: CommentFiles) -> None:

@@ -26,6 +26,8 @@ NOT_FETCHED = (
 )
 NOT_IN_SPOOL = "it is not in the file spool (removed since, or the tap runs on another machine)"
 TURNED_OFF = "files is false in the target's settings"
+#: Reasons a setting gives (said once in the log, not warned about for every file).
+BY_SETTING = frozenset({NOT_FETCHED, TURNED_OFF})
 
 
 @dataclass

@@ -21,17 +21,26 @@ class FilesReport:
     #: ``(where, file, reason)`` of the first :data:`LISTED` of them (each is logged when
     #: it happens: keeping them all would grow with the run).
     not_copied: list[tuple[str, str, str]] = field(default_factory=list)
+    _said: set[str] = field(default_factory=set)  # reasons chosen by a setting, logged once
 
     def copied_file(self, size: int, *, inline: bool) -> None:
         self.copied += 1
         self.copied_bytes += size
         self.inline += inline
 
-    def not_copied_file(self, where: str, file: str, reason: str) -> None:
+    def not_copied_file(self, where: str, file: str, reason: str, *, chosen: bool = False) -> None:
+        """A file its comment went without; ``chosen``: because a setting says so, which is
+        said once (at INFO) rather than warned about for every file."""
         self.not_copied_count += 1
         if len(self.not_copied) < LISTED:
             self.not_copied.append((where, file, reason))
-        logger.warning("%s: %s is not copied: %s", where, file, reason)
+        if not chosen:
+            logger.warning("%s: %s is not copied: %s", where, file, reason)
+        elif reason not in self._said:
+            self._said.add(reason)
+            logger.info("Comments are copied without their files: %s", reason)
+        else:
+            logger.debug("%s: %s is not copied: %s", where, file, reason)
 
     def lines(self, uploads: int, removed: int) -> list[str]:
         """The summary's lines, or none when no sent comment had a file."""

@@ -306,6 +306,9 @@ def test_with_files_off_comments_come_without_them_and_point_nowhere_else(
     run = copy(source, destination, tmp_path, **{plugin: {"files": False}})
     assert run.target_returncode == 0, run.target_stderr
     assert "Files: 0 copied" in run.target_stderr and reason in run.target_stderr
+    # A setting's choice is said once, not warned about for every file.
+    assert run.target_stderr.count(f"Comments are copied without their files: {reason}") == 1
+    assert "WARNING" not in run.target_stderr
     for copy_id in copy_ids(source, destination).values():
         for comment in destination.comments(copy_id, inline_images=True):
             assert comment["attachments"] == []
