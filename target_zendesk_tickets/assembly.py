@@ -159,7 +159,7 @@ def build_parts(settings: TargetSettings, input_line: Callable[[], int]) -> Part
     def map_references() -> bool:
         return copy.map_references == ON or (copy.map_references == AUTO and references.has_people)
 
-    problems = ProblemLinks(index, references.incidents_of)
+    problems = ProblemLinks(index, references.incidents_of, report)
     planner.on_imported = problems.imported
     loader = TicketLoader(
         LoaderSettings(

@@ -23,7 +23,8 @@ from target_zendesk_tickets.copying.files.attacher import FileAttacher
 from target_zendesk_tickets.copying.held_incidents import HeldIncident, HeldIncidents
 from target_zendesk_tickets.copying.load_plan import LINK_STREAM, LoadPlanner, Planned
 from target_zendesk_tickets.copying.mapper import LeftOut, TicketMapper
-from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED, WAITING
+from target_zendesk_tickets.copying.mapping_report import LEFT_OUT, MAPPED
+from target_zendesk_tickets.copying.problem_links import KIND as PROBLEM_KIND
 from target_zendesk_tickets.copying.problem_links import ProblemLinks
 from target_zendesk_tickets.copying.references import USERS, SourceReferences
 from target_zendesk_tickets.copying.source import SourceTicket
@@ -110,15 +111,14 @@ class TicketLoader:
         """A ticket deleted in the source: never imported (Zendesk cannot import one)."""
         self.deleted_skipped += 1
         logger.debug("Skipping the deleted %s", ticket.ref.describe())
+        superseded = self.references.take_comments(ticket.ref.source_id)  # an older version's
         for held in self.held.drop(ticket.key):  # a held version of it is not copied either
-            if self.files is not None:
-                self.files.discard(held.comments)
+            superseded += held.comments
+        if self.files is not None:
+            self.files.discard(superseded)
         self.planner.deleted(ticket.link, ticket.ref)
         if ticket.link and ticket.deleted_problem:  # its incidents: no copy will come
-            for incident in sorted(self.problems.problem_deleted(ticket.link)):
-                self.mapper.report.settle(
-                    "problem ticket", LEFT_OUT, example=_deleted_problem(incident, ticket)
-                )
+            self.problems.problem_deleted(ticket.link, ticket.ref.line)
 
     @property
     def holding(self) -> bool:
@@ -132,7 +132,7 @@ class TicketLoader:
         tickets = self._problems_first(tickets)
         for ticket in tickets:
             self.held.drop(ticket.key)  # this newer version supersedes a held one
-            self.problems.restored(ticket.link)  # deleted earlier in the input, then restored
+            self.problems.restored(ticket.link, ticket.ref.line)  # deleted, then restored
         # The copies this buffer asks about, its problems' included: found in one go.
         problems = [self.problems.problem_key(t.link, t.body or {}) for t in tickets]
         self.planner.prepare([t.key for t in tickets if t.key] + [p for p in problems if p])
@@ -156,11 +156,13 @@ class TicketLoader:
         if not self.settings.dry_run and (sent or (end and self.holding)):
             self.pipeline.settle()  # the problems' jobs must have finished
         self._release_held(end=end)
-        if self.settings.dry_run or not self.problems.due:
+        if self.settings.dry_run:
+            self.problems.sent_in_dry_run()
+            return
+        if not self.problems.due:
             return
         self.pipeline.settle()  # the problems' jobs must have finished
         updates = self.problems.updates()
-        self.mapper.report.settle("problem ticket", MAPPED, self.problems.resolved)
         if updates:
             logger.info("Linking %d incident(s) to their problem's copy", len(updates))
         line = self._input_line()
@@ -313,7 +315,7 @@ class TicketLoader:
         if entry.body.get("problem_id") is not None:
             entry.body = {k: v for k, v in entry.body.items() if k != "problem_id"}
             if problem is None:  # append-only copies have no link to find the problem's by
-                self.mapper.report.count("problem ticket", LEFT_OUT, entry.ticket.ref.describe())
+                self.mapper.report.count(PROBLEM_KIND, LEFT_OUT, entry.ticket.ref.describe())
         return problem
 
     def _link_problem(self, entry: _Entry, problem: str) -> None:
@@ -322,18 +324,20 @@ class TicketLoader:
         copy_id = self.problems.resolve(entry.ticket.link, problem, wait=not closed)
         if copy_id is not None:
             entry.body["problem_id"] = copy_id
-            self.mapper.report.count("problem ticket", MAPPED)
-        elif self.problems.is_deleted(problem):
-            what = f"{entry.ticket.ref.describe()}: its problem is deleted in the source"
-            self.mapper.report.count("problem ticket", LEFT_OUT, what)
-        elif closed and self.settings.dry_run and self.problems.was_sent(problem):
-            self.mapper.report.count("problem ticket", MAPPED)  # would be, once it is in
+            self.mapper.report.count(PROBLEM_KIND, MAPPED)
         elif closed:  # a closed copy cannot be changed: its link cannot come later
-            what = f"{entry.ticket.ref.describe()}: closed, and its problem is not copied"
-            self.mapper.report.count("problem ticket", LEFT_OUT, what)
+            self._closed_without_problem(entry, problem)
+        # else it waits for the problem's copy (or its problem is deleted): counted there
+
+    def _closed_without_problem(self, entry: _Entry, problem: str) -> None:
+        if self.problems.is_deleted(problem):
+            what = f"{entry.ticket.ref.describe()}: its problem is deleted in the source"
+            self.mapper.report.count(PROBLEM_KIND, LEFT_OUT, what)
+        elif self.settings.dry_run and self.problems.was_sent(problem):
+            self.mapper.report.count(PROBLEM_KIND, MAPPED)  # would be, once it is in
         else:
-            what = "its problem is not copied yet: linked once it is"
-            self.mapper.report.count("problem ticket", WAITING, what)
+            what = f"{entry.ticket.ref.describe()}: closed, and its problem is not copied"
+            self.mapper.report.count(PROBLEM_KIND, LEFT_OUT, what)
 
     def _keep_source_external_id(self, body: dict[str, Any], own: str) -> None:
         """The source ticket's own external_id, into the destination's text field for it."""
@@ -359,11 +363,3 @@ class TicketLoader:
                     copies=[p.copy for _, p in chunk],
                     comment_counts=[p.comment_count for _, p in chunk],
                 )
-
-
-def _deleted_problem(incident_link: str, problem: SourceTicket) -> str:
-    """How the summary names an incident left unlinked because its problem was deleted."""
-    incident = incident_link.rsplit(":", 1)[-1]
-    return (
-        f"ticket {incident}: its problem, ticket {problem.ref.source_id}, is deleted in the source"
-    )

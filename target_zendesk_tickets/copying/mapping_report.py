@@ -24,17 +24,27 @@ class MappingReport:
         if example and outcome != MAPPED and len(shown) < EXAMPLES and example not in shown:
             shown.append(example)
 
-    def settle(self, kind: str, outcome: str, number: int = 1, example: str | None = None) -> None:
-        """``number`` of the kind's references counted :data:`WAITING` came to ``outcome``."""
-        number = min(number, self.counts[(kind, WAITING)])
+    def settle(
+        self,
+        kind: str,
+        outcome: str,
+        number: int = 1,
+        example: str | None = None,
+        *,
+        from_outcome: str = WAITING,
+    ) -> None:
+        """``number`` of the kind's references counted as ``from_outcome`` (waiting) came
+        to ``outcome`` after all."""
+        before = (kind, from_outcome)
+        number = min(number, self.counts[before])
         if number <= 0:
             return
-        self.counts[(kind, WAITING)] -= number
-        if not self.counts[(kind, WAITING)]:
-            del self.counts[(kind, WAITING)]
-            self.examples.pop((kind, WAITING), None)
-        for _ in range(number):
-            self.count(kind, outcome, example)
+        self.counts[before] -= number
+        if not self.counts[before]:
+            del self.counts[before]
+            self.examples.pop(before, None)
+        self.counts[(kind, outcome)] += number - 1
+        self.count(kind, outcome, example)
 
     def note(self, what: str, number: int = 1) -> None:
         self.notes[what] += number

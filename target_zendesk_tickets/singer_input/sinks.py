@@ -94,6 +94,8 @@ class TicketSink(SinkHooks):
             record, self.stream_name, loader.input_line(), keyed_by_link=loader.keyed_by_link
         )
         if ticket.deleted:
+            if ticket.key:  # an older version still in the buffer is not imported either
+                self._buffer = [t for t in self._buffer if t.key != ticket.key]
             loader.deleted(ticket)
         else:
             self._buffer.append(ticket)

@@ -24,6 +24,8 @@ FILES_KEY = "_files"
 NOT_FETCHED = (
     "the tap did not download it (its `files` setting is off, or the input comes from another tap)"
 )
+#: The tap downloaded some of the comment's files, and names none for this one.
+NOT_LISTED = "the tap's attachment_files does not name it"
 NOT_IN_SPOOL = "it is not in the file spool (removed since, or the tap runs on another machine)"
 TURNED_OFF = "files is false in the target's settings"
 #: Reasons a setting gives (said once in the log, not warned about for every file).
@@ -93,8 +95,8 @@ def read_comment_files(
             urls=tuple(dict.fromkeys(urls)),
         )
         place = places.get(found.attachment_id)
-        if place is None:
-            found.reason = NOT_FETCHED
+        if place is None:  # none named: the tap fetched no file (a setting, or another tap)
+            found.reason = NOT_LISTED if places else NOT_FETCHED
         elif not place.get("path"):
             found.reason = str(place.get("reason") or "the tap gives no reason")
         else:

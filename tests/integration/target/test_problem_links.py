@@ -280,3 +280,74 @@ def test_incidents_after_their_problem_was_deleted_are_not_held(make_pair, tmp_p
     ] + [len(order)]
     line = problem_line(result.stderr)
     assert f"{len(closed)} left out" in line and "is deleted in the source" in line, line
+
+
+def open_problem_with_incidents(source):
+    pairs, live = problems_and_incidents(source)
+    problem = sorted(pairs)[0]
+    return problem, pairs[problem], live
+
+
+def test_a_problem_copied_then_deleted_keeps_its_incidents_links(make_pair, tmp_path):
+    """The problem's copy was made before its deletion came (deletedTickets: keep): the
+    incidents that waited for it are linked to that copy, not left out."""
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    problem, incidents, _ = open_problem_with_incidents(source)
+    before = copy_input(source, [*incidents, problem])
+    source.delete_tickets([problem])
+    lines = before + copy_input(source, [problem])
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=1)
+    result = run_target(config, lines)
+    assert result.returncode == 0, result.stderr
+    assert_linked(source, destination, {problem: incidents})
+    line = problem_line(result.stderr)
+    assert f"problem ticket: {len(incidents)} mapped" in line, line
+    assert "left out" not in line and "waiting" not in line, line
+
+
+def test_a_problem_deleted_then_restored_in_one_run_gets_its_incidents(make_pair, tmp_path):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    problem, incidents, _ = open_problem_with_incidents(source)
+    first, *others = incidents
+    restored = copy_input(source, [problem])  # as it is again once restored
+    head = copy_input(source, [first])
+    source.delete_tickets([problem])
+    deletion = copy_input(source, [problem])
+    # An incident before the deletion, the others between it and the restore.
+    lines = head + deletion + copy_input(source, others) + restored
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=1)
+    result = run_target(config, lines)
+    assert result.returncode == 0, result.stderr
+    link = source_link(source.exported_ticket(problem))
+    problem_copy = next(t for t in destination.imported_tickets() if t["external_id"] == link)
+    for incident in incidents:
+        copy = destination.exported_ticket(copy_of(source, destination, incident)["id"])
+        assert copy["problem_id"] == problem_copy["id"], incident
+    line = problem_line(result.stderr)
+    assert f"problem ticket: {len(incidents)} mapped" in line, line
+
+
+def test_an_incident_sent_twice_before_its_problem_is_counted_linked_each_time(make_pair, tmp_path):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    problem, incidents, _ = open_problem_with_incidents(source)
+    twice = [incidents[0], *incidents]
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=1)
+    result = run_target(config, copy_input(source, [*twice, problem]))
+    assert result.returncode == 0, result.stderr
+    assert_linked(source, destination, {problem: incidents})
+    line = problem_line(result.stderr)
+    assert line.endswith(f"problem ticket: {len(twice)} mapped"), line
+
+
+def test_an_older_version_buffered_before_its_deletion_is_not_imported(make_pair, tmp_path):
+    source, destination = make_pair(tickets=600, overlap=0.8)
+    pairs, live = problems_and_incidents(source)
+    ticket = next(i for i in live if i not in pairs)
+    older = [line for line in copy_input(source, [ticket]) if '"STATE"' not in line]
+    source.delete_tickets([ticket])
+    lines = older + copy_input(source, [ticket])  # no STATE between: one buffer
+    config = target_config(tmp_path, destination, load_method="upsert", bufferSize=10)
+    result = run_target(config, lines)
+    assert result.returncode == 0, result.stderr
+    link = source_link(source.exported_ticket(ticket))
+    assert all(t["external_id"] != link for t in destination.imported_tickets())
