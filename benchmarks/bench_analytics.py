@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from tap_zendesk_tickets.export import TicketExport
 from tap_zendesk_tickets.pacing import AccountBudget
 from tap_zendesk_tickets.settings import read_tap_settings
 from tap_zendesk_tickets.ticket_reads import TicketReads
+from zendesk_sandbox.demo import selected_catalog
 
 TAP = str(BIN / "tap-zendesk-tickets")
 USER, TOKEN = "admin@example.com", "sandbox-api-token"
@@ -125,14 +125,7 @@ def least_seconds(log: list[dict[str, Any]], window: float) -> float:
 
 
 def catalog_selecting(directory: Path, streams: set[str]) -> Path:
-    discovered = json.loads(
-        subprocess.run([TAP, "--discover"], capture_output=True, text=True, check=True).stdout
-    )
-    for entry in discovered["streams"]:
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in streams
-    return write_config(directory / "catalog.json", discovered)
+    return write_config(directory / "catalog.json", selected_catalog([TAP], streams))
 
 
 def run_the_tap(

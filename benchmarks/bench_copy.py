@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from zendesk_sandbox import Credentials, Sandbox, SandboxConfig, pair_configs  # noqa: E402
-from zendesk_sandbox.demo import COPY_STREAMS  # noqa: E402
+from zendesk_sandbox.demo import copy_catalog  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ACCOUNT_LIMIT, EXPORT_LIMIT = 700, 10
@@ -57,16 +57,6 @@ def settings(base_url: str, **extra: object) -> dict:
         },
         **extra,
     }
-
-
-def catalog(tap: list[str]) -> dict:
-    """The tap's catalog with the streams a move selects (the demo's: not the analytics)."""
-    found = json.loads(subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout)
-    for entry in found["streams"]:
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in COPY_STREAMS
-    return found
 
 
 IDLE = re.compile(r"reading its end again in (\S+) \(destinationExportLag\)")
@@ -170,7 +160,7 @@ def main() -> None:
         )
         tap = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
         catalog_path = Path(tmp) / "catalog.json"
-        catalog_path.write_text(json.dumps(catalog(tap)))
+        catalog_path.write_text(json.dumps(copy_catalog(tap)))
         started = time.monotonic()
         producer = subprocess.Popen(
             [*tap, "--catalog", str(catalog_path)],

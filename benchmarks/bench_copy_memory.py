@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from support import SandboxProcess  # noqa: E402
+from support import SandboxProcess, measure_pipe  # noqa: E402
 
-from zendesk_sandbox.demo import COPY_STREAMS  # noqa: E402
+from zendesk_sandbox.demo import copy_catalog  # noqa: E402
 
 BIN = Path(sys.executable).parent
 ADMIN = {"userName": "admin@example.com", "apiToken": "sandbox-api-token"}
@@ -35,16 +33,6 @@ ADMIN = {"userName": "admin@example.com", "apiToken": "sandbox-api-token"}
 
 def settings(base_url: str, **extra: object) -> dict:
     return {"zendesk": {"domain": base_url, **ADMIN}, **extra}
-
-
-def copy_catalog(tap: list[str]) -> dict:
-    """The tap's catalog with the streams a move selects (the demo's: not the analytics)."""
-    found = json.loads(subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout)
-    for entry in found["streams"]:
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in COPY_STREAMS
-    return found
 
 
 def copy(tickets: int) -> tuple[float, float, float]:
@@ -69,26 +57,9 @@ def copy(tickets: int) -> tuple[float, float, float]:
         tap = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
         catalog = Path(tmp) / "catalog.json"
         catalog.write_text(json.dumps(copy_catalog(tap)))
-        started = time.perf_counter()
-        producer = subprocess.Popen(
-            [*tap, "--catalog", str(catalog)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-        )
-        consumer = subprocess.Popen(
-            [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)],
-            stdin=producer.stdout,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        assert producer.stdout is not None
-        producer.stdout.close()
-        peaks = {}
-        for name, process in (("tap", producer), ("target", consumer)):
-            _, status, usage = os.wait4(process.pid, 0)
-            if os.waitstatus_to_exitcode(status):
-                raise SystemExit(f"the {name} failed ({tickets} tickets)")
-            peaks[name] = usage.ru_maxrss / 1024
-        seconds = time.perf_counter() - started
-    return peaks["tap"], peaks["target"], seconds
+        target = [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)]
+        seconds, tap_mb, target_mb = measure_pipe([*tap, "--catalog", str(catalog)], target)
+    return tap_mb, target_mb, seconds
 
 
 def main() -> None:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +41,9 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from support import SandboxProcess  # noqa: E402
+from support import SandboxProcess, measure_pipe  # noqa: E402
+
+from zendesk_sandbox.demo import copy_catalog  # noqa: E402
 
 BIN = Path(sys.executable).parent
 EMAIL, API_TOKEN = "admin@example.com", "sandbox-api-token"
@@ -154,15 +154,6 @@ def minimal_copy(destination: str, files: list[dict], tmp: Path) -> float:
     return time.perf_counter() - started
 
 
-def catalog(tap: list[str]) -> dict:
-    found = json.loads(subprocess.run([*tap, "--discover"], capture_output=True, check=True).stdout)
-    for entry in found["streams"]:
-        for item in entry["metadata"]:
-            if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = True
-    return found
-
-
 def pipe(
     source: str,
     destination: str,
@@ -187,34 +178,16 @@ def pipe(
     )
     tap_args = [str(BIN / "tap-zendesk-tickets"), "--config", str(tap_config)]
     catalog_path = tmp / "catalog.json"
-    catalog_path.write_text(json.dumps(catalog(tap_args)))
+    catalog_path.write_text(json.dumps(copy_catalog(tap_args)))
     errors = tmp / f"target-{name}.log"
-    started = time.perf_counter()
-    with errors.open("w") as log:
-        producer = subprocess.Popen(
-            [*tap_args, "--catalog", str(catalog_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        consumer = subprocess.Popen(
-            [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)],
-            stdin=producer.stdout,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        assert producer.stdout is not None
-        producer.stdout.close()
-        peaks = {}
-        for which, process in (("tap", producer), ("target", consumer)):
-            _, status, usage = os.wait4(process.pid, 0)
-            if os.waitstatus_to_exitcode(status):
-                raise SystemExit(f"the {which} failed ({name}); see {errors}")
-            peaks[which] = usage.ru_maxrss / 1024
-    seconds = time.perf_counter() - started
+    target_args = [str(BIN / "target-zendesk-tickets"), "--config", str(target_config)]
+    seconds, tap_mb, target_mb = measure_pipe(
+        [*tap_args, "--catalog", str(catalog_path)], target_args, target_stderr=errors
+    )
     left = [p for p in spool.rglob("*") if p.is_file()] if spool.exists() else []
     if left:
         raise SystemExit(f"{len(left)} files left in the spool after {name}")
-    return seconds, peaks["tap"], peaks["target"], errors.read_text()
+    return seconds, tap_mb, target_mb, errors.read_text()
 
 
 def sandboxes(stack: ExitStack, *extra: str, destinations: int = 1) -> list[SandboxProcess]:

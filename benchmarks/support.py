@@ -72,6 +72,29 @@ def measure(
     return Measured(seconds, usage.ru_maxrss / 1024, process.returncode)
 
 
+def measure_pipe(
+    tap: Sequence[str], target: Sequence[str], *, target_stderr: Path | None = None
+) -> tuple[float, float, float]:
+    """Run ``tap | target`` to the end: (seconds, tap peak RSS MB, target peak RSS MB);
+    SystemExit naming the plugin that failed."""
+    started = time.perf_counter()
+    with open(target_stderr or os.devnull, "w") as log:
+        producer = subprocess.Popen(tap, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        consumer = subprocess.Popen(
+            target, stdin=producer.stdout, stdout=subprocess.DEVNULL, stderr=log
+        )
+        assert producer.stdout is not None
+        producer.stdout.close()  # the target holds the pipe's only reading end
+        peaks = {}
+        for name, process in (("tap", producer), ("target", consumer)):
+            _, status, usage = os.wait4(process.pid, 0)
+            if os.waitstatus_to_exitcode(status):
+                where = f"; see {target_stderr}" if target_stderr else ""
+                raise SystemExit(f"the {name} failed{where}")
+            peaks[name] = usage.ru_maxrss / 1024
+    return time.perf_counter() - started, peaks["tap"], peaks["target"]
+
+
 def write_config(path: Path, config: dict) -> Path:
     path.write_text(json.dumps(config))
     return path

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO
 
@@ -143,15 +144,22 @@ COPY_STREAMS = frozenset(
 )
 
 
-def copy_catalog(tap: list[str]) -> dict:
-    """The tap's catalog with the streams a copy needs selected."""
+def selected_catalog(tap: list[str], streams: Collection[str] | None = None) -> dict:
+    """The tap's discovered catalog (``tap --discover``) with exactly ``streams`` selected
+    (None: every stream)."""
     found = subprocess.run([*tap, "--discover"], capture_output=True, check=True)
     catalog = json.loads(found.stdout)
     for entry in catalog["streams"]:
         for item in entry["metadata"]:
             if item["breadcrumb"] == []:
-                item["metadata"]["selected"] = entry["tap_stream_id"] in COPY_STREAMS
+                chosen = streams is None or entry["tap_stream_id"] in streams
+                item["metadata"]["selected"] = chosen
     return catalog
+
+
+def copy_catalog(tap: list[str]) -> dict:
+    """The tap's catalog with the streams a copy needs selected."""
+    return selected_catalog(tap, COPY_STREAMS)
 
 
 def run_pipeline(

@@ -5,28 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-#: The streams a copy between accounts selects: tickets, what they refer to, comments.
-COPY_STREAMS = frozenset(
-    {
-        "tickets",
-        "users",
-        "groups",
-        "organizations",
-        "brands",
-        "ticket_forms",
-        "ticket_fields",
-        "ticket_comments",
-        # What creating the source's structure needs (createMissing), and problem links.
-        "group_memberships",
-        "organization_memberships",
-        "user_fields",
-        "organization_fields",
-        "custom_roles",
-        "ticket_incidents",
-        # Tickets' custom statuses, matched by category and label.
-        "custom_statuses",
-    }
-)
+from zendesk_sandbox.demo import COPY_STREAMS  # the streams a copy between accounts selects
+
 #: The copy streams selected only when asked for.
 ASKED_FOR_COPY_STREAMS = frozenset(
     {
